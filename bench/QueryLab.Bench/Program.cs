@@ -1,5 +1,15 @@
-using System.Globalization;
+using QueryLab.Bench.Cli;
 
-CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
-return 0;
+using var cts = new CancellationTokenSource();
+var registrations = CliApp.CancelOnSignals(cts);
+try
+{
+    return await CliApp.RunAsync(args, CliContext.FromProcess(), cts.Token);
+}
+finally
+{
+    foreach (var r in registrations)
+    {
+        r.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using QueryLab.Seed;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary>
+/// The <c>querylab</c> command line: wires verbs, turns expected failures into one line and an exit
+/// code (README, "Exit codes"), and turns Ctrl+C and SIGTERM into cancellation.
+/// </summary>
+public static class CliApp
+{
+    public static RootCommand Build(CliContext ctx)
+    {
+        var root = new RootCommand("QueryLab: measure the same PostgreSQL query written with EF Core, Dapper and raw Npgsql.");
+        root.Options.Add(CommonOptions.Connection);
+        root.Options.Add(CommonOptions.Verbose);
+        root.Subcommands.Add(ServerCommand.Create(ctx));
+        root.Subcommands.Add(MigrateCommand.Create(ctx));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliContext ctx, CancellationToken ct = default)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+        var root = Build(ctx);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                ctx.Err.WriteLine($"error: {e.Message}");
+            }
+
+            ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
+            return (int)ExitCode.BadInput;
+        }
+
+        var verbose = parse.GetValue(CommonOptions.Verbose);
+        try
+        {
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            ctx.Err.WriteLine("interrupted: stopped before finishing; nothing half-done was kept (see README, \"When something goes wrong\")");
+            return (int)ExitCode.Interrupted;
+        }
+        catch (LabException ex)
+        {
+            ctx.Err.WriteLine($"error: {ex.Message}");
+            if (verbose && ex.InnerException is not null)
+            {
+                ctx.Err.WriteLine(ex.InnerException.ToString());
+            }
+
+            return (int)ex.Code;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null && r.Parent is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, r.Command.Name);
+        }
+
+        return names;
+    }
+
+    /// <summary>Ctrl+C and SIGTERM cancel the token; a second Ctrl+C is left to the default (kill).</summary>
+    public static IDisposable[] CancelOnSignals(CancellationTokenSource cts)
+    {
+        void Handler(PosixSignalContext c)
+        {
+            if (!cts.IsCancellationRequested)
+            {
+                c.Cancel = true;
+                Console.Error.WriteLine($"{c.Signal}: stopping…");
+                cts.Cancel();
+            }
+        }
+
+        return [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler)];
+    }
+}

@@ -1,0 +1,54 @@
+using QueryLab.Seed;
+using QueryLab.Seed.Server;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary>Where the server of a command comes from, resolved once from options and environment.</summary>
+public sealed record ServerChoice(string? ConnectionString, string Source)
+{
+    public bool IsEmbedded => ConnectionString is null;
+
+    public static ServerChoice Resolve(string? option, CliContext ctx)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
+        {
+            return new ServerChoice(option, "--connection");
+        }
+
+        foreach (var name in new[] { "QUERYLAB_CONNECTION", "DATABASE_URL" })
+        {
+            if (ctx.Environment(name) is { Length: > 0 } v && !string.IsNullOrWhiteSpace(v))
+            {
+                return new ServerChoice(v, name);
+            }
+        }
+
+        return new ServerChoice(null, "embedded");
+    }
+}
+
+/// <summary>Opens the server a command runs against: the embedded cluster or the one named.</summary>
+public static class LabSession
+{
+    public static async Task<LabServer> OpenAsync(ServerChoice choice, CliContext ctx, bool keepRunning, CancellationToken ct)
+    {
+        if (choice.ConnectionString is { } cs)
+        {
+            var server = await LabServer.ConnectAsync(cs, ct);
+            ctx.Out.WriteLine($"server: {server.Description} (from {choice.Source}), PostgreSQL {server.ServerMajorVersion}");
+            return server;
+        }
+
+        var embedded = await OpenEmbeddedAsync(ctx, ct);
+        var lab = await LabServer.StartEmbeddedAsync(embedded, keepRunning, ct);
+        ctx.Out.WriteLine($"server: {lab.Description}, PostgreSQL {lab.ServerMajorVersion} ({(lab.StopsOnDispose ? "started for this run" : "already running")})");
+        return lab;
+    }
+
+    public static async Task<EmbeddedServer> OpenEmbeddedAsync(CliContext ctx, CancellationToken ct)
+    {
+        var places = new ServerBinaries.SearchPlaces(ctx.Environment("QUERYLAB_PG_BIN"), ctx.Environment("PATH"), AskPgConfig: true, DistroRoot: "/usr/lib/postgresql");
+        var binaries = await ServerBinaries.FindAsync(places, ct);
+        return new EmbeddedServer(ctx.Home, binaries, ctx.Out);
+    }
+}

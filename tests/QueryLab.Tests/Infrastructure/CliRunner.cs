@@ -1,0 +1,27 @@
+using QueryLab.Bench.Cli;
+
+namespace QueryLab.Tests.Infrastructure;
+
+/// <summary>Runs the real <c>querylab</c> command line in-process, with its own environment and captured output.</summary>
+public static class CliRunner
+{
+    public sealed record Result(int ExitCode, string Out, string Err)
+    {
+        public string All => Out + Err;
+    }
+
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var vars = new Dictionary<string, string?> { ["QUERYLAB_HOME"] = LabFixture.TestHome, ["PATH"] = Environment.GetEnvironmentVariable("PATH") };
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
+        {
+            vars[k] = v;
+        }
+
+        var ctx = new CliContext(o, e, name => vars.TryGetValue(name, out var v) ? v : null, LabFixture.RepoRoot);
+        var code = await CliApp.RunAsync(args, ctx);
+        return new Result(code, o.ToString(), e.ToString());
+    }
+}
