@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using QueryLab.Tests.Infrastructure;
+
+namespace QueryLab.Tests;
+
+/// <summary>The connection forms and the one-line errors of a wrong one, through the real command line.</summary>
+[Collection(LabCollection.Name)]
+public sealed class CliConnectionTests(LabFixture lab)
+{
+    private const string Secret = "s3cr3t-Pa55word-never-printed";
+
+    private static Dictionary<string, string?> Env(string name, string value) => new() { [name] = value };
+
+    private NpgsqlConnectionStringBuilder Target => new(lab.ConnectionString);
+
+    [Fact]
+    public async Task Keyword_form_from_the_option_reaches_the_server()
+    {
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", lab.ConnectionString);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("migrations:", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(lab.Password!, r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Url_form_from_DATABASE_URL_reaches_the_server()
+    {
+        var t = Target;
+        var url = $"postgres://{t.Username}:{Uri.EscapeDataString(t.Password!)}@{t.Host}:{t.Port}/{t.Database}?sslmode=disable";
+        var r = await CliRunner.RunAsync(Env("DATABASE_URL", url), "migrate");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"{t.Username}@{t.Host}:{t.Port}/{t.Database}", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(t.Password!, r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QUERYLAB_CONNECTION_wins_over_DATABASE_URL()
+    {
+        var env = new Dictionary<string, string?> { ["QUERYLAB_CONNECTION"] = lab.ConnectionString, ["DATABASE_URL"] = $"postgres://nobody:{Secret}@127.0.0.1:1/nothing" };
+        var r = await CliRunner.RunAsync(env, "migrate");
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_exit_2_with_one_line_and_no_password()
+    {
+        var cs = new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Password = Secret }.ConnectionString;
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", cs);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("password authentication failed", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
+        Assert.Single(r.Err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Unknown_database_is_exit_2_naming_it()
+    {
+        var cs = new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Database = "no_such_db" }.ConnectionString;
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", cs);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("database 'no_such_db' does not exist", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refused_port_is_exit_3()
+    {
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        {
+            l.Start();
+            port = ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", $"Host=127.0.0.1;Port={port};Username=u;Password={Secret};Database=d");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("connection refused", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unresolvable_host_is_exit_3()
+    {
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", $"Host=no-such-host.invalid;Username=u;Password={Secret};Database=d;Timeout=3");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("no-such-host.invalid", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=notaport;Password=" + Secret)]
+    [InlineData("postgres://user:" + Secret + "@host:notaport/db")]
+    [InlineData("Nonsense=1;Password=" + Secret)]
+    public async Task Malformed_connection_strings_are_exit_2_and_never_echo_the_password(string cs)
+    {
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", cs);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error:", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_verbs_and_options_are_exit_2()
+    {
+        Assert.Equal(2, (await CliRunner.RunAsync(null, "frobnicate")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync(null, "migrate", "--no-such-option")).ExitCode);
+    }
+}
