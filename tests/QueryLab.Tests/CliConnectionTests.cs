@@ -107,3 +107,32 @@ public sealed class CliConnectionTests(LabFixture lab)
         Assert.Equal(2, (await CliRunner.RunAsync(null, "migrate", "--no-such-option")).ExitCode);
     }
 }
+
+/// <summary><c>querylab migrate --check</c> end to end: a clean set passes, a dangerous pending file fails with file, line and fix.</summary>
+[Collection(LabCollection.Name)]
+public sealed class CliMigrateCheckTests(LabFixture lab)
+{
+    [Fact]
+    public async Task Check_passes_on_the_shipped_migrations_and_fails_on_a_dangerous_pending_file()
+    {
+        var cs = await lab.CreateDatabaseAsync("ql_cli_check");
+        Assert.Equal(0, (await CliRunner.RunAsync(null, "migrate", "--connection", cs)).ExitCode);
+        var clean = await CliRunner.RunAsync(null, "migrate", "--check", "--connection", cs);
+        Assert.Equal(0, clean.ExitCode);
+
+        var dir = Directory.CreateTempSubdirectory("querylab-check").FullName;
+        foreach (var f in Directory.GetFiles(QueryLab.Seed.Migrations.MigrationSet.DefaultDirectory, "*.sql"))
+        {
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(dir, "0003_status_rename.sql"),
+            "ALTER TABLE querylab.shipments DROP COLUMN origin;\nALTER TABLE querylab.shipments ADD COLUMN origin_city varchar(100);\nCREATE INDEX shipments_origin_idx ON querylab.shipments (origin_city);\n");
+        var bad = await CliRunner.RunAsync(null, "migrate", "--check", "--migrations", dir, "--connection", cs);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("0003_status_rename.sql:1: ban-drop-column", bad.Out, StringComparison.Ordinal);
+        Assert.Contains("drop-then-add-column", bad.Out, StringComparison.Ordinal);
+        Assert.Contains("0003_status_rename.sql:3: require-concurrent-index-creation", bad.Out, StringComparison.Ordinal);
+        Assert.Contains("fix:", bad.Out, StringComparison.Ordinal);
+    }
+}

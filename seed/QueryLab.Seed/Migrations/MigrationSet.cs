@@ -7,8 +7,6 @@ namespace QueryLab.Seed.Migrations;
 /// <summary>The migration files on disk, in version order, each with its SHA-256.</summary>
 public sealed partial class MigrationSet
 {
-    public const string NoTransactionMarker = "-- querylab:no-transaction";
-
     private MigrationSet(string directory, IReadOnlyList<MigrationFile> files)
     {
         Directory = directory;
@@ -54,8 +52,7 @@ public sealed partial class MigrationSet
 
     public static string Sha256(MigrationFile f) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(f.Sql)));
 
-    public static bool RunsOutsideTransaction(MigrationFile f) =>
-        f.Sql.Split('\n').Any(l => l.Trim().Equals(NoTransactionMarker, StringComparison.OrdinalIgnoreCase));
+    public static bool RunsOutsideTransaction(MigrationFile f) => f.RunsOutsideTransaction;
 
     [GeneratedRegex(@"^(\d{4})_([a-z0-9_]+)$")]
     private static partial Regex FileNamePattern();
