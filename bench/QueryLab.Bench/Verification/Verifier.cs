@@ -1,0 +1,124 @@
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Verification;
+
+/// <summary>Where a variant's answer first differs from the baseline's.</summary>
+public sealed record Mismatch(string Scenario, string Variant, string Baseline, string Parameters, string What, IReadOnlyList<string> BaselineRows, IReadOnlyList<string> VariantRows);
+
+/// <summary>The verdict on one scenario: the variants that agree, those that do not, those that cannot run here.</summary>
+public sealed record ScenarioVerification(string Scenario, int Operations, IReadOnlyList<string> Agreed, IReadOnlyList<Mismatch> Mismatches, IReadOnlyDictionary<string, string> NotRun)
+{
+    public bool Passed => Mismatches.Count == 0;
+}
+
+/// <summary>
+/// Runs every variant of a scenario with the same parameter values and compares its normalised answer
+/// with the baseline's (rows in order, and rows affected for writes). A variant that is fast because
+/// it is wrong is reported as wrong, and nothing about that scenario is timed.
+/// </summary>
+public static class Verifier
+{
+    /// <summary>How many parameter values each variant is checked with.</summary>
+    public const int Samples = 3;
+
+    public static async Task<ScenarioVerification> VerifyAsync(IPreparedScenario prepared, CancellationToken ct, IReadOnlyList<IVariant>? variants = null)
+    {
+        var scenario = prepared.Scenario;
+        var baseline = scenario.Baseline;
+        var mismatches = new List<Mismatch>();
+        var agreed = new List<string>();
+        var notRun = new Dictionary<string, string>();
+        var samples = Math.Min(Samples, prepared.ParameterCount);
+        var expected = new List<VariantResult>();
+        for (var i = 0; i < samples; i++)
+        {
+            expected.Add(await prepared.RunAsync(baseline, i, collect: true, ct));
+        }
+
+        foreach (var v in variants ?? scenario.Variants)
+        {
+            if (prepared.NotRunReason(v) is { } reason)
+            {
+                notRun[v.Name] = reason;
+                continue;
+            }
+
+            Mismatch? first = null;
+            for (var i = 0; i < samples && first is null; i++)
+            {
+                VariantResult actual;
+                try
+                {
+                    actual = await prepared.RunAsync(v, i, collect: true, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    first = new Mismatch(scenario.Name, v.Name, baseline.Name, prepared.DescribeParameters(i), $"failed: {ex.GetType().Name}: {ex.Message}", [], []);
+                    break;
+                }
+
+                first = Compare(scenario.Name, v.Name, baseline.Name, prepared.DescribeParameters(i), expected[i], actual);
+            }
+
+            if (first is null)
+            {
+                agreed.Add(v.Name);
+            }
+            else
+            {
+                mismatches.Add(first);
+            }
+        }
+
+        return new ScenarioVerification(scenario.Name, samples, agreed, mismatches, notRun);
+    }
+
+    public static Mismatch? Compare(string scenario, string variant, string baseline, string parameters, VariantResult expected, VariantResult actual)
+    {
+        if (expected.RowsAffected != actual.RowsAffected)
+        {
+            return new Mismatch(scenario, variant, baseline, parameters, $"{actual.RowsAffected} rows affected/returned, the baseline {expected.RowsAffected}", [], []);
+        }
+
+        // Rows are compared with the records' own value equality (timestamps to the tick, decimals by value);
+        // their text is only for showing a difference.
+        var e = expected.Rows;
+        var a = actual.Rows;
+        for (var i = 0; i < Math.Max(e.Count, a.Count); i++)
+        {
+            if (i >= e.Count || i >= a.Count || !Equals(e[i], a[i]))
+            {
+                return new Mismatch(
+                    scenario, variant, baseline, parameters,
+                    $"row {i + 1} of {Math.Max(e.Count, a.Count)} differs ({a.Count} rows, the baseline {e.Count})",
+                    e.Skip(i).Take(3).Select(Render).ToList(),
+                    a.Skip(i).Take(3).Select(Render).ToList());
+            }
+        }
+
+        return null;
+    }
+
+    private static string Render(object row) => row.ToString() ?? "";
+
+    public static void Print(ScenarioVerification v, TextWriter o)
+    {
+        var status = v.Passed ? "ok" : "MISMATCH";
+        o.WriteLine($"verify {v.Scenario}: {status} — {v.Agreed.Count} variant(s) agree with the baseline over {v.Operations} parameter value(s)"
+            + (v.NotRun.Count > 0 ? $", {v.NotRun.Count} not run" : ""));
+        foreach (var (name, reason) in v.NotRun)
+        {
+            o.WriteLine($"  not run: {name}: {reason}");
+        }
+
+        foreach (var m in v.Mismatches)
+        {
+            o.WriteLine($"  {m.Variant} disagrees with {m.Baseline} for {m.Parameters}: {m.What}");
+            for (var i = 0; i < Math.Max(m.BaselineRows.Count, m.VariantRows.Count); i++)
+            {
+                o.WriteLine($"    baseline: {(i < m.BaselineRows.Count ? m.BaselineRows[i] : "(no row)")}");
+                o.WriteLine($"    {m.Variant}: {(i < m.VariantRows.Count ? m.VariantRows[i] : "(no row)")}");
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Npgsql;
+using QueryLab.Queries.Model;
+
+namespace QueryLab.Queries.Catalog;
+
+/// <summary>
+/// What every variant runs against: one <see cref="NpgsqlDataSource"/> shared by EF Core, Dapper and raw
+/// Npgsql (so capture at the wire sees all three alike), a pooled DbContext factory over it (a fresh
+/// context per operation, never one reused across a run), and the dataset's reference time (its "now").
+/// </summary>
+public sealed class CatalogContext : IAsyncDisposable
+{
+    private readonly DbContextOptions<LabDbContext> _connectionlessOptions;
+
+    public CatalogContext(NpgsqlDataSource dataSource, DateTime referenceTime, string connectionString)
+    {
+        DataSource = dataSource;
+        ReferenceTime = DateTime.SpecifyKind(referenceTime, DateTimeKind.Utc);
+        ConnectionString = connectionString;
+        var options = new DbContextOptionsBuilder<LabDbContext>()
+            .UseNpgsql(dataSource)
+            .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning))
+            .Options;
+        EfFactory = new PooledDbContextFactory<LabDbContext>(options);
+        _connectionlessOptions = new DbContextOptionsBuilder<LabDbContext>().UseNpgsql().Options;
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The connection string of <see cref="DataSource"/>, password included: for variants that build their own connections. Never print it.</summary>
+    public string ConnectionString { get; }
+
+    public IDbContextFactory<LabDbContext> EfFactory { get; }
+
+    /// <summary>The dataset's "now": seeded data ends here, and "the last 90 days" count back from it.</summary>
+    public DateTime ReferenceTime { get; }
+
+    /// <summary>A context on a given connection and transaction (write scenarios run inside one that is rolled back).</summary>
+    public LabDbContext CreateEfContext(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var ctx = new LabDbContext(_connectionlessOptions);
+        ctx.Database.SetDbConnection(connection);
+        ctx.Database.UseTransaction(transaction);
+        return ctx;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
