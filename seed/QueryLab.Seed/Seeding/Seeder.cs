@@ -15,6 +15,9 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
     private readonly TextWriter _console = console ?? throw new ArgumentNullException(nameof(console));
 
+    /// <summary>hash_record_extended (checksums) appeared in PostgreSQL 14.</summary>
+    public const int MinimumServerMajor = 14;
+
     /// <summary>How long a seed waits for another seed of the same database to finish before refusing.</summary>
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -31,6 +34,12 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
         SeedDecision decision;
         await using (var conn = await _dataSource.OpenConnectionAsync(ct))
         {
+            if (conn.PostgreSqlVersion.Major < MinimumServerMajor)
+            {
+                throw new SeedException(
+                    $"the seeder needs PostgreSQL {MinimumServerMajor} or later (for hash_record_extended); the server is {conn.PostgreSqlVersion}");
+            }
+
             var existing = await SeedManifest.ReadAsync(conn, ct);
             var unmanifested = existing is null && await ManifestStore.AnyDataAsync(conn, ct);
             decision = SeedDecision.Decide(existing, unmanifested, request);

@@ -5,8 +5,8 @@ namespace QueryLab.Seed.Seeding;
 /// <summary>The per-table statements that cannot take the table as a parameter, each written out as a constant.</summary>
 internal static class TableSql
 {
-    /// <summary>Each row's text hashed with md5 (first 64 bits), summed exactly, then md5 of the sum: see <see cref="TableChecksums"/>.</summary>
-    private const string Hash = "count(*), md5(coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text)";
+    /// <summary>Each row's 64-bit hash summed exactly, then md5 of the sum: see <see cref="TableChecksums"/>.</summary>
+    private const string Hash = "count(*), md5(count(*) || ':' || coalesce(sum(hash_record_extended(t, 0)::numeric), 0))";
 
     public static NpgsqlCommand Truncate(string table, NpgsqlConnection conn, NpgsqlTransaction tx) => table switch
     {
@@ -26,12 +26,12 @@ internal static class TableSql
         _ => throw Unknown(table),
     });
 
-    public static NpgsqlCommand Checksum(string table, NpgsqlConnection conn, NpgsqlTransaction tx) => WithoutTimeout(table switch
+    public static NpgsqlCommand Checksum(string table, NpgsqlConnection conn) => WithoutTimeout(table switch
     {
-        "carriers" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.carriers t", conn, tx),
-        "shipments" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.shipments t", conn, tx),
-        "tracking_events" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.tracking_events t", conn, tx),
-        "transactions" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.transactions t", conn, tx),
+        "carriers" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.carriers t", conn),
+        "shipments" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.shipments t", conn),
+        "tracking_events" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.tracking_events t", conn),
+        "transactions" => new NpgsqlCommand("SELECT " + Hash + " FROM querylab.transactions t", conn),
         _ => throw Unknown(table),
     });
 

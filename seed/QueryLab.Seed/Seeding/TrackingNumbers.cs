@@ -2,8 +2,8 @@ namespace QueryLab.Seed.Seeding;
 
 /// <summary>
 /// Tracking numbers in each carrier's format. The serial digits are a bijection of the shipment's global index on
-/// [0, 10^k): affine map, digit reversal, affine map (each a bijection, the multipliers coprime with 10). Distinct
-/// shipments therefore never share a number, and consecutive shipments show no visible sequence.
+/// [0, 10^k) (<see cref="DecimalBijection"/>): distinct shipments never share a number, and consecutive shipments show
+/// no visible sequence.
 /// Formats differ in length or in their leading characters, so numbers of different formats never collide either:
 /// ups "1Z" + 6-char shipper account + 2-digit service + 8 digits (18); fedex 12 digits; dhl 10 digits;
 /// usps "9400" + 18 digits (22); postnl "3S" + 4-letter customer code + 9 digits (15); generic 3 capitals + 12 digits (15).
@@ -77,35 +77,34 @@ internal sealed class TrackingNumbers
     }
 }
 
-/// <summary>A seed-dependent bijection on [0, 10^digits), written as zero-padded decimal.</summary>
+/// <summary>
+/// A seed-dependent bijection on [0, 10^digits), written as zero-padded decimal: a four-round Feistel network over the
+/// decimal digits (split into a high part of <c>digits - digits/2</c> and a low part of <c>digits/2</c> digits, the
+/// halves swapping sizes each round). Each round maps (L, R) to (R, (L + F(R)) mod 10^|L|), which is invertible
+/// whatever F is, so the whole is a permutation; F is a keyed 64-bit mix, so consecutive indexes land far apart.
+/// </summary>
 internal sealed class DecimalBijection
 {
+    private const int Rounds = 4;
+
     private readonly int _digits;
     private readonly ulong _modulus;
-    private readonly ulong _a1;
-    private readonly ulong _b1;
-    private readonly ulong _a2;
-    private readonly ulong _b2;
+    private readonly ulong[] _keys = new ulong[Rounds];
 
     public DecimalBijection(int digits, int seed, string name)
     {
-        if (digits is < 1 or > 18)
+        if (digits is < 2 or > 18)
         {
             throw new ArgumentOutOfRangeException(nameof(digits));
         }
 
         _digits = digits;
-        _modulus = 1;
-        for (var i = 0; i < digits; i++)
-        {
-            _modulus *= 10;
-        }
-
+        _modulus = Pow10(digits);
         var rng = Prng.For(seed, "tracking:" + name, 0);
-        _a1 = Multiplier(rng);
-        _b1 = rng.NextUInt64() % _modulus;
-        _a2 = Multiplier(rng);
-        _b2 = rng.NextUInt64() % _modulus;
+        for (var i = 0; i < Rounds; i++)
+        {
+            _keys[i] = rng.NextUInt64();
+        }
     }
 
     public ulong Apply(long index)
@@ -115,9 +114,21 @@ internal sealed class DecimalBijection
             throw new ArgumentOutOfRangeException(nameof(index));
         }
 
-        var x = Affine((ulong)index, _a1, _b1);
-        x = Reverse(x);
-        return Affine(x, _a2, _b2);
+        var x = (ulong)index;
+        var high = _digits - (_digits / 2); // digits of L
+        for (var round = 0; round < Rounds; round++)
+        {
+            var low = _digits - high; // digits of R
+            var lowMod = Pow10(low);
+            var highMod = Pow10(high);
+            var l = x / lowMod;
+            var r = x % lowMod;
+            var f = Mix(r ^ _keys[round]) % highMod;
+            x = (r * highMod) + ((l + f) % highMod);
+            high = low;
+        }
+
+        return x;
     }
 
     public void Write(long index, Span<char> destination)
@@ -130,25 +141,20 @@ internal sealed class DecimalBijection
         }
     }
 
-    private ulong Affine(ulong x, ulong a, ulong b) => (ulong)((((UInt128)x * a) + b) % _modulus);
-
-    private ulong Reverse(ulong x)
+    private static ulong Pow10(int n)
     {
-        ulong r = 0;
-        for (var i = 0; i < _digits; i++)
+        ulong p = 1;
+        for (var i = 0; i < n; i++)
         {
-            r = (r * 10) + (x % 10);
-            x /= 10;
+            p *= 10;
         }
 
-        return r;
+        return p;
     }
 
-    /// <summary>A multiplier in [10^(k-1), 10^k) ending in 1, 3, 7 or 9: coprime with 10^k, so invertible mod 10^k.</summary>
-    private ulong Multiplier(Prng rng)
+    private static ulong Mix(ulong z)
     {
-        ulong[] endings = [1, 3, 7, 9];
-        var a = (rng.NextUInt64() % _modulus / 10 * 10) + endings[rng.NextInt(4)];
-        return a % _modulus == 0 ? 1 : a;
+        var state = z;
+        return StableHash.SplitMix64(ref state);
     }
 }
