@@ -169,6 +169,28 @@ public sealed class SeedingDatabaseTests(SeedingTestDatabase db) : IAsyncLifetim
         Assert.Contains("Seeded scale tiny seed 42", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Pgbench_runs_in_a_scratch_database_that_is_dropped_afterwards()
+    {
+        var console = new StringWriter();
+        var seeder = NewSeeder(console);
+        var seeded = await seeder.SeedAsync(new SeedRequest(Scale.Tiny, 42), CancellationToken.None);
+
+        var comparison = await seeder.CompareWithPgbenchAsync(PgbenchLocator.Find(null), seeded, CancellationToken.None);
+
+        Assert.Equal(1, comparison.PgbenchScale); // 7,800 seeded rows round to the minimum scale
+        Assert.Equal(100_011, comparison.PgbenchRows);
+        Assert.True(comparison.PgbenchBytes > 10_000_000, "pgbench_accounts of scale 1 is about 13 MB with its key");
+        Assert.True(comparison.PgbenchRowsPerSecond > 0 && comparison.SeederRowsPerSecond > 0);
+        Assert.Equal(seeded.TotalRows, comparison.SeederRows);
+        Assert.Contains("pgbench -i", console.ToString(), StringComparison.Ordinal);
+        Assert.False(await db.ScalarAsync<bool>(
+            $"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{Seeder.PgbenchDatabase}')"));
+
+        var noOp = await seeder.SeedAsync(new SeedRequest(Scale.Tiny, 42), CancellationToken.None);
+        await Assert.ThrowsAsync<SeedException>(() => seeder.CompareWithPgbenchAsync(PgbenchLocator.Find(null), noOp, CancellationToken.None));
+    }
+
     /// <summary>Indexes and constraints (other than checks) of the querylab tables.</summary>
     private async Task<string> SchemaObjectsAsync() => await db.ScalarAsync<string>("""
         SELECT string_agg(x, E'\n' ORDER BY x) FROM (
