@@ -4,7 +4,7 @@ public enum ScaleName { Tiny, Small, Medium, Production }
 
 /// <summary>
 /// A named size of the lab database. Shipments set the size; carriers grow more slowly (a market has hundreds of
-/// carriers, not millions); tracking events (~6.4 per shipment) and transactions (~1.08 per shipment) follow from the
+/// carriers, not millions); tracking events (≈ 5.76 per shipment) and transactions (≈ 1.08 per shipment) follow from the
 /// generator's distributions (seed/DISTRIBUTIONS.md).
 /// </summary>
 public sealed record Scale(ScaleName Name, int Shipments, int Carriers)
