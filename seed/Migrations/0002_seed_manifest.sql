@@ -20,11 +20,16 @@ CREATE TABLE querylab.seed_manifest (
 );
 
 -- Indexes and constraints the seeder drops before a bulk load and rebuilds after it. They are written
--- here before they are dropped, so a seed killed half-way still knows what to rebuild.
+-- here before they are dropped, so a seed killed half-way still knows what to rebuild. Rows are dropped in
+-- descending `ordinal` and rebuilt in ascending `ordinal` within each `rebuild_phase`: phase 1 holds primary
+-- keys, unique constraints and plain indexes (tables rebuilt in parallel), phase 2 the foreign keys, which
+-- need the keys they reference. The seeder empties the table when it marks the manifest complete.
 CREATE TABLE querylab.seed_deferred_ddl (
-    ordinal     integer PRIMARY KEY,
-    table_name  text    NOT NULL,
-    object_name text    NOT NULL,
-    drop_sql    text    NOT NULL,
-    create_sql  text    NOT NULL
+    ordinal       integer  PRIMARY KEY,
+    table_name    text     NOT NULL,
+    object_name   text     NOT NULL,
+    drop_sql      text     NOT NULL,
+    create_sql    text     NOT NULL,
+    rebuild_phase smallint NOT NULL DEFAULT 1,
+    CONSTRAINT seed_deferred_ddl_rebuild_phase_check CHECK (rebuild_phase IN (1, 2))
 );
