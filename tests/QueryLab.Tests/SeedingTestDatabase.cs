@@ -3,12 +3,11 @@ using Npgsql;
 namespace QueryLab.Tests;
 
 /// <summary>
-/// A scratch database on the server named by QUERYLAB_TEST_CONNECTION, with the querylab schema migrated the way the
-/// migration runner does it (schema, then the .sql files in order). Stand-in until the shared fixture lands.
+/// A scratch database on the test run's server (<see cref="Infrastructure.TestServer"/>), with the querylab schema
+/// migrated by the real migration runner.
 /// </summary>
 public sealed class SeedingTestDatabase : IAsyncLifetime
 {
-    public const string EnvironmentVariable = "QUERYLAB_TEST_CONNECTION";
     private const string DatabaseName = "querylab_seeding_tests";
 
     private NpgsqlDataSource? _admin;
@@ -21,13 +20,7 @@ public sealed class SeedingTestDatabase : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var given = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(given))
-        {
-            throw new InvalidOperationException(
-                $"{EnvironmentVariable} is not set: the seeding tests need a PostgreSQL 14+ server, e.g. " +
-                $"{EnvironmentVariable}=\"Host=127.0.0.1;Port=5432;Username=postgres;Password=…\" (a role that may create databases)");
-        }
+        var given = (await Infrastructure.TestServer.GetAsync()).Connection.ConnectionString;
 
         _admin = NpgsqlDataSource.Create(given);
         await using (var conn = await _admin.OpenConnectionAsync())
@@ -47,17 +40,13 @@ public sealed class SeedingTestDatabase : IAsyncLifetime
     public async Task ResetSchemaAsync()
     {
         await using var conn = await DataSource.OpenConnectionAsync();
-        await using (var cmd = new NpgsqlCommand("DROP SCHEMA IF EXISTS querylab CASCADE; CREATE SCHEMA querylab", conn))
+        await using (var cmd = new NpgsqlCommand("DROP SCHEMA IF EXISTS querylab CASCADE", conn))
         {
             await cmd.ExecuteNonQueryAsync();
         }
 
-        var dir = Path.Combine(AppContext.BaseDirectory, "Migrations");
-        foreach (var file in Directory.GetFiles(dir, "*.sql").Order(StringComparer.Ordinal))
-        {
-            await using var cmd = new NpgsqlCommand(await File.ReadAllTextAsync(file), conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await new QueryLab.Seed.Migrations.MigrationRunner(DataSource, QueryLab.Seed.Migrations.MigrationSet.Load(), TextWriter.Null)
+            .ApplyAsync(dryRun: false, "seeding tests", CancellationToken.None);
     }
 
     public async Task<T> ScalarAsync<T>(string sql)

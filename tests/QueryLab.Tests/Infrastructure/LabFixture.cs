@@ -29,17 +29,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var external = Environment.GetEnvironmentVariable("QUERYLAB_TEST_CONNECTION");
-        if (!string.IsNullOrWhiteSpace(external))
-        {
-            _server = await LabServer.ConnectAsync(external, CancellationToken.None);
-        }
-        else
-        {
-            var binaries = await ServerBinaries.FindAsync(ServerBinaries.SearchPlaces.FromEnvironment(), CancellationToken.None);
-            var embedded = new EmbeddedServer(Home, binaries, TextWriter.Null);
-            _server = await LabServer.StartEmbeddedAsync(embedded, keepRunning: false, CancellationToken.None);
-        }
+        _server = await TestServer.GetAsync();
 
         await using var ds = Server.CreateDataSource();
         await new MigrationRunner(ds, MigrationSet.Load(), TextWriter.Null).ApplyAsync(false, Server.Description, CancellationToken.None);
@@ -63,13 +53,8 @@ public sealed class LabFixture : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, Pooling = false }.ConnectionString;
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
+    /// <summary>The server outlives the fixture: other collections share it, and it stops when the test process exits.</summary>
+    public Task DisposeAsync() => Task.CompletedTask;
 }
 
 [CollectionDefinition(Name)]

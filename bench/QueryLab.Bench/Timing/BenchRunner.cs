@@ -1,0 +1,123 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Exporters.Json;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Timing;
+
+/// <summary>The timing of one variant, as BenchmarkDotNet measured it (nanoseconds per operation).</summary>
+public sealed record TimedVariant(
+    string Scenario,
+    string Variant,
+    double MeanNs,
+    double MedianNs,
+    double P95Ns,
+    double StdErrNs,
+    long? AllocatedBytesPerOp,
+    IReadOnlyList<double> MeasurementsNs,
+    string? Error);
+
+/// <summary>Runs BenchmarkDotNet over prepared cases and reads its results back into plain records.</summary>
+public static class BenchRunner
+{
+    public static IReadOnlyList<TimedVariant> Run(
+        IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases,
+        BenchProfile profile,
+        string artifactsDir,
+        TextWriter progress)
+    {
+        if (cases.Count == 0)
+        {
+            return [];
+        }
+
+        BenchmarkCases.Set(cases);
+        try
+        {
+            var config = ManualConfig.CreateEmpty()
+                .AddJob(profile.Job)
+                .AddDiagnoser(MemoryDiagnoser.Default)
+                .AddColumnProvider(DefaultColumnProviders.Instance)
+                .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub)
+                .AddLogger(new ProgressLogger(progress))
+                .WithArtifactsPath(artifactsDir)
+                .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
+                // Tests run a Debug build; a release measurement comes from run.ps1, which builds Release.
+                .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.DisableLogFile);
+            var summary = BenchmarkRunner.Run<CatalogBenchmark>(config);
+            return Read(summary);
+        }
+        finally
+        {
+            BenchmarkCases.Clear();
+        }
+    }
+
+    private static List<TimedVariant> Read(Summary summary)
+    {
+        var list = new List<TimedVariant>();
+        foreach (var c in summary.BenchmarksCases)
+        {
+            var key = (string)c.Parameters["Case"];
+            var slash = key.IndexOf('/', StringComparison.Ordinal);
+            var (scenario, variant) = (key[..slash], key[(slash + 1)..]);
+            var report = summary[c];
+            var stats = report?.ResultStatistics;
+            if (report is null || stats is null)
+            {
+                list.Add(new TimedVariant(scenario, variant, double.NaN, double.NaN, double.NaN, double.NaN, null, [], "BenchmarkDotNet produced no result (see the log in the run folder)"));
+                continue;
+            }
+
+            var measurements = report.AllMeasurements
+                .Where(m => m.IterationMode == IterationMode.Workload && m.IterationStage == IterationStage.Result)
+                .Select(m => m.Nanoseconds / m.Operations)
+                .ToList();
+            var allocated = report.GcStats.GetBytesAllocatedPerOperation(c);
+            list.Add(new TimedVariant(
+                scenario,
+                variant,
+                stats.Mean,
+                stats.Median,
+                stats.Percentiles.P95,
+                stats.StandardError,
+                allocated,
+                measurements,
+                null));
+        }
+
+        return list;
+    }
+
+    /// <summary>Passes BenchmarkDotNet's progress lines on, and keeps its verbose log out of the terminal.</summary>
+    private sealed class ProgressLogger(TextWriter o) : ILogger
+    {
+        public string Id => "querylab-progress";
+
+        public int Priority => 0;
+
+        public void Write(LogKind logKind, string text)
+        {
+        }
+
+        public void WriteLine()
+        {
+        }
+
+        public void WriteLine(LogKind logKind, string text)
+        {
+            if (text.StartsWith("// ** Remained", StringComparison.Ordinal) || text.StartsWith("// Benchmark: ", StringComparison.Ordinal) || logKind == LogKind.Error)
+            {
+                o.WriteLine("  " + text.TrimStart('/', ' ', '*'));
+            }
+        }
+
+        public void Flush() => o.Flush();
+    }
+}

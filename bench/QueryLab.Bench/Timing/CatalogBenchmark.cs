@@ -1,0 +1,54 @@
+using BenchmarkDotNet.Attributes;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Timing;
+
+/// <summary>The variants BenchmarkDotNet times in this run, prepared before it starts.</summary>
+public static class BenchmarkCases
+{
+    private static readonly Dictionary<string, (IPreparedScenario Prepared, IVariant Variant)> Cases = new(StringComparer.Ordinal);
+
+    public static IEnumerable<string> Names => Cases.Keys;
+
+    public static string Key(string scenario, string variant) => $"{scenario}/{variant}";
+
+    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases)
+    {
+        Cases.Clear();
+        foreach (var c in cases)
+        {
+            Cases[Key(c.Prepared.Scenario.Name, c.Variant.Name)] = c;
+        }
+    }
+
+    public static (IPreparedScenario Prepared, IVariant Variant) Get(string key) => Cases[key];
+
+    public static void Clear() => Cases.Clear();
+}
+
+/// <summary>
+/// One BenchmarkDotNet benchmark for the whole catalog: the case (scenario/variant) is a parameter fed
+/// from the catalog, so there is no second list of scenarios. Each operation takes the next parameter
+/// value of the rotation; nothing is captured or collected while timing.
+/// </summary>
+public class CatalogBenchmark
+{
+    private IPreparedScenario? _prepared;
+    private IVariant? _variant;
+    private int _iteration;
+
+    public static IEnumerable<string> CaseNames => BenchmarkCases.Names;
+
+    [ParamsSource(nameof(CaseNames))]
+    public string Case { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        (_prepared, _variant) = BenchmarkCases.Get(Case);
+        _iteration = 0;
+    }
+
+    [Benchmark(Description = "operation")]
+    public Task<VariantResult> Operation() => _prepared!.RunAsync(_variant!, _iteration++, collect: false, CancellationToken.None);
+}
