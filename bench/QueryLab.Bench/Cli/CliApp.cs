@@ -18,6 +18,7 @@ public static class CliApp
         root.Options.Add(CommonOptions.Verbose);
         root.Subcommands.Add(ServerCommand.Create(ctx));
         root.Subcommands.Add(MigrateCommand.Create(ctx));
+        root.Subcommands.Add(SeedCommand.Create(ctx));
         return root;
     }
 

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using QueryLab.Seed;
+using QueryLab.Seed.Seeding;
+
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary><c>querylab seed</c>: fill the lab schema with deterministic synthetic data at a named scale.</summary>
+public static class SeedCommand
+{
+    public static readonly Option<string> ScaleOption = new("--scale")
+    {
+        Description = "tiny (1,000 shipments), small (100,000), medium (1,000,000) or production (10,000,000).",
+        DefaultValueFactory = _ => "small",
+    };
+
+    public static readonly Option<int> SeedOption = new("--seed")
+    {
+        Description = "The random seed: the same scale and seed give identical tables on any machine.",
+        DefaultValueFactory = _ => SeedRequest.DefaultSeed,
+    };
+
+    public static readonly Option<bool> Force = new("--force")
+    {
+        Description = "Reseed even when the database holds complete data of another scale or seed (or the same one).",
+    };
+
+    public static readonly Option<int> Parallelism = new("--parallelism")
+    {
+        Description = "Generation workers (default: the number of cores). Any value gives the same data.",
+    };
+
+    public static readonly Option<bool> ComparePgbench = new("--compare-pgbench")
+    {
+        Description = "After seeding, time `pgbench -i` at an equal row count on the same server (in a scratch database) and print rows/s and MB/s of both.",
+    };
+
+    public static Command Create(CliContext ctx)
+    {
+        var cmd = new Command("seed", "Migrate, then load deterministic synthetic logistics data (a no-op when the database already holds this scale and seed).");
+        cmd.Options.Add(ScaleOption);
+        cmd.Options.Add(SeedOption);
+        cmd.Options.Add(Force);
+        cmd.Options.Add(Parallelism);
+        cmd.Options.Add(ComparePgbench);
+        cmd.SetAction(async (pr, ct) =>
+        {
+            var request = Request(pr);
+            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
+            await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
+            await using var ds = lab.CreateDataSource();
+            await MigrateCommand.ApplyAsync(lab, ds, ctx, ct);
+            var seeder = NewSeeder(ds, ctx);
+            var outcome = await seeder.SeedAsync(request, ct);
+            if (pr.GetValue(ComparePgbench))
+            {
+                var pgbench = PgbenchLocator.Find(lab.Embedded?.Binaries.BinDir);
+                var comparison = await seeder.CompareWithPgbenchAsync(new PgbenchOptions(pgbench) { Password = lab.Connection.Password }, outcome, ct);
+                ctx.Out.WriteLine(comparison.Format());
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static SeedRequest Request(ParseResult pr)
+    {
+        Scale scale;
+        try
+        {
+            scale = Scale.Parse(pr.GetValue(ScaleOption)!);
+        }
+        catch (ArgumentException ex)
+        {
+            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw LabException.BadInput(message, ex);
+        }
+
+        return new SeedRequest(scale, pr.GetValue(SeedOption), pr.GetValue(Force), pr.GetValue(Parallelism));
+    }
+
+    public static Seeder NewSeeder(Npgsql.NpgsqlDataSource ds, CliContext ctx) =>
+        new(ds, ctx.Out) { ConsoleIsTerminal = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected };
+
+}
