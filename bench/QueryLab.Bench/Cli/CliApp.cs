@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(ServerCommand.Create(ctx));
         root.Subcommands.Add(MigrateCommand.Create(ctx));
         root.Subcommands.Add(SeedCommand.Create(ctx));
+        root.Subcommands.Add(VerifyCommand.Create(ctx));
         return root;
     }
 

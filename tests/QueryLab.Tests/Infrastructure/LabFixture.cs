@@ -1,6 +1,8 @@
 using Npgsql;
 using QueryLab.Bench.Cli;
+using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Migrations;
+using QueryLab.Seed.Seeding;
 using QueryLab.Seed.Server;
 
 namespace QueryLab.Tests.Infrastructure;
@@ -31,9 +33,22 @@ public sealed class LabFixture : IAsyncLifetime
     {
         _server = await TestServer.GetAsync();
 
-        await using var ds = Server.CreateDataSource();
-        await new MigrationRunner(ds, MigrationSet.Load(), TextWriter.Null).ApplyAsync(false, Server.Description, CancellationToken.None);
+        _dataSource = Server.CreateDataSource();
+        await new MigrationRunner(_dataSource, MigrationSet.Load(), TextWriter.Null).ApplyAsync(false, Server.Description, CancellationToken.None);
+        var outcome = await new Seeder(_dataSource, TextWriter.Null).SeedAsync(new SeedRequest(Scale.Tiny, SeedRequest.DefaultSeed), CancellationToken.None);
+        Manifest = outcome.Manifest;
+        _catalog = new CatalogContext(_dataSource, Manifest.ReferenceTime, ConnectionString);
     }
+
+    private NpgsqlDataSource? _dataSource;
+    private CatalogContext? _catalog;
+
+    /// <summary>The fixture's main database, migrated and seeded at scale tiny, seed 42.</summary>
+    public NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("fixture not started");
+
+    public CatalogContext Catalog => _catalog ?? throw new InvalidOperationException("fixture not started");
+
+    public SeedManifest? Manifest { get; private set; }
 
     /// <summary>A new, empty database on the fixture's server (dropped first if a previous run left it).</summary>
     public async Task<string> CreateDatabaseAsync(string name)

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using QueryLab.Queries.Catalog;
+using QueryLab.Seed;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary>--scenario: which scenarios of the catalog a verb works on.</summary>
+public static class ScenarioOptions
+{
+    public static readonly Option<string?> Scenario = new("--scenario", "-s")
+    {
+        Description = "Scenario name or glob (e.g. 'lookup-*'; comma-separated alternatives). Default: every scenario of the catalog.",
+    };
+
+    public static IReadOnlyList<IScenario> Select(ParseResult pr)
+    {
+        var pattern = pr.GetValue(Scenario);
+        var selected = ScenarioCatalog.Select(pattern);
+        if (selected.Count == 0)
+        {
+            throw LabException.BadInput($"no scenario matches '{pattern}'; the scenarios are: {string.Join(", ", ScenarioCatalog.All.Select(s => s.Name))}");
+        }
+
+        return selected;
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using QueryLab.Bench.Verification;
+using QueryLab.Seed;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary><c>querylab verify</c>: every variant once, compared with the baseline; exit 1 on a mismatch.</summary>
+public static class VerifyCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var cmd = new Command("verify", "Run every variant with the same parameters and compare its normalised answer with the baseline's (raw Npgsql).");
+        cmd.Options.Add(ScenarioOptions.Scenario);
+        cmd.SetAction(async (pr, ct) =>
+        {
+            var scenarios = ScenarioOptions.Select(pr);
+            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
+            await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
+            var failed = 0;
+            foreach (var s in scenarios)
+            {
+                await using var prepared = await s.PrepareAsync(lab.Catalog, ct);
+                var v = await Verifier.VerifyAsync(prepared, ct);
+                Verifier.Print(v, ctx.Out);
+                failed += v.Passed ? 0 : 1;
+            }
+
+            ctx.Out.WriteLine(failed == 0 ? $"verify: all {scenarios.Count} scenario(s) agree" : $"verify: {failed} of {scenarios.Count} scenario(s) have variants that disagree with the baseline");
+            return failed == 0 ? 0 : (int)ExitCode.Failed;
+        });
+        return cmd;
+    }
+}
