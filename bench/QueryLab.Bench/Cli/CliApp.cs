@@ -20,6 +20,8 @@ public static class CliApp
         root.Subcommands.Add(MigrateCommand.Create(ctx));
         root.Subcommands.Add(SeedCommand.Create(ctx));
         root.Subcommands.Add(VerifyCommand.Create(ctx));
+        root.Subcommands.Add(BenchCommand.Create(ctx));
+        root.Subcommands.Add(RunCommand.Create(ctx));
         return root;
     }
 

@@ -98,6 +98,8 @@ public static class BenchRunner
     /// <summary>Passes BenchmarkDotNet's progress lines on, and keeps its verbose log out of the terminal.</summary>
     private sealed class ProgressLogger(TextWriter o) : ILogger
     {
+        private string _current = "";
+
         public string Id => "querylab-progress";
 
         public int Priority => 0;
@@ -112,9 +114,20 @@ public static class BenchRunner
 
         public void WriteLine(LogKind logKind, string text)
         {
-            if (text.StartsWith("// ** Remained", StringComparison.Ordinal) || text.StartsWith("// Benchmark: ", StringComparison.Ordinal) || logKind == LogKind.Error)
+            if (text.StartsWith("// Benchmark: ", StringComparison.Ordinal))
             {
-                o.WriteLine("  " + text.TrimStart('/', ' ', '*'));
+                var at = text.IndexOf("[Case=", StringComparison.Ordinal);
+                _current = at >= 0 ? text[(at + 6)..].TrimEnd(']') : text;
+            }
+            else if (text.StartsWith("// ** Remained", StringComparison.Ordinal))
+            {
+                // "// ** Remained 4 (80.0 %) benchmark(s) to run. Estimated finish 2026-11-26 10:29 (0h 0m from now) **"
+                var eta = text.IndexOf("Estimated finish", StringComparison.Ordinal);
+                o.WriteLine($"  timed {_current}; {text[15..text.IndexOf(')', StringComparison.Ordinal)].Trim()}) left{(eta >= 0 ? ", " + text[eta..].TrimEnd('*', ' ').ToLowerInvariant() : "")}");
+            }
+            else if (logKind == LogKind.Error)
+            {
+                o.WriteLine("  BenchmarkDotNet: " + text.Trim());
             }
         }
 

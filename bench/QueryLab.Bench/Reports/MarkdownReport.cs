@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using QueryLab.Bench.Results;
+
+namespace QueryLab.Bench.Reports;
+
+/// <summary>
+/// report.md: what a reviewer reads before a release. Rendered from results.json alone, so
+/// `querylab report` can regenerate it. Summary first; every figure carries its unit.
+/// </summary>
+public static class MarkdownReport
+{
+    public static string Render(RunResults r)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# QueryLab report — {r.RunId}");
+        md.AppendLine();
+        Header(md, r);
+        Summary(md, r);
+        foreach (var s in r.Scenarios)
+        {
+            Scenario(md, s);
+        }
+
+        return md.ToString();
+    }
+
+    private static void Header(StringBuilder md, RunResults r)
+    {
+        var m = r.Machine;
+        md.AppendLine("| | |");
+        md.AppendLine("| --- | --- |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| when | {r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC ({Duration(r)}) |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| commit | {(r.Git is null ? "unknown" : $"`{r.Git.Commit[..Math.Min(12, r.Git.Commit.Length)]}`{(r.Git.Dirty ? " with uncommitted changes" : "")}{(r.Git.Branch is null ? "" : $" on {r.Git.Branch}")}")} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| machine | {m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL | {Escape(r.Server.Version)} ({(r.Server.Embedded ? "embedded" : "given")} server {Escape(r.Server.Description)}) |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| settings | {string.Join(", ", r.Server.Settings.Select(kv => $"{kv.Key}={kv.Value}"))} |");
+        var d = r.Dataset;
+        md.AppendLine(CultureInfo.InvariantCulture, $"| dataset | scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion}, data up to {d.ReferenceTime:yyyy-MM-dd}; {string.Join(", ", d.RowCounts.Select(kv => $"{kv.Key} {Units.Count(kv.Value)} rows"))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| benchmark | profile **{r.Profile.Name}**: {r.Profile.Description} (BenchmarkDotNet job `{Escape(r.Profile.Job)}`) |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| command | `{Escape(r.Command)}` |");
+        md.AppendLine();
+    }
+
+    private static string Duration(RunResults r) =>
+        r.FinishedAt is { } f ? $"took {(f - r.StartedAt).TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min" : "unfinished";
+
+    private static void Summary(StringBuilder md, RunResults r)
+    {
+        md.AppendLine("## Summary");
+        md.AppendLine();
+        var failed = r.Scenarios.Where(s => !s.Verification.Passed).ToList();
+        md.AppendLine(failed.Count == 0
+            ? $"All {r.Scenarios.Count} scenarios verified: every variant returned the same answer as raw Npgsql before it was timed."
+            : $"**{failed.Count} scenario(s) failed verification** ({string.Join(", ", failed.Select(s => s.Name))}): a variant returned a different answer, and the scenario was not timed.");
+        md.AppendLine();
+        md.AppendLine("| scenario | fastest variant | raw Npgsql (baseline) | best EF Core × raw | best Dapper × raw | verified |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (var s in r.Scenarios)
+        {
+            var timed = s.Variants.Where(v => v.Timing is { Error: null }).ToList();
+            var fastest = timed.MinBy(v => v.Timing!.MeanNs);
+            var baseline = s.Variants.Single(v => v.IsBaseline);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| [{s.Name}](#{Anchor(s.Name)}) | {(fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})")} | {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs))} | {Units.Ratio(Best(s, "EF Core"))} | {Units.Ratio(Best(s, "Dapper"))} | {(s.Verification.Passed ? "yes" : "**no**")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("× raw is a variant's mean time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long.");
+        md.AppendLine();
+    }
+
+    private static double? Best(ScenarioResult s, string library) =>
+        s.Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
+
+    private static void Scenario(StringBuilder md, ScenarioResult s)
+    {
+        md.AppendLine(CultureInfo.InvariantCulture, $"## {s.Name}");
+        md.AppendLine();
+        md.AppendLine(s.Description);
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"*Parameters:* {s.Parameters}{(s.Writes ? " Each operation runs in a transaction that is rolled back." : "")}");
+        md.AppendLine();
+        if (!s.Verification.Passed)
+        {
+            md.AppendLine("**Verification failed — not timed.**");
+            md.AppendLine();
+            foreach (var m in s.Verification.Mismatches)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- `{m.Variant}` for {Escape(m.Parameters)}: {Escape(m.What)}");
+                for (var i = 0; i < Math.Max(m.BaselineRows.Count, m.VariantRows.Count); i++)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture, $"  - baseline: `{(i < m.BaselineRows.Count ? m.BaselineRows[i] : "(no row)")}`");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"  - {m.Variant}: `{(i < m.VariantRows.Count ? m.VariantRows[i] : "(no row)")}`");
+                }
+            }
+
+            md.AppendLine();
+        }
+
+        Chart(md, s);
+        md.AppendLine("| variant | library | technique | mean | median | p95 | ± error | allocated | × raw |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var v in s.Variants)
+        {
+            var t = v.Timing;
+            var name = v.IsBaseline ? $"**{v.Name}** (baseline)" : v.Name;
+            if (t is null)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v.Library} | {Escape(v.Technique)} | {Escape(v.NotRun ?? "not run")} | | | | | |");
+                continue;
+            }
+
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {v.Library} | {Escape(v.Technique)} | {Units.Time(t.MeanNs)} | {Units.Time(t.MedianNs)} | {Units.Time(t.P95Ns)} | {Units.Time(t.StdErrNs)} | {Units.Bytes(t.AllocatedBytesPerOp)} | {Units.Ratio(v.RatioToBaseline)} |");
+        }
+
+        md.AppendLine();
+    }
+
+    /// <summary>A Mermaid bar chart of mean time per variant (GitHub renders it).</summary>
+    private static void Chart(StringBuilder md, ScenarioResult s)
+    {
+        var timed = s.Variants.Where(v => v.Timing is { Error: null } t && !double.IsNaN(t.MeanNs)).ToList();
+        if (timed.Count == 0)
+        {
+            return;
+        }
+
+        var max = timed.Max(v => v.Timing!.MeanNs);
+        var (unit, div) = max >= 1_000_000 ? ("ms", 1_000_000.0) : ("µs", 1_000.0);
+        md.AppendLine("```mermaid");
+        md.AppendLine("xychart-beta horizontal");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    title \"{s.Name}: mean time per operation ({unit}, shorter is faster)\"");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", timed.Select(v => $"\"{v.Name}\""))}]");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis \"{unit}\"");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", timed.Select(v => (v.Timing!.MeanNs / div).ToString("0.###", CultureInfo.InvariantCulture)))}]");
+        md.AppendLine("```");
+        md.AppendLine();
+    }
+
+    public static string Anchor(string name) => name.ToLowerInvariant();
+
+    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+}

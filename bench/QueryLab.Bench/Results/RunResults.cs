@@ -1,0 +1,100 @@
+using System.Text.Json.Serialization;
+
+namespace QueryLab.Bench.Results;
+
+// results.json: everything a report shows, in one versioned schema (reports/README.md documents it).
+// Bump SchemaVersion when a field changes meaning or is removed; adding optional fields keeps it.
+
+public sealed record RunResults
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    public required string RunId { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public required string Command { get; init; }
+
+    public GitInfo? Git { get; init; }
+
+    public required MachineInfo Machine { get; init; }
+
+    public required ServerInfo Server { get; init; }
+
+    public required DatasetInfo Dataset { get; init; }
+
+    public required ProfileInfo Profile { get; init; }
+
+    public required IReadOnlyList<ScenarioResult> Scenarios { get; init; }
+}
+
+public sealed record GitInfo(string Commit, bool Dirty, string? Branch);
+
+public sealed record MachineInfo(string Host, int Cores, long MemoryBytes, string Os, string Runtime, string Architecture);
+
+/// <summary>The server: its version and the settings that shape plans. The connection is described without its password.</summary>
+public sealed record ServerInfo(string Description, bool Embedded, string Version, int MajorVersion, IReadOnlyDictionary<string, string> Settings);
+
+public sealed record DatasetInfo(
+    string Scale,
+    int Seed,
+    string GeneratorVersion,
+    DateTime ReferenceTime,
+    IReadOnlyDictionary<string, long> RowCounts,
+    IReadOnlyDictionary<string, string> TableChecksums,
+    DateTime? SeededAt);
+
+/// <summary>The benchmark profile and the BenchmarkDotNet job it ran.</summary>
+public sealed record ProfileInfo(string Name, string Description, string Job);
+
+public sealed record ScenarioResult
+{
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+
+    public required string Parameters { get; init; }
+
+    public required bool Writes { get; init; }
+
+    public required VerificationResult Verification { get; init; }
+
+    public required IReadOnlyList<VariantResultRecord> Variants { get; init; }
+}
+
+public sealed record VerificationResult(bool Passed, int ParameterValues, IReadOnlyList<MismatchRecord> Mismatches);
+
+public sealed record MismatchRecord(string Variant, string Parameters, string What, IReadOnlyList<string> BaselineRows, IReadOnlyList<string> VariantRows);
+
+public sealed record VariantResultRecord
+{
+    public required string Name { get; init; }
+
+    public required string Library { get; init; }
+
+    public required string Technique { get; init; }
+
+    public required bool IsBaseline { get; init; }
+
+    /// <summary>Why it was not timed (not runnable here, or its scenario failed verification); null when it was.</summary>
+    public string? NotRun { get; init; }
+
+    public TimingRecord? Timing { get; init; }
+
+    /// <summary>Mean time over the baseline's mean time (the "× raw" column); null when either was not timed.</summary>
+    public double? RatioToBaseline { get; init; }
+}
+
+/// <summary>BenchmarkDotNet's figures for one variant, in nanoseconds per operation, with its raw iteration measurements.</summary>
+public sealed record TimingRecord(
+    double MeanNs,
+    double MedianNs,
+    double P95Ns,
+    double StdErrNs,
+    long? AllocatedBytesPerOp,
+    IReadOnlyList<double> MeasurementsNs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);

@@ -1,0 +1,112 @@
+using QueryLab.Bench.Cli;
+using QueryLab.Bench.Reports;
+using QueryLab.Bench.Results;
+using QueryLab.Bench.Verification;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Timing;
+
+/// <summary>
+/// One measuring run: verify every selected scenario, time the variants of those that agree with
+/// BenchmarkDotNet, and write the run folder (results.json, report.md, BenchmarkDotNet's exports).
+/// A scenario whose variants disagree is not timed, and the run ends with exit 1.
+/// </summary>
+public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile profile, string reportsDir, string command)
+{
+    public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
+
+    public async Task<Outcome> RunAsync(IReadOnlyList<IScenario> scenarios, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var folder = RunFolder.Create(reportsDir, $"{lab.Manifest.Scale}-{profile.Name}", started);
+        try
+        {
+            var prepared = new List<IPreparedScenario>();
+            var verifications = new Dictionary<string, ScenarioVerification>(StringComparer.Ordinal);
+            try
+            {
+                ctx.Out.WriteLine($"verify: {scenarios.Count} scenario(s)");
+                foreach (var s in scenarios)
+                {
+                    var p = await s.PrepareAsync(lab.Catalog, ct);
+                    prepared.Add(p);
+                    var v = await Verifier.VerifyAsync(p, ct);
+                    verifications[s.Name] = v;
+                    Verifier.Print(v, ctx.Out);
+                }
+
+                var cases = prepared
+                    .Where(p => verifications[p.Scenario.Name].Passed)
+                    .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (p, v)))
+                    .ToList();
+                ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
+                ct.ThrowIfCancellationRequested();
+                var timings = BenchRunner.Run(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out);
+                ct.ThrowIfCancellationRequested();
+                var results = new RunResults
+                {
+                    RunId = folder.RunId,
+                    StartedAt = started,
+                    FinishedAt = DateTimeOffset.UtcNow,
+                    Command = command,
+                    Git = await RunEnvironment.GitAsync(ctx.RepositoryRoot, ct),
+                    Machine = RunEnvironment.Machine(),
+                    Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
+                    Dataset = RunEnvironment.Dataset(lab.Manifest),
+                    Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
+                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings)).ToList(),
+                };
+                await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);
+                await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results), ct);
+                var final = folder.Complete();
+                return new Outcome(results, final, verifications.Values.Any(v => !v.Passed));
+            }
+            finally
+            {
+                foreach (var p in prepared)
+                {
+                    await p.DisposeAsync();
+                }
+            }
+        }
+        catch
+        {
+            folder.Abandon();
+            throw;
+        }
+    }
+
+    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings)
+    {
+        var s = p.Scenario;
+        TimedVariant? Timed(IVariant variant) => timings.FirstOrDefault(t => t.Scenario == s.Name && t.Variant == variant.Name);
+        var baseline = Timed(s.Baseline);
+        return new ScenarioResult
+        {
+            Name = s.Name,
+            Description = s.Description,
+            Parameters = s.Parameters,
+            Writes = s.Writes,
+            Verification = new VerificationResult(
+                v.Passed,
+                v.Operations,
+                v.Mismatches.Select(m => new MismatchRecord(m.Variant, m.Parameters, m.What, m.BaselineRows, m.VariantRows)).ToList()),
+            Variants = s.Variants.Select(variant =>
+            {
+                var t = Timed(variant);
+                var notRun = p.NotRunReason(variant)
+                    ?? (!v.Passed ? "not timed: the scenario failed verification" : t is null ? "not timed" : null);
+                return new VariantResultRecord
+                {
+                    Name = variant.Name,
+                    Library = variant.Library.Display(),
+                    Technique = variant.Technique,
+                    IsBaseline = variant.IsBaseline,
+                    NotRun = notRun,
+                    Timing = t is null ? null : new TimingRecord(t.MeanNs, t.MedianNs, t.P95Ns, t.StdErrNs, t.AllocatedBytesPerOp, t.MeasurementsNs, t.Error),
+                    RatioToBaseline = t is not null && baseline is not null && baseline.MeanNs > 0 && !double.IsNaN(t.MeanNs) ? t.MeanNs / baseline.MeanNs : null,
+                };
+            }).ToList(),
+        };
+    }
+}
