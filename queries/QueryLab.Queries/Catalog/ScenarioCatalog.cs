@@ -10,6 +10,7 @@ public static class ScenarioCatalog
         new LookupByTrackingNumber(),
         new PendingPage(),
         new PendingDeepPage(),
+        new InTransitWithCarrierAndLatestEvent(),
     ];
 
     /// <summary>
