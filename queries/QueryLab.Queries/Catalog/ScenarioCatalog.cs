@@ -8,6 +8,9 @@ public static class ScenarioCatalog
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new LookupByTrackingNumber(),
+        new PendingPage(),
+        new PendingDeepPage(),
+        new InTransitWithCarrierAndLatestEvent(),
     ];
 
     /// <summary>
