@@ -20,7 +20,7 @@ public sealed class SeedingTestDatabase : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var given = (await Infrastructure.TestServer.GetAsync()).Connection.ConnectionString;
+        var given = (await Infrastructure.TestServer.AcquireAsync()).Connection.ConnectionString;
 
         _admin = NpgsqlDataSource.Create(given);
         await using (var conn = await _admin.OpenConnectionAsync())
@@ -73,6 +73,8 @@ public sealed class SeedingTestDatabase : IAsyncLifetime
 
             await _admin.DisposeAsync();
         }
+
+        await Infrastructure.TestServer.ReleaseAsync();
     }
 }
 

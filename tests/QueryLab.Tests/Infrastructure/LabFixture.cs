@@ -31,7 +31,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.GetAsync();
+        _server = await TestServer.AcquireAsync();
 
         _dataSource = Server.CreateDataSource();
         await new MigrationRunner(_dataSource, MigrationSet.Load(), TextWriter.Null).ApplyAsync(false, Server.Description, CancellationToken.None);
@@ -68,8 +68,15 @@ public sealed class LabFixture : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, Pooling = false }.ConnectionString;
     }
 
-    /// <summary>The server outlives the fixture: other collections share it, and it stops when the test process exits.</summary>
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+
+        await TestServer.ReleaseAsync();
+    }
 }
 
 [CollectionDefinition(Name)]
