@@ -85,6 +85,9 @@ public sealed record VariantResultRecord
 
     public TimingRecord? Timing { get; init; }
 
+    /// <summary>The profiling pass: statements, round trips, rows, plans and findings of one operation.</summary>
+    public ProfileRecord? Profile { get; init; }
+
     /// <summary>Mean time over the baseline's mean time (the "× raw" column); null when either was not timed.</summary>
     public double? RatioToBaseline { get; init; }
 }

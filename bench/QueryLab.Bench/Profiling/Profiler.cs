@@ -1,0 +1,108 @@
+using System.Globalization;
+using Npgsql;
+using QueryLab.Bench.Plans;
+using QueryLab.Bench.Results;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Profiling;
+
+/// <summary>
+/// The profiling pass, separate from timing: runs one operation of each variant with capture on (after a
+/// warm-up operation), then replays each distinct statement under EXPLAIN ANALYZE for its custom and
+/// generic plans, analyses them, and flags repeated statements (N+1).
+/// </summary>
+public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, TextWriter? log = null)
+{
+    private readonly ExplainRunner _explain = new(explainSource);
+
+    public async Task<ProfileRecord> ProfileAsync(IPreparedScenario prepared, IVariant variant, CancellationToken ct)
+    {
+        await prepared.RunAsync(variant, 0, collect: false, ct); // warm-up: caches, pools, EF's query cache
+        VariantResult result;
+        IReadOnlyList<CapturedStatement> statements;
+        using (var scope = WireCapture.Begin())
+        {
+            result = await prepared.RunAsync(variant, 0, collect: false, ct);
+            statements = scope.Statements;
+        }
+
+        var roundTrips = statements.Select(s => s.RoundTrip).DefaultIfEmpty(0).Max();
+        var repeated = RepeatedStatements.Find(statements);
+        var findings = new List<FindingRecord>();
+        foreach (var r in repeated)
+        {
+            findings.Add(r.IsNPlusOne
+                ? new FindingRecord("Critical", "n-plus-one", "round trips", $"one statement ran {r.Count} times in one operation (an N+1: a query per row of an earlier result)", "load the related rows in the same query (a join, LATERAL, Include) or in one batched query with = ANY(@ids)")
+                : new FindingRecord("Warning", "repeated-statement", "round trips", $"one statement ran {r.Count} times in one operation", "check whether the repeats can be one statement"));
+        }
+
+        var distinct = new List<StatementRecord>();
+        var index = 0;
+        foreach (var group in statements.GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal))
+        {
+            index++;
+            var first = group.First();
+            var explained = await _explain.ExplainAsync(first, ct);
+            var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "", explained.CustomPlanJson, ct);
+            var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic", explained.GenericPlanJson, ct);
+            var custom = Analyse(explained.CustomPlanJson);
+            var generic = Analyse(explained.GenericPlanJson);
+            var changes = custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [];
+            foreach (var f in custom?.Findings ?? [])
+            {
+                findings.Add(new FindingRecord(f.Severity.ToString(), f.Code, $"statement {index}, node {f.NodePath}", f.Message, f.Fix));
+            }
+
+            if (changes.Count > 0)
+            {
+                findings.Add(new FindingRecord(
+                    "Warning", "generic-plan-differs", $"statement {index}",
+                    "once prepared (Npgsql auto-prepares repeated commands), PostgreSQL would switch to a generic plan of another shape: " + string.Join("; ", changes),
+                    "compare the two plans below; if the generic one is worse, keep this statement unprepared or set plan_cache_mode = force_custom_plan for it"));
+            }
+
+            distinct.Add(new StatementRecord(
+                group.Key,
+                first.Parameters.Select(p => p.Display).ToList(),
+                group.Count(),
+                planFile,
+                genericFile,
+                custom is null ? null : Summary(custom),
+                generic is null ? null : Summary(generic),
+                custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
+                changes,
+                explained.Note));
+        }
+
+        log?.WriteLine($"  profiled {prepared.Scenario.Name}/{variant.Name}: {statements.Count} statement(s) in {roundTrips} round trip(s), {distinct.Count} distinct, {findings.Count} finding(s)");
+        return new ProfileRecord(roundTrips, statements.Count, result.RowsAffected, repeated.Select(r => new RepeatedStatementRecord(r.Sql, r.Count, r.IsNPlusOne)).ToList(), distinct, findings);
+    }
+
+    private static PlanAnalysis? Analyse(string? json) => json is null ? null : PlanAnalyzer.Analyze(json);
+
+    private static PlanSummary Summary(PlanAnalysis a) => new(
+        a.ShapeHash,
+        a.ShapeText,
+        a.PlanningTime,
+        a.ExecutionTime,
+        a.Buffers.SharedHit,
+        a.Buffers.SharedRead,
+        a.Buffers.Temp,
+        a.CacheHitRate,
+        a.TopNodes.Select(h => $"{NodeLabel.Display(h.Node)}: {h.ExclusiveTime.ToString("0.###", CultureInfo.InvariantCulture)} ms ({(h.Share * 100).ToString("0", CultureInfo.InvariantCulture)}%)").ToList(),
+        PlanText.Render(a, 110));
+
+    private async Task<string?> SaveAsync(string scenario, string variant, int index, string suffix, string? json, CancellationToken ct)
+    {
+        if (json is null || plansDir is null)
+        {
+            return null;
+        }
+
+        var relative = Path.Combine("plans", scenario, $"{variant}-{index.ToString(CultureInfo.InvariantCulture)}{suffix}.json");
+        var path = Path.Combine(plansDir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, json, ct);
+        return relative.Replace('\\', '/');
+    }
+}
