@@ -9,6 +9,7 @@ public static class ScenarioCatalog
     [
         new LookupByTrackingNumber(),
         new MarkDelivered(),
+        new RecordTrackingEvents(),
     ];
 
     /// <summary>
