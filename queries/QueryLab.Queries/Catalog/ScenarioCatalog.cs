@@ -10,6 +10,7 @@ public static class ScenarioCatalog
         new LookupByTrackingNumber(),
         new MarkDelivered(),
         new RecordTrackingEvents(),
+        new ConnectionPerRequest(),
     ];
 
     /// <summary>
