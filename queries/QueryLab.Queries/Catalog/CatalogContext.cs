@@ -57,12 +57,18 @@ public sealed class CatalogContext : IAsyncDisposable
     /// <summary>This context, carrying one prepared scenario's resources to its variants; everything else is shared.</summary>
     public CatalogContext WithScenarioResources(object scenarioResources) => new(this, scenarioResources);
 
-    /// <summary>A context on a given connection and transaction (write scenarios run inside one that is rolled back).</summary>
+    /// <summary>
+    /// A context on a given connection and transaction (write scenarios run inside one that is rolled back).
+    /// Automatic savepoints are off: in a transaction it did not start, SaveChanges would wrap its batch in
+    /// SAVEPOINT / RELEASE SAVEPOINT — two round trips an application whose SaveChanges starts its own
+    /// transaction never pays, that exist here only because the harness rolls the operation back.
+    /// </summary>
     public LabDbContext CreateEfContext(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         var ctx = new LabDbContext(_connectionlessOptions);
         ctx.Database.SetDbConnection(connection);
         ctx.Database.UseTransaction(transaction);
+        ctx.Database.AutoSavepointsEnabled = false;
         return ctx;
     }
 
