@@ -80,10 +80,10 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
             "the shared pooled NpgsqlDataSource: open takes an idle physical connection, close gives it back (no network)",
             (lab, tn, ct) => LookupAsync(lab.DataSource, tn, ct), IsBaseline: true);
         yield return new("npgsql-unpooled", Library.Npgsql,
-            "Pooling=false: every open is a new TCP connection, a new backend process and a SCRAM exchange (no TLS); close ends them",
+            "Pooling=false: every open is a new TCP connection, a new backend process and a SCRAM exchange (no TLS on the embedded server); close ends them",
             (lab, tn, ct) => LookupAsync(Res(lab).Unpooled, tn, ct));
         yield return new("npgsql-new-datasource", Library.Npgsql,
-            "a new NpgsqlDataSource built and disposed per invocation (the classic serverless mistake): a new connection, SCRAM, and the data source's type loading every time",
+            "a new NpgsqlDataSource built and disposed per invocation (the classic serverless mistake): a new connection and SCRAM as unpooled, plus the data source's type loading (4 catalog queries) every time",
             async (lab, tn, ct) =>
             {
                 await using var ds = NpgsqlDataSource.Create(lab.ConnectionString);
