@@ -93,11 +93,12 @@ public sealed class MarkDelivered : WriteScenario<DeliveryBatch, DeliveredRow>
             "ExecuteUpdateAsync: one set-based UPDATE … WHERE id = ANY, no entities loaded",
             async (scope, p, ct) =>
             {
-                DateTime? at = scope.Lab.ReferenceTime;
+                var at = scope.Lab.ReferenceTime;
+                DateTime? deliveredAt = at;
                 var ids = p.Ids.ToArray();
                 await using var db = scope.CreateEfContext();
                 return await db.Shipments.Where(s => ids.Contains(s.Id)).ExecuteUpdateAsync(
-                    u => u.SetProperty(s => s.Status, ShipmentStatus.Delivered).SetProperty(s => s.UpdatedAt, at.Value).SetProperty(s => s.DeliveredAt, at),
+                    u => u.SetProperty(s => s.Status, ShipmentStatus.Delivered).SetProperty(s => s.UpdatedAt, at).SetProperty(s => s.DeliveredAt, deliveredAt),
                     ct);
             });
         yield return new("dapper-any", Library.Dapper,

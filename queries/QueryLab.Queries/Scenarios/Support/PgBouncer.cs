@@ -39,7 +39,11 @@ public sealed partial class PgBouncer : IAsyncDisposable
         _server = server;
         _log = log;
         // A test or bench process that ends without disposing must not leave a pooler behind.
-        _onProcessExit = (_, _) => KillNow();
+        _onProcessExit = (_, _) =>
+        {
+            KillNow();
+            DeleteFolder(_folder);
+        };
         AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
     }
 
@@ -104,18 +108,19 @@ public sealed partial class PgBouncer : IAsyncDisposable
             try
             {
                 await WriteConfigAsync(folder, port, server, ct);
-                bouncer = await LaunchAsync(executable, folder, port, version, server, ct);
+                bouncer = Launch(executable, folder, port, version, server);
+                await bouncer.WaitUntilListeningAsync(ct);
                 await bouncer.CheckClientGetsThroughAsync(ct);
                 return bouncer;
             }
             catch (PortTakenException) when (attempt < 3)
             {
                 // Another process bound the free port between our probe and pgbouncer's bind: try another.
-                await (bouncer?.DisposeAsync() ?? DeleteFolder(folder));
+                await StopOrCleanAsync(bouncer, folder);
             }
             catch
             {
-                await (bouncer?.DisposeAsync() ?? DeleteFolder(folder));
+                await StopOrCleanAsync(bouncer, folder);
                 throw;
             }
         }
@@ -164,7 +169,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
         }
 
         _process.Dispose();
-        await DeleteFolder(_folder);
+        DeleteFolder(_folder);
     }
 
     private static async Task WriteConfigAsync(string folder, int port, NpgsqlConnectionStringBuilder server, CancellationToken ct)
@@ -208,7 +213,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
         }
     }
 
-    private static async Task<PgBouncer> LaunchAsync(string executable, string folder, int port, string version, NpgsqlConnectionStringBuilder server, CancellationToken ct)
+    private static PgBouncer Launch(string executable, string folder, int port, string version, NpgsqlConnectionStringBuilder server)
     {
         var psi = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (IsRoot)
@@ -250,27 +255,31 @@ public sealed partial class PgBouncer : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var bouncer = new PgBouncer(process, folder, port, version, server, log);
+        return new PgBouncer(process, folder, port, version, server, log);
+    }
+
+    private async Task WaitUntilListeningAsync(CancellationToken ct)
+    {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                await process.WaitForExitAsync(CancellationToken.None); // the last log lines
-                var tail = bouncer.LogTail();
-                if (tail.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
+                await _process.WaitForExitAsync(CancellationToken.None); // the last log lines
+                if (LogTail().Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new PortTakenException();
+                    throw new PortTakenException($"{Version} could not bind 127.0.0.1:{Port}, taken by another process after QueryLab found it free: {LastLogLine()}");
                 }
 
-                throw new InvalidOperationException($"{version} ({executable}) exited with code {process.ExitCode} at start: {bouncer.LastLogLine()}{(IsRoot ? $" (it runs as the '{RootRunsAs}' OS user)" : "")}");
+                throw new InvalidOperationException(
+                    $"{Version} ({_process.StartInfo.FileName}) exited with code {_process.ExitCode} at start: {LastLogLine()}{(IsRoot ? $" (it runs as the '{RootRunsAs}' OS user)" : "")}");
             }
 
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port, ct);
-                return bouncer;
+                await probe.ConnectAsync(IPAddress.Loopback, Port, ct);
+                return;
             }
             catch (SocketException) when (clock.Elapsed < StartTimeout)
             {
@@ -278,7 +287,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
             }
             catch (SocketException)
             {
-                throw new InvalidOperationException($"{version} did not listen on 127.0.0.1:{port} within {StartTimeout.TotalSeconds:0} s: {bouncer.LastLogLine()}");
+                throw new InvalidOperationException($"{Version} did not listen on 127.0.0.1:{Port} within {StartTimeout.TotalSeconds:0} s: {LastLogLine()}");
             }
         }
     }
@@ -382,7 +391,19 @@ public sealed partial class PgBouncer : IAsyncDisposable
         f.Write(Encoding.UTF8.GetBytes(text));
     }
 
-    private static ValueTask DeleteFolder(string folder)
+    private static async ValueTask StopOrCleanAsync(PgBouncer? bouncer, string folder)
+    {
+        if (bouncer is null)
+        {
+            DeleteFolder(folder);
+        }
+        else
+        {
+            await bouncer.DisposeAsync();
+        }
+    }
+
+    private static void DeleteFolder(string folder)
     {
         try
         {
@@ -392,8 +413,6 @@ public sealed partial class PgBouncer : IAsyncDisposable
         {
             // left behind in the temp folder, still owner-only (mode 0700)
         }
-
-        return ValueTask.CompletedTask;
     }
 
     private static int FreePort()
@@ -408,5 +427,5 @@ public sealed partial class PgBouncer : IAsyncDisposable
     [GeneratedRegex("^[A-Za-z0-9_./-]+$")]
     private static partial Regex SafeName();
 
-    private sealed class PortTakenException : Exception;
+    private sealed class PortTakenException(string message) : InvalidOperationException(message);
 }
