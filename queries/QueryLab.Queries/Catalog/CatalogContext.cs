@@ -28,6 +28,16 @@ public sealed class CatalogContext : IAsyncDisposable
         _connectionlessOptions = new DbContextOptionsBuilder<LabDbContext>().UseNpgsql().Options;
     }
 
+    private CatalogContext(CatalogContext shared, object scenarioResources)
+    {
+        DataSource = shared.DataSource;
+        ReferenceTime = shared.ReferenceTime;
+        ConnectionString = shared.ConnectionString;
+        EfFactory = shared.EfFactory;
+        _connectionlessOptions = shared._connectionlessOptions;
+        ScenarioResources = scenarioResources;
+    }
+
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>The connection string of <see cref="DataSource"/>, password included: for variants that build their own connections. Never print it.</summary>
@@ -38,12 +48,27 @@ public sealed class CatalogContext : IAsyncDisposable
     /// <summary>The dataset's "now": seeded data ends here, and "the last 90 days" count back from it.</summary>
     public DateTime ReferenceTime { get; }
 
-    /// <summary>A context on a given connection and transaction (write scenarios run inside one that is rolled back).</summary>
+    /// <summary>
+    /// What the scenario being run started for its own variants (say, a pooler and the data sources that reach it),
+    /// or null. It belongs to the prepared scenario, which disposes it; see <see cref="ReadScenario{TParam, TRow}"/>.
+    /// </summary>
+    public object? ScenarioResources { get; }
+
+    /// <summary>This context, carrying one prepared scenario's resources to its variants; everything else is shared.</summary>
+    public CatalogContext WithScenarioResources(object scenarioResources) => new(this, scenarioResources);
+
+    /// <summary>
+    /// A context on a given connection and transaction (write scenarios run inside one that is rolled back).
+    /// Automatic savepoints are off: in a transaction it did not start, SaveChanges would wrap its batch in
+    /// SAVEPOINT / RELEASE SAVEPOINT — two round trips an application whose SaveChanges starts its own
+    /// transaction never pays, that exist here only because the harness rolls the operation back.
+    /// </summary>
     public LabDbContext CreateEfContext(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         var ctx = new LabDbContext(_connectionlessOptions);
         ctx.Database.SetDbConnection(connection);
         ctx.Database.UseTransaction(transaction);
+        ctx.Database.AutoSavepointsEnabled = false;
         return ctx;
     }
 

@@ -38,6 +38,13 @@ public abstract class ReadScenario<TParam, TRow> : IScenario
 
     protected virtual string Describe(TParam parameter) => parameter?.ToString() ?? "";
 
+    /// <summary>
+    /// Starts what the variants need beyond the shared data source (say, a pooler and data sources of their own),
+    /// once per preparation. It lives as long as the prepared scenario, which disposes it; variants and
+    /// <see cref="NotRunReason"/> reach it through <see cref="CatalogContext.ScenarioResources"/>. Null: nothing to start.
+    /// </summary>
+    protected virtual Task<IAsyncDisposable?> StartResourcesAsync(CatalogContext lab, CancellationToken ct) => Task.FromResult<IAsyncDisposable?>(null);
+
     public async Task<IPreparedScenario> PrepareAsync(CatalogContext lab, CancellationToken ct)
     {
         var parameters = await PickParametersAsync(lab, ct);
@@ -46,10 +53,11 @@ public abstract class ReadScenario<TParam, TRow> : IScenario
             throw new InvalidOperationException($"scenario {Name} found no parameter values in the seeded data; reseed (querylab seed --force)");
         }
 
-        return new Prepared(this, lab, parameters);
+        var resources = await StartResourcesAsync(lab, ct);
+        return new Prepared(this, resources is null ? lab : lab.WithScenarioResources(resources), parameters, resources);
     }
 
-    private sealed class Prepared(ReadScenario<TParam, TRow> scenario, CatalogContext lab, IReadOnlyList<TParam> parameters) : IPreparedScenario
+    private sealed class Prepared(ReadScenario<TParam, TRow> scenario, CatalogContext lab, IReadOnlyList<TParam> parameters, IAsyncDisposable? resources) : IPreparedScenario
     {
         public IScenario Scenario => scenario;
 
@@ -66,6 +74,6 @@ public abstract class ReadScenario<TParam, TRow> : IScenario
             return new VariantResult(collect ? rows.Cast<object>().ToList() : [], rows.Count);
         }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => resources?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 }

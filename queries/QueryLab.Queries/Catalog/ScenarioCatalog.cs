@@ -11,6 +11,10 @@ public static class ScenarioCatalog
         new PendingPage(),
         new PendingDeepPage(),
         new InTransitWithCarrierAndLatestEvent(),
+        // daily-volume, refresh-daily-volume and carrier-scorecard go here (issue order)
+        new MarkDelivered(),
+        new RecordTrackingEvents(),
+        new ConnectionPerRequest(),
     ];
 
     /// <summary>
