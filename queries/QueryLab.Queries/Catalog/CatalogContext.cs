@@ -14,9 +14,11 @@ namespace QueryLab.Queries.Catalog;
 public sealed class CatalogContext : IAsyncDisposable
 {
     private readonly DbContextOptions<LabDbContext> _connectionlessOptions;
+    private readonly Action<NpgsqlDataSourceBuilder>? _configureDataSource;
 
-    public CatalogContext(NpgsqlDataSource dataSource, DateTime referenceTime, string connectionString)
+    public CatalogContext(NpgsqlDataSource dataSource, DateTime referenceTime, string connectionString, Action<NpgsqlDataSourceBuilder>? configureDataSource = null)
     {
+        _configureDataSource = configureDataSource;
         DataSource = dataSource;
         ReferenceTime = DateTime.SpecifyKind(referenceTime, DateTimeKind.Utc);
         ConnectionString = connectionString;
@@ -35,10 +37,22 @@ public sealed class CatalogContext : IAsyncDisposable
         ConnectionString = shared.ConnectionString;
         EfFactory = shared.EfFactory;
         _connectionlessOptions = shared._connectionlessOptions;
+        _configureDataSource = shared._configureDataSource;
         ScenarioResources = scenarioResources;
     }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>
+    /// A data source of a variant's own (unpooled, through a pooler…), configured like <see cref="DataSource"/>
+    /// — with the same wire capture during the profiling pass. Variants never build data sources any other way.
+    /// </summary>
+    public NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var b = new NpgsqlDataSourceBuilder(connectionString);
+        _configureDataSource?.Invoke(b);
+        return b.Build();
+    }
 
     /// <summary>The connection string of <see cref="DataSource"/>, password included: for variants that build their own connections. Never print it.</summary>
     public string ConnectionString { get; }

@@ -46,7 +46,7 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
     protected override async Task<IAsyncDisposable?> StartResourcesAsync(CatalogContext lab, CancellationToken ct)
     {
         var server = new NpgsqlConnectionStringBuilder(lab.ConnectionString);
-        var res = new Connections(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Pooling = false }.ConnectionString));
+        var res = new Connections(lab.CreateDataSource(new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Pooling = false }.ConnectionString));
         res.BouncerUnavailable = PgBouncer.CannotServe(server);
         if (res.BouncerUnavailable is not null)
         {
@@ -56,8 +56,8 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
         try
         {
             res.Bouncer = await PgBouncer.StartAsync(server, ct);
-            res.ViaBouncer = NpgsqlDataSource.Create(res.Bouncer.ClientConnectionString(pooling: false));
-            res.ViaBouncerPooled = NpgsqlDataSource.Create(res.Bouncer.ClientConnectionString(pooling: true));
+            res.ViaBouncer = lab.CreateDataSource(res.Bouncer.ClientConnectionString(pooling: false));
+            res.ViaBouncerPooled = lab.CreateDataSource(res.Bouncer.ClientConnectionString(pooling: true));
             res.EfViaBouncer = new PooledDbContextFactory<LabDbContext>(new DbContextOptionsBuilder<LabDbContext>()
                 .UseNpgsql(res.ViaBouncer)
                 .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning))
@@ -86,7 +86,7 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
             "a new NpgsqlDataSource built and disposed per invocation (the classic serverless mistake): a new connection and SCRAM as unpooled, plus the data source's type loading (4 catalog queries) every time",
             async (lab, tn, ct) =>
             {
-                await using var ds = NpgsqlDataSource.Create(lab.ConnectionString);
+                await using var ds = lab.CreateDataSource(lab.ConnectionString);
                 return await LookupAsync(ds, tn, ct);
             });
         yield return new("npgsql-pgbouncer", Library.Npgsql,
