@@ -9,6 +9,7 @@ public static class ScenarioCatalog
     [
         new LookupByTrackingNumber(),
         new DailyPaymentVolume(),
+        new RefreshDailyVolume(),
     ];
 
     /// <summary>
