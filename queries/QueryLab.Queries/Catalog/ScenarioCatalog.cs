@@ -10,6 +10,7 @@ public static class ScenarioCatalog
         new LookupByTrackingNumber(),
         new DailyPaymentVolume(),
         new RefreshDailyVolume(),
+        new CarrierScorecard(),
     ];
 
     /// <summary>
