@@ -11,7 +11,9 @@ public static class ScenarioCatalog
         new PendingPage(),
         new PendingDeepPage(),
         new InTransitWithCarrierAndLatestEvent(),
-        // daily-volume, refresh-daily-volume and carrier-scorecard go here (issue order)
+        new DailyPaymentVolume(),
+        new RefreshDailyVolume(),
+        new CarrierScorecard(),
         new MarkDelivered(),
         new RecordTrackingEvents(),
         new ConnectionPerRequest(),
