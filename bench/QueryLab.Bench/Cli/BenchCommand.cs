@@ -42,7 +42,7 @@ public static class BenchCommand
 
     public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, string command, CancellationToken ct)
     {
-        var session = new BenchSession(lab, ctx, profile, ReportsDir(pr, ctx), command + " " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value))));
+        var session = new BenchSession(lab, ctx, profile, ReportsDir(pr, ctx), "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value))));
         var outcome = await session.RunAsync(scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");

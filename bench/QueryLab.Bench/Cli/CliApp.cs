@@ -22,6 +22,8 @@ public static class CliApp
         root.Subcommands.Add(VerifyCommand.Create(ctx));
         root.Subcommands.Add(BenchCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
+        root.Subcommands.Add(ReportCommand.Create(ctx));
+        root.Subcommands.Add(ExplainCommand.Create(ctx));
         return root;
     }
 

@@ -95,14 +95,11 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource)
                     await mode.ExecuteNonQueryAsync(ct);
                 }
 
-                var args = string.Join(", ", rewritten.ParameterOrder.Select((_, i) => "$" + (i + 1).ToString(CultureInfo.InvariantCulture)));
-                await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) EXECUTE {name}({args})", conn, tx);
+                // EXPLAIN is a utility statement: it takes no bound parameters, so EXECUTE gets literals. The server
+                // writes them itself (format('%L', $n) quotes any value with its type's output function).
+                var literals = await LiteralsAsync(conn, tx, rewritten.ParameterOrder.Select(i => s.Parameters[i]).ToList(), ct);
+                await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) EXECUTE {name}({string.Join(", ", literals)})", conn, tx);
 #pragma warning restore CA2100
-                foreach (var index in rewritten.ParameterOrder)
-                {
-                    explain.Parameters.Add(Bind(s.Parameters[index], ""));
-                }
-
                 return (string)(await explain.ExecuteScalarAsync(ct))!;
             }
             finally
@@ -124,6 +121,22 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource)
                 // PREPARE itself failed: nothing to deallocate.
             }
         }
+    }
+
+    private static async Task<IReadOnlyList<string>> LiteralsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<CapturedParameter> ps, CancellationToken ct)
+    {
+        var select = "SELECT " + string.Join(", ", ps.Select((_, i) => $"format('%L', ${(i + 1).ToString(CultureInfo.InvariantCulture)})"));
+#pragma warning disable CA2100 // Built from placeholders only.
+        await using var cmd = new NpgsqlCommand(select, conn, tx);
+#pragma warning restore CA2100
+        foreach (var p in ps)
+        {
+            cmd.Parameters.Add(Bind(p, ""));
+        }
+
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return Enumerable.Range(0, ps.Count).Select(r.GetString).ToList();
     }
 
     private static NpgsqlParameter Bind(CapturedParameter p, string name)

@@ -32,8 +32,8 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         foreach (var r in repeated)
         {
             findings.Add(r.IsNPlusOne
-                ? new FindingRecord("Critical", "n-plus-one", "round trips", $"one statement ran {r.Count} times in one operation (an N+1: a query per row of an earlier result)", "load the related rows in the same query (a join, LATERAL, Include) or in one batched query with = ANY(@ids)")
-                : new FindingRecord("Warning", "repeated-statement", "round trips", $"one statement ran {r.Count} times in one operation", "check whether the repeats can be one statement"));
+                ? new FindingRecord("Critical", "n-plus-one", "round trips", $"one statement ran {r.Count} times in {r.RoundTrips} round trips in one operation (an N+1: a query per row of an earlier result)", "load the related rows in the same query (a join, LATERAL, Include) or in one set-based statement with = ANY(@ids)")
+                : new FindingRecord("Warning", "repeated-statement", "round trips", $"one statement ran {r.Count} times in {r.RoundTrips} round trip(s) in one operation", r.RoundTrips == 1 ? "the batch saves the round trips, but one set-based statement (= ANY, unnest, COPY) lets the server do the work once" : "check whether the repeats can be one statement"));
         }
 
         var distinct = new List<StatementRecord>();
@@ -75,7 +75,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         }
 
         log?.WriteLine($"  profiled {prepared.Scenario.Name}/{variant.Name}: {statements.Count} statement(s) in {roundTrips} round trip(s), {distinct.Count} distinct, {findings.Count} finding(s)");
-        return new ProfileRecord(roundTrips, statements.Count, result.RowsAffected, repeated.Select(r => new RepeatedStatementRecord(r.Sql, r.Count, r.IsNPlusOne)).ToList(), distinct, findings);
+        return new ProfileRecord(roundTrips, statements.Count, result.RowsAffected, repeated.Select(r => new RepeatedStatementRecord(r.Sql, r.Count, r.RoundTrips, r.IsNPlusOne)).ToList(), distinct, findings);
     }
 
     private static PlanAnalysis? Analyse(string? json) => json is null ? null : PlanAnalyzer.Analyze(json);

@@ -1,11 +1,13 @@
 namespace QueryLab.Bench.Profiling;
 
-/// <summary>A statement sent more than once in one operation.</summary>
-public sealed record RepeatedStatement(string Sql, int Count, bool IsNPlusOne);
+/// <summary>A statement sent more than once in one operation, and over how many round trips.</summary>
+public sealed record RepeatedStatement(string Sql, int Count, int RoundTrips, bool IsNPlusOne);
 
 /// <summary>
 /// N+1 detection: an operation's statements grouped by normalised SQL. A statement run 2 or more times in
-/// one operation is a warning; 5 or more times is an N+1 (one query per row of a previous result).
+/// one operation is a warning; run 5 or more times in as many round trips it is an N+1 (one query per row
+/// of a previous result, each waiting for the network). Repeats packed into one batch share a round trip:
+/// they are reported as repeats, not as an N+1, because the latency an N+1 costs is not paid.
 /// </summary>
 public static class RepeatedStatements
 {
@@ -17,7 +19,11 @@ public static class RepeatedStatements
             .Where(s => s.Kind != "copy")
             .GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal)
             .Where(g => g.Count() >= WarnAt)
-            .Select(g => new RepeatedStatement(g.Key, g.Count(), g.Count() >= NPlusOneAt))
+            .Select(g =>
+            {
+                var roundTrips = g.Select(s => s.RoundTrip).Distinct().Count();
+                return new RepeatedStatement(g.Key, g.Count(), roundTrips, roundTrips >= NPlusOneAt);
+            })
             .OrderByDescending(r => r.Count)
             .ToList();
 }

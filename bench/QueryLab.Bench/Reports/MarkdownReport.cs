@@ -8,9 +8,10 @@ namespace QueryLab.Bench.Reports;
 /// report.md: what a reviewer reads before a release. Rendered from results.json alone, so
 /// `querylab report` can regenerate it. Summary first; every figure carries its unit.
 /// </summary>
-public static class MarkdownReport
+public static partial class MarkdownReport
 {
-    public static string Render(RunResults r)
+    /// <summary>Renders the report; <paramref name="runFolder"/> (where plans/ lives) lets small plans be inlined.</summary>
+    public static string Render(RunResults r, string? runFolder = null)
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# QueryLab report — {r.RunId}");
@@ -19,7 +20,7 @@ public static class MarkdownReport
         Summary(md, r);
         foreach (var s in r.Scenarios)
         {
-            Scenario(md, s);
+            Scenario(md, s, runFolder);
         }
 
         return md.ToString();
@@ -33,7 +34,7 @@ public static class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| when | {r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC ({Duration(r)}) |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| commit | {(r.Git is null ? "unknown" : $"`{r.Git.Commit[..Math.Min(12, r.Git.Commit.Length)]}`{(r.Git.Dirty ? " with uncommitted changes" : "")}{(r.Git.Branch is null ? "" : $" on {r.Git.Branch}")}")} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| machine | {m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL | {Escape(r.Server.Version)} ({(r.Server.Embedded ? "embedded" : "given")} server {Escape(r.Server.Description)}) |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL | {Escape(r.Server.Version)} ({(r.Server.Embedded ? "" : "given server ")}{Escape(r.Server.Description)}) |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| settings | {string.Join(", ", r.Server.Settings.Select(kv => $"{kv.Key}={kv.Value}"))} |");
         var d = r.Dataset;
         md.AppendLine(CultureInfo.InvariantCulture, $"| dataset | scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion}, data up to {d.ReferenceTime:yyyy-MM-dd}; {string.Join(", ", d.RowCounts.Select(kv => $"{kv.Key} {Units.Count(kv.Value)} rows"))} |");
@@ -54,26 +55,28 @@ public static class MarkdownReport
             ? $"All {r.Scenarios.Count} scenarios verified: every variant returned the same answer as raw Npgsql before it was timed."
             : $"**{failed.Count} scenario(s) failed verification** ({string.Join(", ", failed.Select(s => s.Name))}): a variant returned a different answer, and the scenario was not timed.");
         md.AppendLine();
-        md.AppendLine("| scenario | fastest variant | raw Npgsql (baseline) | best EF Core × raw | best Dapper × raw | verified |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        LookFirst(md, r);
+        md.AppendLine("| scenario | fastest variant | raw Npgsql (baseline) | best EF Core × raw | best Dapper × raw | round trips per operation | findings | verified |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var s in r.Scenarios)
         {
             var timed = s.Variants.Where(v => v.Timing is { Error: null }).ToList();
             var fastest = timed.MinBy(v => v.Timing!.MeanNs);
             var baseline = s.Variants.Single(v => v.IsBaseline);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| [{s.Name}](#{Anchor(s.Name)}) | {(fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})")} | {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs))} | {Units.Ratio(Best(s, "EF Core"))} | {Units.Ratio(Best(s, "Dapper"))} | {(s.Verification.Passed ? "yes" : "**no**")} |");
+                $"| [{s.Name}](#{Anchor(s.Name)}) | {(fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})")} | {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs))} | {Units.Ratio(Best(s, "EF Core"))} | {Units.Ratio(Best(s, "Dapper"))} | {RoundTripRange(s)} | {FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? []))} | {(s.Verification.Passed ? "yes" : "**no**")} |");
         }
 
         md.AppendLine();
-        md.AppendLine("× raw is a variant's mean time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long.");
+        md.AppendLine("× raw is a variant's mean time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long. "
+            + "Round trips are statements or batches sent per operation (fewest–most over the variants). Findings come from the plans of every statement and from the round trips (N+1).");
         md.AppendLine();
     }
 
     private static double? Best(ScenarioResult s, string library) =>
         s.Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
 
-    private static void Scenario(StringBuilder md, ScenarioResult s)
+    private static void Scenario(StringBuilder md, ScenarioResult s, string? runFolder)
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"## {s.Name}");
         md.AppendLine();
@@ -99,23 +102,29 @@ public static class MarkdownReport
         }
 
         Chart(md, s);
-        md.AppendLine("| variant | library | technique | mean | median | p95 | ± error | allocated | × raw |");
-        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| variant | library | technique | mean | median | p95 | ± error | allocated | round trips | rows | shared buffers | × raw |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var v in s.Variants)
         {
             var t = v.Timing;
             var name = v.IsBaseline ? $"**{v.Name}** (baseline)" : v.Name;
             if (t is null)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v.Library} | {Escape(v.Technique)} | {Escape(v.NotRun ?? "not run")} | | | | | |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v.Library} | {Escape(v.Technique)} | {Escape(v.NotRun ?? "not run")} | | | | | | | | |");
                 continue;
             }
 
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {v.Library} | {Escape(v.Technique)} | {Units.Time(t.MeanNs)} | {Units.Time(t.MedianNs)} | {Units.Time(t.P95Ns)} | {Units.Time(t.StdErrNs)} | {Units.Bytes(t.AllocatedBytesPerOp)} | {Units.Ratio(v.RatioToBaseline)} |");
+                $"| {name} | {v.Library} | {Escape(v.Technique)} | {Units.Time(t.MeanNs)} | {Units.Time(t.MedianNs)} | {Units.Time(t.P95Ns)} | {Units.Time(t.StdErrNs)} | {Units.Bytes(t.AllocatedBytesPerOp)} | {Counters(v.Profile)} | {Units.Ratio(v.RatioToBaseline)} |");
         }
 
         md.AppendLine();
+        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 kB blocks the statements' plans touched (hit + read).");
+        md.AppendLine();
+        foreach (var v in s.Variants.Where(v => v.Profile is not null))
+        {
+            VariantDetail(md, s, v, runFolder);
+        }
     }
 
     /// <summary>A Mermaid bar chart of mean time per variant (GitHub renders it).</summary>

@@ -26,7 +26,8 @@ public static class Units
         null => "–",
         < 1024 => $"{b} B",
         < 1024 * 1024 => F(b.Value / 1024.0, "0.0") + " KB",
-        _ => F(b.Value / (1024.0 * 1024), "0.0") + " MB",
+        < 1024L * 1024 * 1024 => F(b.Value / (1024.0 * 1024), "0.0") + " MB",
+        _ => F(b.Value / (1024.0 * 1024 * 1024), "0.0") + " GB",
     };
 
     public static string Ratio(double? r) => r is { } v ? F(v, v < 10 ? "0.00" : "0.0") + "×" : "–";

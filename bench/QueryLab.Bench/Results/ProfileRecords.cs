@@ -15,8 +15,8 @@ public sealed record ProfileRecord(
     public long SharedBuffers => DistinctStatements.Sum(s => (s.Plan?.SharedHit + s.Plan?.SharedRead ?? 0) * s.Executions);
 }
 
-/// <summary>A statement sent 2+ times in one operation; 5+ is an N+1.</summary>
-public sealed record RepeatedStatementRecord(string Sql, int Count, bool IsNPlusOne);
+/// <summary>A statement sent 2+ times in one operation; 5+ times in as many round trips is an N+1.</summary>
+public sealed record RepeatedStatementRecord(string Sql, int Count, int RoundTrips, bool IsNPlusOne);
 
 /// <summary>A distinct statement (by normalised SQL) with the parameters of its first execution and its plans.</summary>
 public sealed record StatementRecord(

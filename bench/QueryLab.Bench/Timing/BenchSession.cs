@@ -1,4 +1,5 @@
 using QueryLab.Bench.Cli;
+using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Verification;
@@ -43,6 +44,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                 ct.ThrowIfCancellationRequested();
                 var timings = BenchRunner.Run(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out);
                 ct.ThrowIfCancellationRequested();
+                var profiles = await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, ct);
                 var results = new RunResults
                 {
                     RunId = folder.RunId,
@@ -54,10 +56,10 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
                     Dataset = RunEnvironment.Dataset(lab.Manifest),
                     Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
-                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings)).ToList(),
+                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, profiles)).ToList(),
                 };
                 await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);
-                await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results), ct);
+                await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results, folder.WorkDir), ct);
                 var final = folder.Complete();
                 return new Outcome(results, final, verifications.Values.Any(v => !v.Passed));
             }
@@ -76,7 +78,30 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
         }
     }
 
-    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings)
+    /// <summary>
+    /// The profiling pass, after timing and apart from it: the scenarios are prepared again on a data source
+    /// with wire capture, one operation of each variant is captured, and its statements are explained.
+    /// </summary>
+    private async Task<Dictionary<string, ProfileRecord>> ProfileAsync(IReadOnlyList<IScenario> scenarios, string runDir, CancellationToken ct)
+    {
+        var profiles = new Dictionary<string, ProfileRecord>(StringComparer.Ordinal);
+        ctx.Out.WriteLine($"profile: capturing statements and plans of {scenarios.Sum(s => s.Variants.Count)} variant(s)");
+        await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
+        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure);
+        var profiler = new Profiler(lab.DataSource, runDir, ctx.Out);
+        foreach (var s in scenarios)
+        {
+            await using var prepared = await s.PrepareAsync(catalog, ct);
+            foreach (var v in s.Variants.Where(v => prepared.NotRunReason(v) is null))
+            {
+                profiles[BenchmarkCases.Key(s.Name, v.Name)] = await profiler.ProfileAsync(prepared, v, ct);
+            }
+        }
+
+        return profiles;
+    }
+
+    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, ProfileRecord> profiles)
     {
         var s = p.Scenario;
         TimedVariant? Timed(IVariant variant) => timings.FirstOrDefault(t => t.Scenario == s.Name && t.Variant == variant.Name);
@@ -104,6 +129,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     IsBaseline = variant.IsBaseline,
                     NotRun = notRun,
                     Timing = t is null ? null : new TimingRecord(t.MeanNs, t.MedianNs, t.P95Ns, t.StdErrNs, t.AllocatedBytesPerOp, t.MeasurementsNs, t.Error),
+                    Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
                     RatioToBaseline = t is not null && baseline is not null && baseline.MeanNs > 0 && !double.IsNaN(t.MeanNs) ? t.MeanNs / baseline.MeanNs : null,
                 };
             }).ToList(),
