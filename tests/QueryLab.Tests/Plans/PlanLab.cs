@@ -79,7 +79,9 @@ public sealed class PlanLab
     /// <summary>The JSON text PostgreSQL returns for EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) of <paramref name="sql"/>, on a new connection.</summary>
     /// <param name="settings">SET before the statement, on top of <see cref="Baseline"/>.</param>
     /// <param name="parameters">Values for $1, $2… (bound, as the application would send them).</param>
-    public async Task<string> ExplainJsonAsync(string sql, IReadOnlyDictionary<string, string>? settings = null, params object[] parameters)
+    /// <param name="warm">Run the statement once first, as an application's pooled connection would have: the
+    /// catalog caches of a new connection otherwise add milliseconds to planning and execution.</param>
+    public async Task<string> ExplainJsonAsync(string sql, IReadOnlyDictionary<string, string>? settings = null, object[]? parameters = null, bool warm = false)
     {
         await using var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync();
@@ -95,17 +97,29 @@ public sealed class PlanLab
             await set.ExecuteNonQueryAsync();
         }
 
-        await using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) " + sql, conn) { CommandTimeout = 300 };
-        foreach (var p in parameters)
+        if (warm)
+        {
+            await using var once = Command(conn, sql, parameters);
+            await once.ExecuteNonQueryAsync();
+        }
+
+        await using var cmd = Command(conn, "EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) " + sql, parameters);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task<PlanAnalysis> ExplainAsync(string sql, IReadOnlyDictionary<string, string>? settings = null, object[]? parameters = null, bool warm = false) =>
+        PlanAnalyzer.Analyze(await ExplainJsonAsync(sql, settings, parameters, warm));
+
+    private static NpgsqlCommand Command(NpgsqlConnection conn, string sql, object[]? parameters)
+    {
+        var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 300 };
+        foreach (var p in parameters ?? [])
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = p });
         }
 
-        return (string)(await cmd.ExecuteScalarAsync())!;
+        return cmd;
     }
-
-    public async Task<PlanAnalysis> ExplainAsync(string sql, IReadOnlyDictionary<string, string>? settings = null, params object[] parameters) =>
-        PlanAnalyzer.Analyze(await ExplainJsonAsync(sql, settings, parameters));
 
     public async Task<bool> JitAvailableAsync()
     {
