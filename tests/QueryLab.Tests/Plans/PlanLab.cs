@@ -107,6 +107,15 @@ public sealed class PlanLab
         return (string)(await cmd.ExecuteScalarAsync())!;
     }
 
+    /// <summary>EXPLAIN (FORMAT JSON) without ANALYZE: the plan PostgreSQL would run, not run.</summary>
+    public async Task<string> PlanOnlyJsonAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = Command(conn, "EXPLAIN (FORMAT JSON) " + sql, null);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
     public async Task<PlanAnalysis> ExplainAsync(string sql, IReadOnlyDictionary<string, string>? settings = null, object[]? parameters = null, bool warm = false) =>
         PlanAnalyzer.Analyze(await ExplainJsonAsync(sql, settings, parameters, warm));
 

@@ -69,4 +69,19 @@ public class PlanShapeTests(LabFixture fixture)
         Assert.Contains(diff, line => line.StartsWith("join strategy changed: Hash Join → Nested Loop", StringComparison.Ordinal));
         Assert.Contains(diff, line => line.StartsWith("removed Hash", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_plan_that_was_not_run_has_the_same_shape_and_no_times()
+    {
+        var lab = await PlanLab.GetAsync(fixture);
+        const string sql = "SELECT a, count(*) FROM items WHERE v < 5000 GROUP BY a ORDER BY a";
+        var ran = await lab.ExplainAsync(sql);
+        var planned = PlanAnalyzer.Analyze(await lab.PlanOnlyJsonAsync(sql));
+
+        Assert.Equal(ran.ShapeText, planned.ShapeText);
+        Assert.All(planned.Nodes, n => Assert.Null(n.RowEstimate));
+        Assert.All(planned.Nodes, n => Assert.Equal(0, n.ExclusiveTime));
+        Assert.Empty(planned.Findings);
+        Assert.DoesNotContain("never executed", PlanText.Render(planned), StringComparison.Ordinal);
+    }
 }
