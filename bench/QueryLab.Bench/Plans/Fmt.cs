@@ -29,11 +29,13 @@ internal static class Fmt
         _ => ms.ToString("N0", Inv),
     } + " ms";
 
-    /// <summary>0.623 → "62%", 0.004 → "0.4%", 0 → "0%".</summary>
+    /// <summary>0.623 → "62%", 0.004 → "0.4%", 0.0002 → "&lt;0.1%", 0.997 → "99.7%" (never "100%" unless it is), 0 → "0%".</summary>
     public static string Percent(double share) => share switch
     {
         <= 0 => "0%",
+        < 0.001 => "<0.1%",
         < 0.01 => (share * 100).ToString("0.#", Inv) + "%",
+        > 0.99 and < 1 => (Math.Floor(share * 1000) / 10).ToString("0.#", Inv) + "%",
         _ => (share * 100).ToString("0", Inv) + "%",
     };
 

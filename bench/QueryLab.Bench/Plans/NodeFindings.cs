@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace QueryLab.Bench.Plans;
 
 /// <summary>The findings about single nodes: estimates, scans, filters, spills, parallel workers. Thresholds in FINDINGS.md.</summary>
-internal static class NodeFindings
+internal static partial class NodeFindings
 {
     private const double Eps = 1e-9;
 
@@ -64,6 +66,7 @@ internal static class NodeFindings
 
     private static string EstimateFix(PlanNode n) => n switch
     {
+        _ when n.Conditions.Any(c => UnknownValue().IsMatch(c.Value)) => "The value compared was not known when planning (a subquery's result or a generic plan's parameter), so defaults were used: run the subquery first and pass its value, or SET plan_cache_mode = force_custom_plan",
         { RelationName: { } rel } => $"ANALYZE {rel}; if the filter's columns are correlated, CREATE STATISTICS (dependencies, mcv) on them; for skewed values raise their statistics target",
         { NodeType: "CTE Scan" or "Subquery Scan" or "Function Scan" } => "PostgreSQL keeps no statistics on this intermediate result: inline the CTE or subquery (NOT MATERIALIZED) so the planner sees the base tables, or split the query and ANALYZE a temporary table",
         { NodeType: "Nested Loop" or "Hash Join" or "Merge Join" } => "ANALYZE the joined tables; add extended statistics (CREATE STATISTICS … (dependencies, mcv)) on correlated filter or join columns — the joins above were chosen for the wrong row count",
@@ -228,4 +231,8 @@ internal static class NodeFindings
             $"{n.DisplayLabel} planned {Fmt.Count(planned)} parallel workers and launched {Fmt.Count(launched)}",
             "Raise max_parallel_workers (and max_worker_processes), or run fewer parallel queries at once: the plan was costed for workers it did not get");
     }
+
+    /// <summary>$1 (a parameter, or an InitPlan's value up to PostgreSQL 16) or (InitPlan 1) (17+).</summary>
+    [GeneratedRegex(@"\$\d+|\(InitPlan \d+\)")]
+    private static partial Regex UnknownValue();
 }

@@ -157,7 +157,8 @@ public static class PlanText
             showBuffers = false;
         }
 
-        // Marks (finding references, the hot-node arrow) stay whole: labels give way first.
+        // Marks (finding references, the hot-node arrow) stay whole: labels give way first, down to a minimum;
+        // below that the marks go on a line of their own.
         var marks = rows.Max(r => r.Marks.Length);
         var room = maxWidth - Metrics() - (marks > 0 ? marks + Gap.Length : 0);
         labelWidth = Math.Max(Math.Min(MinLabelWidth, labelWidth), Math.Min(labelWidth, room));
@@ -179,15 +180,22 @@ public static class PlanText
                 line.Append(Gap).Append(r.Temp.PadLeft(widths[5]));
             }
 
-            if (r.Marks.Length > 0)
+            var body = line.ToString();
+            var whole = (body + Gap + r.Marks).TrimEnd();
+            if (r.Marks.Length == 0 || whole.Length <= maxWidth)
             {
-                line.Append(Gap).Append(r.Marks);
+                yield return Cut(r.Marks.Length == 0 ? body.TrimEnd() : whole, maxWidth);
             }
-
-            var text = line.ToString().TrimEnd();
-            yield return text.Length <= maxWidth ? text : text[..(maxWidth - 1)] + "…";
+            else
+            {
+                // Too narrow for the marks beside the node: they go on the next line rather than be cut.
+                yield return Cut(body.TrimEnd(), maxWidth);
+                yield return Cut("    " + r.Marks, maxWidth);
+            }
         }
     }
+
+    private static string Cut(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "…";
 
     private static string Fit(string s, int width) => s.Length <= width ? s.PadRight(width) : s[..(width - 1)] + "…";
 

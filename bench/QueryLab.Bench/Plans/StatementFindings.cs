@@ -86,6 +86,7 @@ internal static class StatementFindings
         "Sort" or "Incremental Sort" => "this sort is where the time goes; an index that returns rows in order avoids it",
         "Nested Loop" => "this loop is where the time goes; check how often its inner side runs (an index on the join key, or a hash join for many rows)",
         "Hash Join" or "Hash" or "Merge Join" => "this join is where the time goes; join fewer rows (filter first) and check its estimates",
+        "Gather" or "Gather Merge" => "time of its own in a Gather is starting workers and passing rows between processes; for a short query fewer workers or a plan without them may be faster",
         "Aggregate" => "this aggregate is where the time goes; aggregate fewer rows (filter first) or keep the totals (a materialized view)",
         _ => "this node is where the time goes; see its other findings",
     };

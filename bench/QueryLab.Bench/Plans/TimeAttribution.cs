@@ -17,6 +17,7 @@ namespace QueryLab.Bench.Plans;
 /// under; if no expression shows the reference, to the node it hangs under.</item>
 /// <item>A CTE runs as its CTE Scans pull rows: its time is charged to the CTE Scans that read it, shared
 /// in proportion to their own time when there are several.</item>
+/// <item>What a consumer's own time cannot hold goes to its parent, and up, to the node the subplan hangs under.</item>
 /// <item>Exclusive = inclusive − what it is charged with, floored at 0.</item>
 /// </list>
 /// Every node except the root is charged exactly once in total, so the exclusive times add up to the root's
@@ -28,6 +29,7 @@ internal sealed partial class TimeAttribution
     private readonly Dictionary<PlanNode, double> _inclusive = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<PlanNode, List<(PlanNode Source, double Fraction)>> _charges = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<PlanNode, PlanNode> _chargedTo = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<PlanNode, PlanNode> _parent = new(ReferenceEqualityComparer.Instance);
     private readonly bool _leaderParticipates;
 
     private TimeAttribution(bool leaderParticipates) => _leaderParticipates = leaderParticipates;
@@ -95,44 +97,89 @@ internal sealed partial class TimeAttribution
         return Math.Max(1, launched + leader);
     }
 
-    private void Charge(PlanNode n)
+    private void Charge(PlanNode root)
     {
-        foreach (var c in n.Children)
+        var owners = new List<(PlanNode Owner, PlanNode InitPlan)>();
+        foreach (var n in root.DescendantsAndSelf())
         {
-            if (c.ParentRelationship != "InitPlan")
+            foreach (var c in n.Children)
             {
-                AddCharge(n, c, 1.0);
+                _parent[c] = n;
+                if (c.ParentRelationship == "InitPlan")
+                {
+                    owners.Add((n, c));
+                }
+                else
+                {
+                    AddCharge(n, c, 1.0);
+                }
             }
-            else if (c.SubplanName is { } name && name.StartsWith("CTE ", StringComparison.Ordinal))
-            {
-                ChargeCte(n, c, name["CTE ".Length..]);
-            }
-            else
-            {
-                AddCharge(InitPlanConsumer(n, c), c, 1.0);
-            }
+        }
 
-            Charge(c);
+        // Plain InitPlans first: each has one consumer, named in an expression. CTEs are shared out after.
+        foreach (var (owner, initPlan) in owners.OrderBy(o => IsCte(o.InitPlan) ? 1 : 0))
+        {
+            var targets = IsCte(initPlan)
+                ? CteScans(owner, initPlan.SubplanName!["CTE ".Length..])
+                : [(InitPlanConsumer(owner, initPlan), 1.0)];
+            foreach (var (target, share) in targets)
+            {
+                Absorb(target, owner, initPlan, share);
+            }
         }
     }
 
-    private void ChargeCte(PlanNode owner, PlanNode cte, string cteName)
+    /// <summary>
+    /// Charges <paramref name="share"/> of a subplan's time to <paramref name="target"/>, as far as the target's
+    /// own time goes; the rest to its parent, and so on up to <paramref name="owner"/>, which takes whatever is left.
+    /// (A Gather inside a CTE or InitPlan, for one, waits for its workers when the statement shuts down: that
+    /// time is in the subplan's and the owner's time but in no CTE Scan's.)
+    /// </summary>
+    private void Absorb(PlanNode target, PlanNode owner, PlanNode source, double share)
+    {
+        var total = _inclusive[source];
+        if (total <= 0)
+        {
+            AddCharge(target, source, share);
+            return;
+        }
+
+        var amount = total * share;
+        for (var n = target; ; n = _parent[n])
+        {
+            var room = Math.Max(0, _inclusive[n] - Charged(n));
+            if (ReferenceEquals(n, owner) || room >= amount || !_parent.ContainsKey(n))
+            {
+                AddCharge(n, source, amount / total);
+                return;
+            }
+
+            if (room > 0)
+            {
+                AddCharge(n, source, room / total);
+                amount -= room;
+            }
+        }
+    }
+
+    private static bool IsCte(PlanNode initPlan) => initPlan.SubplanName?.StartsWith("CTE ", StringComparison.Ordinal) ?? false;
+
+    private double Charged(PlanNode n) => ChargesOf(n).Sum(x => _inclusive[x.Source] * x.Fraction);
+
+    /// <summary>The CTE Scans reading a CTE, each with its share of the CTE's time (in proportion to their own time).</summary>
+    private List<(PlanNode, double)> CteScans(PlanNode owner, string cteName)
     {
         var scans = owner.DescendantsAndSelf()
             .Where(x => x.NodeType == "CTE Scan" && x.CteName == cteName)
             .ToList();
         if (scans.Count == 0)
         {
-            AddCharge(owner, cte, 1.0);
-            return;
+            return [(owner, 1.0)];
         }
 
         var weights = scans.Select(RawExclusive).ToList();
         var total = weights.Sum();
-        for (var i = 0; i < scans.Count; i++)
-        {
-            AddCharge(scans[i], cte, total > 0 ? weights[i] / total : 1.0 / scans.Count);
-        }
+        return scans.Select((scan, i) => (scan, total > 0 ? weights[i] / total : 1.0 / scans.Count)).ToList();
     }
 
     /// <summary>The node that evaluated an InitPlan's value: one whose expressions name it, else the node it hangs under.</summary>
