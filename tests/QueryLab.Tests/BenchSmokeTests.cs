@@ -43,11 +43,45 @@ public sealed class BenchSmokeTests(LabFixture lab)
         }
 
         Assert.Equal(Path.GetFileName(run), (await File.ReadAllTextAsync(Path.Combine(reports, "latest", "RUN_ID"))).Trim());
+
+        // The profiling pass recorded round trips and plans; the report shows them.
+        var lookup = results.Scenarios.Single(s => s.Name == "lookup-by-tracking-number");
+        Assert.All(lookup.Variants, v => Assert.Equal(1, v.Profile!.RoundTrips));
+        Assert.All(lookup.Variants, v => Assert.True(File.Exists(Path.Combine(run, v.Profile!.DistinctStatements[0].PlanFile!))));
+        var nPlusOne = results.Scenarios.Single(s => s.Name == "in-transit-with-carrier-and-latest-event").Variants.Single(v => v.Name == "ef-n-plus-1");
+        Assert.Contains(nPlusOne.Profile!.Findings, f => f.Code == "n-plus-one");
+        var report = await File.ReadAllTextAsync(Path.Combine(run, "report.md"));
+        Assert.Contains("Look at these first", report, StringComparison.Ordinal);
+        Assert.Contains("ef-n-plus-1** is an N+1", report, StringComparison.Ordinal);
+        Assert.Contains("```mermaid", report, StringComparison.Ordinal);
+
+        // `querylab report` regenerates report.md from results.json alone.
+        var json = await File.ReadAllTextAsync(Path.Combine(run, "results.json"));
+        await File.WriteAllTextAsync(Path.Combine(run, "results.json"), json.Replace("the hottest read of a logistics API", "EDITED-IN-RESULTS-JSON", StringComparison.Ordinal));
+        File.Delete(Path.Combine(run, "report.md"));
+        var regenerated = await CliRunner.RunAsync(null, "report", run);
+        Assert.True(regenerated.ExitCode == 0, regenerated.All);
+        Assert.Contains("EDITED-IN-RESULTS-JSON", await File.ReadAllTextAsync(Path.Combine(run, "report.md")), StringComparison.Ordinal);
         var password = lab.Password!;
         foreach (var f in Directory.GetFiles(reports, "*", SearchOption.AllDirectories))
         {
             Assert.DoesNotContain(password, await File.ReadAllTextAsync(f), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Report_of_a_corrupt_or_missing_results_json_is_exit_2()
+    {
+        var dir = Directory.CreateTempSubdirectory("querylab-corrupt").FullName;
+        Assert.Equal(2, (await CliRunner.RunAsync(null, "report", dir)).ExitCode);
+        await File.WriteAllTextAsync(Path.Combine(dir, "results.json"), "{\"schemaVersion\": 1, \"runId\": \"x\", \"scen");
+        var truncated = await CliRunner.RunAsync(null, "report", dir);
+        Assert.Equal(2, truncated.ExitCode);
+        Assert.Contains("truncated or corrupt", truncated.Err, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(dir, "results.json"), "{\"schemaVersion\": 99}");
+        var future = await CliRunner.RunAsync(null, "report", dir);
+        Assert.Equal(2, future.ExitCode);
+        Assert.Contains("schema version 99", future.Err, StringComparison.Ordinal);
     }
 
     [Fact]
