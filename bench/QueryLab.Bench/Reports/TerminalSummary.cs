@@ -2,23 +2,36 @@ using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Reports;
 
-/// <summary>The few lines a terminal shows at the end of a run: per scenario, its variants by speed.</summary>
+/// <summary>The few lines a terminal shows at the end of a run: one per scenario, then what to look at first.</summary>
 public static class TerminalSummary
 {
     public static void Print(RunResults r, TextWriter o)
     {
         o.WriteLine();
-        o.WriteLine($"{"scenario / variant",-58} {"mean",10} {"allocated",10} {"× raw",7}");
+        o.WriteLine($"{"scenario",-42} {"fastest variant",-28} {"raw Npgsql",10} {"EF Core",8} {"Dapper",8}  findings");
         foreach (var s in r.Scenarios)
         {
-            o.WriteLine(s.Verification.Passed ? s.Name : $"{s.Name}  (FAILED verification: not timed)");
-            foreach (var v in s.Variants.OrderBy(v => v.Timing?.MeanNs ?? double.MaxValue))
+            if (!s.Verification.Passed)
             {
-                var label = $"  {v.Name}{(v.IsBaseline ? " (baseline)" : "")}";
-                o.WriteLine(v.Timing is { } t
-                    ? $"{label,-58} {Units.Time(t.MeanNs),10} {Units.Bytes(t.AllocatedBytesPerOp),10} {Units.Ratio(v.RatioToBaseline),7}"
-                    : $"{label,-58} {v.NotRun}");
+                o.WriteLine($"{s.Name,-42} FAILED verification: {string.Join(", ", s.Verification.Mismatches.Select(m => m.Variant))} disagree with the baseline (not timed)");
+                continue;
             }
+
+            var fastest = s.Variants.Where(v => v.Timing is { Error: null }).MinBy(v => v.Timing!.MeanNs);
+            var baseline = s.Variants.Single(v => v.IsBaseline);
+            var findings = s.Variants.SelectMany(v => v.Profile?.Findings ?? []).ToList();
+            var counts = string.Join(", ", new[] { "Critical", "Warning" }.Select(sev => (sev, n: findings.Count(f => f.Severity == sev))).Where(x => x.n > 0).Select(x => $"{x.n} {x.sev.ToLowerInvariant()}"));
+            o.WriteLine($"{s.Name,-42} {(fastest is null ? "–" : $"{fastest.Name} {Units.Time(fastest.Timing!.MeanNs)}"),-28} {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs)),10} {Units.Ratio(Best(s, "EF Core")),8} {Units.Ratio(Best(s, "Dapper")),8}  {(counts.Length == 0 ? "–" : counts)}");
+        }
+
+        o.WriteLine("(EF Core and Dapper: the best variant of each library as a multiple of raw Npgsql's time; findings: critical and warning counts)");
+        var nPlusOne = r.Scenarios.SelectMany(s => s.Variants.Where(v => v.Profile?.Repeated.Any(x => x.IsNPlusOne) == true).Select(v => $"{s.Name}/{v.Name} ({v.Profile!.RoundTrips} round trips)")).ToList();
+        if (nPlusOne.Count > 0)
+        {
+            o.WriteLine($"N+1: {string.Join(", ", nPlusOne)}");
         }
     }
+
+    private static double? Best(ScenarioResult s, string library) =>
+        s.Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
 }
