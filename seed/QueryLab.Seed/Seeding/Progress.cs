@@ -51,9 +51,10 @@ internal sealed class TableProgress(string table, long expected, bool expectedIs
         var seconds = Elapsed.TotalSeconds;
         var rate = seconds > 0 ? done / seconds : 0;
         var approx = finished || ExpectedIsExact ? "" : "≈";
+        var counts = string.Create(CultureInfo.InvariantCulture, $"{done:N0}/{approx}{total:N0}");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{Table.PadRight(nameWidth)} {done,12:N0}/{approx}{total:N0} {percent,4}%  {Rate(rate)} rows/s{(finished ? "  done" : "")}");
+            $"{Table.PadRight(nameWidth)}{counts,26} {percent,4}%  {Rate(rate),5} rows/s{(finished ? "  done" : "")}");
     }
 
     internal static string Rate(double perSecond) => perSecond switch

@@ -44,6 +44,6 @@ internal sealed record SeedPlan(IReadOnlyList<(string Table, long Rows, bool Exa
         }
 
         console.WriteLine(string.Create(inv,
-            $"  {"total",-17}{"≈",2}{TotalRows,13:N0} rows in {Chunks:N0} chunks of {GeneratorInfo.ChunkSize:N0} shipments, {request.EffectiveParallelism} generation workers"));
+            $"  {"total",-17}{(Tables.All(t => t.Exact) ? " " : "≈"),2}{TotalRows,13:N0} rows in {Chunks:N0} chunk{(Chunks == 1 ? "" : "s")} of {GeneratorInfo.ChunkSize:N0} shipments, {request.EffectiveParallelism} generation workers"));
     }
 }
