@@ -5,7 +5,8 @@ namespace QueryLab.Tests;
 /// <summary>The generator alone, with no database.</summary>
 public sealed class SeedingGeneratorTests
 {
-    private static readonly Scale FourChunks = new(ScaleName.Small, (GeneratorInfo.ChunkSize * 3) + 1000, 50);
+    private static readonly Scale FourChunks = new(ScaleName.Small, (GeneratorInfo.ChunkSize * 3) + 100, 50);
+    private static readonly Scale Many = new(ScaleName.Small, 40_000, 50);
 
     [Fact]
     public void A_chunk_is_the_same_whatever_order_or_thread_chunks_are_generated_on()
@@ -36,7 +37,7 @@ public sealed class SeedingGeneratorTests
         var model = GenerationModel.Create(FourChunks, 42);
         Assert.Equal(4, model.ChunkCount);
         var last = new ChunkGenerator(model).Generate(3);
-        Assert.Equal(1000, last.Shipments.Count);
+        Assert.Equal(100, last.Shipments.Count);
         var firstIndex = 3L * GeneratorInfo.ChunkSize;
         Assert.Equal((firstIndex * GeneratorInfo.EventIdStride) + 1, last.Events.Span[0].Id);
         Assert.Equal((firstIndex * GeneratorInfo.TransactionIdStride) + 1, last.Transactions.Span[0].Id);
@@ -45,7 +46,7 @@ public sealed class SeedingGeneratorTests
     [Fact]
     public void Shipments_obey_the_timeline_rules()
     {
-        var model = GenerationModel.Create(FourChunks, 42);
+        var model = GenerationModel.Create(Many, 42);
         var generator = new ChunkGenerator(model);
         var end = GeneratorInfo.ReferenceTime.Ticks;
         for (var c = 0; c < model.ChunkCount; c++)
@@ -83,7 +84,7 @@ public sealed class SeedingGeneratorTests
     [Fact]
     public void The_status_mix_matches_the_target()
     {
-        var model = GenerationModel.Create(FourChunks, 42);
+        var model = GenerationModel.Create(Many, 42);
         var generator = new ChunkGenerator(model);
         var statuses = Enumerable.Range(0, model.ChunkCount)
             .SelectMany(c => generator.Generate(c).Shipments.Span.ToArray().Select(s => s.Status)).ToList();
@@ -115,7 +116,7 @@ public sealed class SeedingGeneratorTests
     [Fact]
     public void Tracking_numbers_are_unique_across_carriers_and_hide_the_sequence()
     {
-        var model = GenerationModel.Create(FourChunks, 42);
+        var model = GenerationModel.Create(Many, 42);
         var generator = new ChunkGenerator(model);
         var numbers = Enumerable.Range(0, model.ChunkCount)
             .SelectMany(c => generator.Generate(c).Shipments.Span.ToArray().Select(s => s.TrackingNumber)).ToList();

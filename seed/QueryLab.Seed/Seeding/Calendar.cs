@@ -55,16 +55,4 @@ internal sealed class Calendar
         var micros = (((long)day * 24) + hour) * MicrosPerHour + rng.NextLong(MicrosPerHour);
         return Start.Ticks + (micros * 10);
     }
-
-    /// <summary>The share of all volume that falls on days [firstDay, lastDay].</summary>
-    public double Share(int firstDay, int lastDay)
-    {
-        var sum = 0.0;
-        for (var d = firstDay; d <= lastDay; d++)
-        {
-            sum += _days.Probability(d);
-        }
-
-        return sum;
-    }
 }

@@ -58,9 +58,6 @@ internal sealed class CarrierSet
     /// <summary>The carrier of a new shipment, by Zipf popularity.</summary>
     public CarrierRow Sample(Prng rng) => Rows[_idByRank[_popularity.Sample(rng)] - 1];
 
-    /// <summary>The share of shipments carried by the carrier with this id.</summary>
-    public double Share(int id) => _popularity.Probability(Array.IndexOf(_idByRank, id));
-
     public static CarrierSet Create(int seed, int count, ValuePools pools)
     {
         if (count < Majors.Length)

@@ -67,7 +67,4 @@ internal static class DetMath
 
         return p * BitConverter.Int64BitsToDouble((long)((int)k + 1023) << 52);
     }
-
-    /// <summary>x^y for x &gt; 0.</summary>
-    public static double Pow(double x, double y) => Exp(y * Log(x));
 }

@@ -31,8 +31,6 @@ internal sealed class DiscreteSampler
         }
     }
 
-    public int Count => _cumulative.Length;
-
     public double Total => _cumulative[^1];
 
     /// <summary>The probability of index i.</summary>

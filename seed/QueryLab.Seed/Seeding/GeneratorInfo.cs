@@ -9,8 +9,10 @@ public static class GeneratorInfo
     /// <summary>All generated time ends here: the data is the same whenever it is generated.</summary>
     public static readonly DateTime ReferenceTime = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    /// <summary>Shipments per generation chunk. Part of the output's definition: chunk k always covers the same shipments.</summary>
-    public const int ChunkSize = 4096;
+    /// <summary>Shipments per generation chunk. Part of the output's definition: chunk k always covers the same shipments.
+    /// Small enough that even the tiny scale spans several chunks (so parallel generation is exercised at every scale)
+    /// and a chunk's arrays stay a few hundred kilobytes; large enough that per-chunk overhead is negligible.</summary>
+    public const int ChunkSize = 256;
 
     /// <summary>Tracking-event ids are shipmentIndex * EventIdStride + k + 1, so ids follow shipment order.</summary>
     public const int EventIdStride = 16;

@@ -11,13 +11,14 @@ namespace QueryLab.Seed.Seeding;
 /// </summary>
 internal sealed class LoadPipeline(NpgsqlDataSource dataSource, GenerationModel model, int parallelism, LoadProgress progress)
 {
-    private const int TableChannelCapacity = 4;
+    /// <summary>Chunks buffered per table (a few hundred kilobytes each).</summary>
+    private const int TableChannelCapacity = 32;
 
     public async Task<IReadOnlyList<TableLoadResult>> RunAsync(CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
-        var ordered = Channel.CreateBounded<Task<GeneratedChunk>>(Options(Math.Max(2, parallelism * 2)));
+        var ordered = Channel.CreateBounded<Task<GeneratedChunk>>(Options(Math.Max(8, parallelism * 8)));
         var shipments = Channel.CreateBounded<RowBatch<ShipmentRow>>(Options(TableChannelCapacity));
         var events = Channel.CreateBounded<RowBatch<EventRow>>(Options(TableChannelCapacity));
         var transactions = Channel.CreateBounded<RowBatch<TransactionRow>>(Options(TableChannelCapacity));

@@ -41,8 +41,8 @@ internal sealed class TableProgress(string table, long expected, bool expectedIs
         }
     }
 
-    /// <summary><c>shipments   48,000/100,000  48%  231k rows/s</c></summary>
-    public string Line(int nameWidth)
+    /// <summary><c>shipments   48,000/100,000  48%  231k rows/s</c>, with a bar after the name when <paramref name="bar"/>.</summary>
+    public string Line(int nameWidth, bool bar = false)
     {
         var done = Done;
         var finished = IsFinished;
@@ -51,9 +51,11 @@ internal sealed class TableProgress(string table, long expected, bool expectedIs
         var seconds = Elapsed.TotalSeconds;
         var rate = seconds > 0 ? done / seconds : 0;
         var approx = finished || ExpectedIsExact ? "" : "≈";
+        var counts = string.Create(CultureInfo.InvariantCulture, $"{done:N0}/{approx}{total:N0}");
+        var drawn = bar ? " [" + new string('#', percent / 5).PadRight(20, '.') + "]" : "";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{Table.PadRight(nameWidth)} {done,12:N0}/{approx}{total:N0} {percent,4}%  {Rate(rate)} rows/s{(finished ? "  done" : "")}");
+            $"{Table.PadRight(nameWidth)}{drawn}{counts,26} {percent,4}%  {Rate(rate),5} rows/s{(finished ? "  done" : "")}");
     }
 
     internal static string Rate(double perSecond) => perSecond switch
@@ -115,7 +117,7 @@ internal sealed class ProgressReporter(TextWriter console, LoadProgress progress
 
                 foreach (var t in progress.Tables)
                 {
-                    console.Write("\r\u001b[2K  " + t.Line(_width) + "\n");
+                    console.Write("\r\u001b[2K  " + t.Line(_width, bar: true) + "\n");
                 }
 
                 _drawn = true;

@@ -48,7 +48,8 @@ internal sealed class RowBatch<T>(int chunk, T[] rows, int count)
 
     public ReadOnlySpan<T> Span => Rows.AsSpan(0, Count);
 
-    public void Return() => ArrayPool<T>.Shared.Return(Rows, clearArray: true);
+    /// <summary>Back to the pool uncleared: every slot below Count is overwritten by the next chunk that rents it.</summary>
+    public void Return() => ArrayPool<T>.Shared.Return(Rows);
 }
 
 /// <summary>Everything generated from one chunk of shipments.</summary>

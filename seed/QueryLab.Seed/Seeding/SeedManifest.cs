@@ -20,10 +20,6 @@ public sealed record SeedManifest(
 
     public bool IsComplete => Status == Complete;
 
-    /// <summary>True when this manifest describes exactly what the request and this generator would produce.</summary>
-    public bool Matches(SeedRequest request) =>
-        Scale == request.Scale.Key && Seed == request.Seed && GeneratorVersion == QueryLab.Seed.Seeding.GeneratorInfo.Version;
-
     /// <summary>The manifest, or null when the database has never been seeded.</summary>
     /// <exception cref="SeedException">The querylab schema has not been migrated.</exception>
     public static async Task<SeedManifest?> ReadAsync(NpgsqlDataSource dataSource, CancellationToken ct)

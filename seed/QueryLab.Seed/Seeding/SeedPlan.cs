@@ -4,29 +4,37 @@ namespace QueryLab.Seed.Seeding;
 
 /// <summary>
 /// Rows per table before loading. Carriers and shipments are exact; tracking events and transactions are extrapolated
-/// from the first chunk (exact when the scale is a single chunk).
+/// from up to <see cref="SampleChunks"/> chunks spread over the scale (exact when the sample is every chunk).
 /// </summary>
 internal sealed record SeedPlan(IReadOnlyList<(string Table, long Rows, bool Exact)> Tables, int Chunks)
 {
+    public const int SampleChunks = 16;
+
     public static SeedPlan Estimate(GenerationModel model)
     {
-        var sample = new ChunkGenerator(model).Generate(0);
-        try
+        var generator = new ChunkGenerator(model);
+        var sample = Enumerable.Range(0, Math.Min(SampleChunks, model.ChunkCount))
+            .Select(i => (int)((long)i * model.ChunkCount / Math.Min(SampleChunks, model.ChunkCount)))
+            .Distinct().ToList();
+        long shipments = 0, events = 0, transactions = 0;
+        foreach (var c in sample)
         {
-            var exact = model.ChunkCount == 1;
-            var perShipment = (double)model.Scale.Shipments / sample.Shipments.Count;
-            return new SeedPlan(
-            [
-                ("carriers", model.Carriers.Rows.Length, true),
-                ("shipments", model.Scale.Shipments, true),
-                ("tracking_events", (long)Math.Round(sample.Events.Count * perShipment), exact),
-                ("transactions", (long)Math.Round(sample.Transactions.Count * perShipment), exact),
-            ], model.ChunkCount);
+            var chunk = generator.Generate(c);
+            shipments += chunk.Shipments.Count;
+            events += chunk.Events.Count;
+            transactions += chunk.Transactions.Count;
+            chunk.Return();
         }
-        finally
-        {
-            sample.Return();
-        }
+
+        var exact = sample.Count == model.ChunkCount;
+        var perShipment = (double)model.Scale.Shipments / shipments;
+        return new SeedPlan(
+        [
+            ("carriers", model.Carriers.Rows.Length, true),
+            ("shipments", model.Scale.Shipments, true),
+            ("tracking_events", (long)Math.Round(events * perShipment), exact),
+            ("transactions", (long)Math.Round(transactions * perShipment), exact),
+        ], model.ChunkCount);
     }
 
     public long TotalRows => Tables.Sum(t => t.Rows);
@@ -44,6 +52,6 @@ internal sealed record SeedPlan(IReadOnlyList<(string Table, long Rows, bool Exa
         }
 
         console.WriteLine(string.Create(inv,
-            $"  {"total",-17}{"≈",2}{TotalRows,13:N0} rows in {Chunks:N0} chunks of {GeneratorInfo.ChunkSize:N0} shipments, {request.EffectiveParallelism} generation workers"));
+            $"  {"total",-17}{(Tables.All(t => t.Exact) ? " " : "≈"),2}{TotalRows,13:N0} rows in {Chunks:N0} chunk{(Chunks == 1 ? "" : "s")} of {GeneratorInfo.ChunkSize:N0} shipments, {request.EffectiveParallelism} generation workers"));
     }
 }

@@ -3,7 +3,7 @@ using Npgsql;
 namespace QueryLab.Seed.Seeding;
 
 /// <summary>A table's row count and content checksum.</summary>
-public sealed record TableChecksum(long Rows, string Checksum);
+internal sealed record TableChecksum(long Rows, string Checksum);
 
 /// <summary>
 /// Content checksums computed by the server over what it stores. A string_agg of every row in id order would exceed
