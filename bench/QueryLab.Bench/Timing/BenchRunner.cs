@@ -45,7 +45,7 @@ public static class BenchRunner
                 .AddDiagnoser(MemoryDiagnoser.Default)
                 .AddColumnProvider(DefaultColumnProviders.Instance)
                 .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub)
-                .AddLogger(new ProgressLogger(progress))
+                .AddLogger(new ProgressLogger(progress, cases.Count))
                 .WithArtifactsPath(artifactsDir)
                 .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
                 // Tests run a Debug build; a release measurement comes from run.ps1, which builds Release.
@@ -96,9 +96,11 @@ public static class BenchRunner
     }
 
     /// <summary>Passes BenchmarkDotNet's progress lines on, and keeps its verbose log out of the terminal.</summary>
-    private sealed class ProgressLogger(TextWriter o) : ILogger
+    private sealed class ProgressLogger(TextWriter o, int total) : ILogger
     {
+        private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
         private string _current = "";
+        private int _done;
 
         public string Id => "querylab-progress";
 
@@ -121,9 +123,10 @@ public static class BenchRunner
             }
             else if (text.StartsWith("// ** Remained", StringComparison.Ordinal))
             {
-                // "// ** Remained 4 (80.0 %) benchmark(s) to run. Estimated finish 2026-11-26 10:29 (0h 0m from now) **"
-                var eta = text.IndexOf("Estimated finish", StringComparison.Ordinal);
-                o.WriteLine($"  timed {_current}; {text[15..text.IndexOf(')', StringComparison.Ordinal)].Trim()}) left{(eta >= 0 ? ", " + text[eta..].TrimEnd('*', ' ').ToLowerInvariant() : "")}");
+                // "// ** Remained 4 (80.0 %) benchmark(s) to run. …": BenchmarkDotNet's own estimate of the finish
+                // is not shown, because in-process it does not account for the setup of each case.
+                _done++;
+                o.WriteLine($"  [{_done}/{total}] timed {_current} ({_watch.Elapsed.TotalSeconds:0} s so far)");
             }
             else if (logKind == LogKind.Error)
             {
