@@ -13,8 +13,12 @@ public sealed class BenchSmokeTests(LabFixture lab)
     public async Task Smoke_bench_of_the_whole_catalog_writes_the_run_folder_and_BenchmarkDotNet_json()
     {
         var reports = Directory.CreateTempSubdirectory("querylab-reports").FullName;
+        var before = await TableStateAsync();
         var r = await CliRunner.RunAsync(null, "bench", "--profile", "smoke", "--connection", lab.ConnectionString, "--reports", reports);
         Assert.True(r.ExitCode == 0, r.All);
+
+        // Write scenarios ran (timed and profiled) inside transactions that were rolled back: the data is as seeded.
+        Assert.Equal(before, await TableStateAsync());
         Assert.DoesNotContain(lab.Password!, r.All, StringComparison.Ordinal);
 
         var runs = Directory.GetDirectories(reports).Where(d => !Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != "latest").ToList();
@@ -67,6 +71,18 @@ public sealed class BenchSmokeTests(LabFixture lab)
         {
             Assert.DoesNotContain(password, await File.ReadAllTextAsync(f), StringComparison.Ordinal);
         }
+    }
+
+    private async Task<string> TableStateAsync()
+    {
+        await using var cmd = lab.DataSource.CreateCommand(
+            """
+            SELECT concat_ws(' ',
+                (SELECT count(*) FROM querylab.shipments), (SELECT count(*) FROM querylab.tracking_events),
+                (SELECT count(*) FROM querylab.transactions), (SELECT count(*) FROM querylab.shipments WHERE status = 'delivered'),
+                (SELECT md5(string_agg(id::text || status || updated_at::text, ',' ORDER BY id)) FROM querylab.shipments))
+            """);
+        return (string)(await cmd.ExecuteScalarAsync())!;
     }
 
     [Fact]
