@@ -24,6 +24,8 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(ExplainCommand.Create(ctx));
+        root.Subcommands.Add(CompareCommand.Create(ctx));
+        root.Subcommands.Add(BaselineCommand.Create(ctx));
         return root;
     }
 

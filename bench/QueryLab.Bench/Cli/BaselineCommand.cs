@@ -1,0 +1,69 @@
+using System.CommandLine;
+using QueryLab.Bench.Compare;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary><c>querylab baseline save</c>: keep a run's results.json under a name that <c>compare --baseline</c> accepts.</summary>
+public static class BaselineCommand
+{
+    public static readonly Option<string?> Baselines = new("--baselines")
+    {
+        Description = "The folder of named baselines. Default: QUERYLAB_BASELINES, then the repository's baselines/.",
+    };
+
+    public static readonly Option<string> Name = new("--name", "-n")
+    {
+        Description = "The baseline's name (letters, digits, '.', '_', '-').",
+        DefaultValueFactory = _ => "main",
+    };
+
+    public static readonly Option<string?> From = new("--from")
+    {
+        Description = "The run to save: a run folder or its results.json. Default: the repository's reports/latest.",
+    };
+
+    public static Command Create(CliContext ctx)
+    {
+        var baseline = new Command("baseline", "Named baselines for `querylab compare` (baselines/<name>/results.json, meant to be committed).");
+        var save = new Command("save", "Copy a run's results.json to baselines/<name>/results.json (checked first; an existing baseline of that name is replaced).");
+        save.Options.Add(Name);
+        save.Options.Add(From);
+        save.Options.Add(Baselines);
+        save.SetAction(pr =>
+        {
+            var store = Store(pr, ctx);
+            var from = pr.GetValue(From) is { Length: > 0 } f ? Path.GetFullPath(f, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
+            var name = pr.GetValue(Name)!;
+            var (run, path, replaced) = store.Save(name, from);
+            var commit = run.Git is { } g ? $", commit {g.Commit[..Math.Min(12, g.Commit.Length)]}" : "";
+            ctx.Out.WriteLine($"saved baseline {name}: run {run.RunId} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {Display(path, ctx)}");
+            if (replaced is not null)
+            {
+                ctx.Out.WriteLine($"replaced: {replaced}");
+            }
+
+            ctx.Out.WriteLine($"compare with: querylab compare --baseline {name}; commit {Display(store.Root, ctx)}/ so pull requests compare against it (see its README.md)");
+            return 0;
+        });
+        baseline.Subcommands.Add(save);
+        return baseline;
+    }
+
+    public static BaselineStore Store(ParseResult pr, CliContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var root = pr.GetValue(Baselines) is { Length: > 0 } b ? b
+            : ctx.Environment("QUERYLAB_BASELINES") is { Length: > 0 } e ? e
+            : Path.Combine(ctx.RepositoryRoot, "baselines");
+        return new BaselineStore(Path.GetFullPath(root, ctx.WorkingDirectory));
+    }
+
+    /// <summary>A path as the user reads it: relative to the repository when inside it.</summary>
+    public static string Display(string path, CliContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var rel = Path.GetRelativePath(ctx.RepositoryRoot, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
+    }
+}

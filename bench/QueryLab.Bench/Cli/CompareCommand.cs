@@ -1,0 +1,129 @@
+using System.CommandLine;
+using QueryLab.Bench.Compare;
+using QueryLab.Bench.Results;
+using QueryLab.Seed;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary>
+/// <c>querylab compare</c>: a candidate run against a baseline; writes compare.md and compare.json into the
+/// candidate's run folder and exits 0 (no regression), 1 (regression) or 2 (cannot be compared).
+/// </summary>
+public static class CompareCommand
+{
+    public static readonly Option<string> Baseline = new("--baseline", "-b")
+    {
+        Description = "The baseline: a run folder, its results.json, or the name of a saved baseline (querylab baseline save).",
+        Required = true,
+    };
+
+    public static readonly Option<string?> Candidate = new("--candidate")
+    {
+        Description = "The candidate: a run folder or its results.json. Default: the repository's reports/latest.",
+    };
+
+    public static readonly Option<string> ThresholdTime = new("--threshold-time")
+    {
+        Description = "The smallest time change called a regression or improvement, as a percentage (the test must also be significant).",
+        DefaultValueFactory = _ => "10%",
+    };
+
+    public static readonly Option<string> ThresholdCounters = new("--threshold-counters")
+    {
+        Description = "The smallest change of shared buffers or allocated bytes called a regression or improvement, as a percentage.",
+        DefaultValueFactory = _ => "20%",
+    };
+
+    public static readonly Option<string> Alpha = new("--alpha")
+    {
+        Description = "Significance level of the time test, after the Benjamini–Hochberg correction.",
+        DefaultValueFactory = _ => "0.01",
+    };
+
+    public static Command Create(CliContext ctx)
+    {
+        var cmd = new Command("compare", "Compare a candidate run with a baseline: counters and plans first, then time; write compare.md and compare.json into the candidate's run folder.");
+        cmd.Options.Add(Baseline);
+        cmd.Options.Add(Candidate);
+        cmd.Options.Add(ThresholdTime);
+        cmd.Options.Add(ThresholdCounters);
+        cmd.Options.Add(Alpha);
+        cmd.Options.Add(BaselineCommand.Baselines);
+        cmd.SetAction(pr => Run(pr, ctx));
+        return cmd;
+    }
+
+    private static int Run(ParseResult pr, CliContext ctx)
+    {
+        var github = GitHubActions.Enabled(ctx.Environment);
+        CompareReport report;
+        string folder;
+        try
+        {
+            var settings = CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
+            var baselinePath = BaselineCommand.Store(pr, ctx).Resolve(pr.GetValue(Baseline)!, ctx.WorkingDirectory);
+            var candidatePath = pr.GetValue(Candidate) is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
+            var baseline = ResultsJson.Read(baselinePath);
+            var candidate = ResultsJson.Read(candidatePath);
+            folder = Directory.Exists(candidatePath) ? candidatePath : Path.GetDirectoryName(candidatePath)!;
+            report = RunComparer.Compare(baseline, BaselineCommand.Display(baselinePath, ctx), candidate, BaselineCommand.Display(candidatePath, ctx), settings);
+        }
+        catch (LabException ex) when (github)
+        {
+            GitHubActions.Error(ctx.Out, "QueryLab compare", ex.Message);
+            if (ctx.Environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
+            {
+                GitHubActions.AppendSummary(summary, $"## QueryLab compare\n\n**Cannot compare:** {ex.Message}\n\n", ctx.Err);
+            }
+
+            throw;
+        }
+
+        var md = Path.Combine(folder, "compare.md");
+        try
+        {
+            File.WriteAllText(md, CompareMarkdown.Render(report));
+            File.WriteAllText(Path.Combine(folder, "compare.json"), CompareJson.Serialize(report));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw LabException.BadInput($"cannot write compare.md and compare.json into {folder} ({ex.Message}); make the candidate's run folder writable", ex);
+        }
+
+        foreach (var w in report.Warnings)
+        {
+            ctx.Err.WriteLine($"warning: {w}");
+        }
+
+        Print(report, md, ctx);
+        if (github)
+        {
+            GitHubActions.Annotate(report, ctx.Out);
+            if (ctx.Environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
+            {
+                GitHubActions.AppendSummary(summary, GitHubActions.Summary(report, BaselineCommand.Display(md, ctx)), ctx.Err);
+            }
+        }
+
+        return report.ExitCode;
+    }
+
+    /// <summary>The verdict, then one line per regression (at most ten), then where the full comparison is.</summary>
+    private static void Print(CompareReport r, string md, CliContext ctx)
+    {
+        const int Shown = 10;
+        ctx.Out.WriteLine("compare: " + CompareMarkdown.Verdict(r).Replace("**", "", StringComparison.Ordinal).Replace("Verdict: ", "", StringComparison.Ordinal));
+        foreach (var c in r.Regressions.Take(Shown))
+        {
+            var what = c.Statement is null ? c.Metric : c.Metric + " (one statement)";
+            ctx.Out.WriteLine($"  {c.Scenario} / {c.Variant}: {CompareMarkdown.Kind(c.Kind)} {what}: {c.BaselineText} → {c.CandidateText}, {c.ChangeText}");
+        }
+
+        if (r.Regressions.Count > Shown)
+        {
+            ctx.Out.WriteLine($"  … and {r.Regressions.Count - Shown} more");
+        }
+
+        ctx.Out.WriteLine($"comparison: {BaselineCommand.Display(md, ctx)}");
+    }
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace QueryLab.Bench.Compare;
+
+/// <summary>
+/// compare.md: the verdict and the regressions first (plan changes with both plans side by side), then
+/// improvements, what could not be decided, added and removed variants, a chart of baseline against
+/// candidate per scenario, everything unchanged folded away, and how it was decided.
+/// </summary>
+public static class CompareMarkdown
+{
+    public static string Render(CompareReport r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# QueryLab compare — {r.Candidate.RunId} against {r.Baseline.RunId}");
+        md.AppendLine();
+        md.AppendLine(Verdict(r));
+        md.AppendLine();
+        Runs(md, r);
+        Warnings(md, r);
+
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Regressions ({r.Regressions.Count})");
+        md.AppendLine();
+        Table(md, r.Regressions, "None.");
+        PlanChanges(md, r.Regressions);
+
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Improvements ({r.Improvements.Count})");
+        md.AppendLine();
+        Table(md, r.Improvements, "None.");
+
+        if (r.Unknown.Count > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"## Not decided ({r.Unknown.Count})");
+            md.AppendLine();
+            md.AppendLine("What the data cannot decide either way. These never fail a comparison.");
+            md.AppendLine();
+            md.AppendLine("| scenario | variant | what | baseline | candidate | change | why |");
+            md.AppendLine("| --- | --- | --- | ---: | ---: | --- | --- |");
+            foreach (var c in r.Unknown)
+            {
+                var change = c.Time is null ? "–" : c.ChangeText; // an estimate only when the test ran
+                var why = c.Kind == ChangeKind.Time ? c.Note ?? "" : c.ChangeText;
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {Cell(c.Scenario)} | {Cell(c.Variant)} | {What(c)} | {Cell(c.BaselineText)} | {Cell(c.CandidateText)} | {Cell(change)} | {Cell(why)} |");
+            }
+
+            md.AppendLine();
+        }
+
+        AddedRemoved(md, r);
+        CompareChart.Render(md, r);
+        Unchanged(md, r);
+        Method(md, r);
+        return md.ToString();
+    }
+
+    /// <summary>One line: the verdict and the counts.</summary>
+    public static string Verdict(CompareReport r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var kinds = r.Regressions.GroupBy(c => c.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Kind(g.Key)}");
+        var head = r.Regressions.Count > 0
+            ? $"**Verdict: regression** — {Plural(r.Regressions.Count, "regression")} ({string.Join(", ", kinds)})"
+            : "**Verdict: no regression**";
+        return head + $", {Plural(r.Improvements.Count, "improvement")}, {r.Unknown.Count} not decided, {r.Unchanged.Count} unchanged"
+            + (r.Added.Count + r.Removed.Count > 0 ? $"; {r.Added.Count} variant(s) added, {r.Removed.Count} removed." : ".");
+    }
+
+    /// <summary>scenario | variant | kind | what | baseline | candidate | change.</summary>
+    public static void Table(StringBuilder md, IReadOnlyList<MetricChange> changes, string none)
+    {
+        ArgumentNullException.ThrowIfNull(md);
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            md.AppendLine(none);
+            md.AppendLine();
+            return;
+        }
+
+        md.AppendLine("| scenario | variant | kind | what | baseline | candidate | change |");
+        md.AppendLine("| --- | --- | --- | --- | ---: | ---: | --- |");
+        foreach (var c in changes)
+        {
+            var baseline = c.Kind == ChangeKind.Plan ? $"`{c.BaselineText}`" : Cell(c.BaselineText);
+            var candidate = c.Kind == ChangeKind.Plan ? $"`{c.CandidateText}`" : Cell(c.CandidateText);
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(c.Scenario)} | {Cell(c.Variant)} | {Kind(c.Kind)} | {What(c)} | {baseline} | {candidate} | {Cell(c.ChangeText)} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Runs(StringBuilder md, CompareReport r)
+    {
+        md.AppendLine("| | baseline | candidate |");
+        md.AppendLine("| --- | --- | --- |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| run | {Cell(r.Baseline.RunId)} | {Cell(r.Candidate.RunId)} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| commit | {Commit(r.Baseline)} | {Commit(r.Candidate)} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| started | {r.Baseline.StartedAt:yyyy-MM-dd HH:mm} UTC | {r.Candidate.StartedAt:yyyy-MM-dd HH:mm} UTC |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| dataset, profile | scale {r.Baseline.Scale}, seed {r.Baseline.Seed}, {r.Baseline.Profile} | scale {r.Candidate.Scale}, seed {r.Candidate.Seed}, {r.Candidate.Profile} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| results | `{Cell(r.Baseline.Path)}` | `{Cell(r.Candidate.Path)}` |");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Counters and plans first (buffers and allocations: ±{CompareSettings.Pct(r.Method.CounterThreshold)}), then time (Mann–Whitney, Benjamini–Hochberg corrected, α = {r.Method.Alpha.ToString(CultureInfo.InvariantCulture)}, at least ±{CompareSettings.Pct(r.Method.TimeThreshold)}); see [How this was decided](#how-this-was-decided).");
+        md.AppendLine();
+    }
+
+    private static string Commit(RunRef r) =>
+        r.Commit is null ? "unknown" : $"`{r.Commit[..Math.Min(12, r.Commit.Length)]}`" + (r.Branch is null ? "" : $" on {Cell(r.Branch)}");
+
+    private static void Warnings(StringBuilder md, CompareReport r)
+    {
+        foreach (var w in r.Warnings)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"> **Warning:** {w}");
+            md.AppendLine();
+        }
+    }
+
+    /// <summary>Each plan that changed shape: what changed, then both plans side by side.</summary>
+    private static void PlanChanges(StringBuilder md, IReadOnlyList<MetricChange> regressions)
+    {
+        foreach (var c in regressions.Where(c => c.Plan is not null))
+        {
+            var p = c.Plan!;
+            md.AppendLine(CultureInfo.InvariantCulture, $"### {c.Scenario} / {c.Variant}: {c.Metric} changed");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Statement: `{Cell(Short(c.Statement ?? "", 300))}`");
+            md.AppendLine();
+            foreach (var line in p.Changes)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+            }
+
+            md.AppendLine();
+            md.AppendLine("<table>");
+            md.AppendLine(CultureInfo.InvariantCulture, $"<tr><th>baseline <code>{p.BaselineHash}</code></th><th>candidate <code>{p.CandidateHash}</code></th></tr>");
+            md.AppendLine(CultureInfo.InvariantCulture, $"<tr><td><pre>{WebUtility.HtmlEncode(p.BaselineShape.TrimEnd())}</pre></td><td><pre>{WebUtility.HtmlEncode(p.CandidateShape.TrimEnd())}</pre></td></tr>");
+            md.AppendLine("</table>");
+            md.AppendLine();
+        }
+    }
+
+    private static void AddedRemoved(StringBuilder md, CompareReport r)
+    {
+        if (r.Added.Count + r.Removed.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Added and removed variants");
+        md.AppendLine();
+        md.AppendLine("Variants only one run has: listed, not judged.");
+        md.AppendLine();
+        foreach (var a in r.Added)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- added: {a.Scenario} / {a.Variant}");
+        }
+
+        foreach (var a in r.Removed)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- removed: {a.Scenario} / {a.Variant}");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Unchanged(StringBuilder md, CompareReport r)
+    {
+        var variants = r.Unchanged.Select(c => (c.Scenario, c.Variant)).Distinct().Count();
+        md.AppendLine("<details>");
+        md.AppendLine(CultureInfo.InvariantCulture, $"<summary>Unchanged: {r.Unchanged.Count} comparisons over {variants} variants</summary>");
+        md.AppendLine();
+        if (r.Unchanged.Count > 0)
+        {
+            md.AppendLine("| scenario | variant | kind | what | baseline | candidate | change | note |");
+            md.AppendLine("| --- | --- | --- | --- | ---: | ---: | --- | --- |");
+            foreach (var c in r.Unchanged)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {Cell(c.Scenario)} | {Cell(c.Variant)} | {Kind(c.Kind)} | {What(c)} | {Cell(c.BaselineText)} | {Cell(c.CandidateText)} | {Cell(c.ChangeText)} | {Cell(c.Note ?? "")} |");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("</details>");
+        md.AppendLine();
+    }
+
+    private static void Method(StringBuilder md, CompareReport r)
+    {
+        var m = r.Method;
+        md.AppendLine("## How this was decided");
+        md.AppendLine();
+        md.AppendLine("1. **Counters and plans first**, per variant (matched by scenario and variant name), from the profiling pass: more round trips or statements per operation, another row count, or another plan shape for the same statement (matched by normalised SQL) is a regression whatever the clock says. "
+            + $"Shared buffers per statement (hit + read) and allocated bytes per operation are regressions when up by more than {CompareSettings.Pct(m.CounterThreshold)} and improvements when down by more. These do not drift with machine noise.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"2. **Time second**, per variant, from BenchmarkDotNet's measured iterations: {m.TimeTest}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"3. **Many comparisons at once**: {m.MultipleComparisons} (α = {m.Alpha.ToString(CultureInfo.InvariantCulture)}). Without it, 50 variants tested at α = 0.01 would flag at least one in about 4 of 10 comparisons of unchanged code; with it, the expected share of false alarms among the flagged stays at most α.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"4. **How much**: {m.TimeChange}, with a {m.ConfidenceInterval}. A time regression needs q ≤ α *and* a change of at least +{CompareSettings.Pct(m.TimeThreshold)}; an improvement q ≤ α and at least −{CompareSettings.Pct(m.TimeThreshold)}.");
+        md.AppendLine("5. **Not decided** is not a failure: too few measurements for the test to reach α (with an exact test the smallest two-sided p is 2 / C(n+m, n): 5 per side at α = 0.01), a variant not timed, or a statement only one run sent.");
+        md.AppendLine();
+    }
+
+    private static string What(MetricChange c) =>
+        c.Statement is null ? Cell(c.Metric) : $"{Cell(c.Metric)} of `{Cell(Short(c.Statement, 60))}`";
+
+    public static string Kind(ChangeKind k) => k switch
+    {
+        ChangeKind.Counter => "counter",
+        ChangeKind.Plan => "plan",
+        _ => "time",
+    };
+
+    private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
+
+    private static string Short(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+
+    public static string Cell(string s) =>
+        (s ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+}

@@ -1,0 +1,87 @@
+using QueryLab.Bench.Results;
+
+namespace QueryLab.Bench.Compare;
+
+/// <summary>
+/// Compares a candidate run with a baseline run: refuses runs that measured different things, matches
+/// variants by scenario and variant name, judges the deterministic counters and plans first and time
+/// second, and sorts every change into regressions, improvements, unknown and unchanged. Pure: two
+/// results.json values in, one report out.
+/// </summary>
+public static class RunComparer
+{
+    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(settings);
+        var warnings = Comparability.Check(baseline, candidate);
+
+        var pairs = new List<VariantPair>();
+        var added = new List<VariantRef>();
+        var removed = new List<VariantRef>();
+        var before = baseline.Scenarios.DistinctBy(s => s.Name).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var cs in candidate.Scenarios.DistinctBy(s => s.Name))
+        {
+            var bs = before.GetValueOrDefault(cs.Name);
+            var bv = bs?.Variants.DistinctBy(v => v.Name).ToDictionary(v => v.Name, StringComparer.Ordinal) ?? [];
+            foreach (var v in cs.Variants.DistinctBy(v => v.Name))
+            {
+                if (bv.TryGetValue(v.Name, out var b))
+                {
+                    pairs.Add(new VariantPair(cs.Name, b, v));
+                }
+                else
+                {
+                    added.Add(new VariantRef(cs.Name, v.Name));
+                }
+            }
+
+            removed.AddRange(bv.Keys.Where(k => cs.Variants.All(v => v.Name != k)).Select(k => new VariantRef(cs.Name, k)));
+        }
+
+        var candidateNames = candidate.Scenarios.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        removed.AddRange(baseline.Scenarios.Where(s => !candidateNames.Contains(s.Name)).SelectMany(s => s.Variants.Select(v => new VariantRef(s.Name, v.Name))));
+
+        var unprofiled = pairs.Count(p => p.Baseline.Profile is null || p.Candidate.Profile is null);
+        if (unprofiled > 0)
+        {
+            warnings = [.. warnings, $"{unprofiled} of {pairs.Count} variants have no profiling pass in one run or both: their round trips, statements, rows, plans and buffers were not compared, only allocations and time"];
+        }
+
+        var changes = pairs.SelectMany(p => CounterComparer.Compare(p, settings)).ToList();
+        changes.AddRange(TimeComparer.Compare(pairs, settings));
+        var order = pairs.Select((p, i) => (p, i)).ToDictionary(x => (x.p.Scenario, x.p.Candidate.Name), x => x.i);
+        var sorted = changes.OrderBy(c => order[(c.Scenario, c.Variant)]).ThenBy(c => c.Kind).ToList(); // stable: counters, plans, time
+
+        var regressions = sorted.Where(c => c.Outcome == Outcome.Regression).ToList();
+        return new CompareReport
+        {
+            Verdict = regressions.Count > 0 ? "regression" : "no regression",
+            ExitCode = regressions.Count > 0 ? 1 : 0,
+            Baseline = Ref(baseline, baselinePath),
+            Candidate = Ref(candidate, candidatePath),
+            Method = Method(settings),
+            Warnings = warnings,
+            Regressions = regressions,
+            Improvements = sorted.Where(c => c.Outcome == Outcome.Improvement).ToList(),
+            Unknown = sorted.Where(c => c.Outcome == Outcome.Unknown).ToList(),
+            Unchanged = sorted.Where(c => c.Outcome == Outcome.Unchanged).ToList(),
+            Compared = pairs.Select(p => new VariantRef(p.Scenario, p.Candidate.Name)).ToList(),
+            Added = added,
+            Removed = removed,
+        };
+    }
+
+    private static RunRef Ref(RunResults r, string path) =>
+        new(r.RunId, path, r.Git?.Commit, r.Git?.Branch, r.StartedAt, r.Profile.Name, r.Dataset.Scale, r.Dataset.Seed);
+
+    private static CompareMethod Method(CompareSettings s) => new(
+        s.TimeThreshold,
+        s.CounterThreshold,
+        s.Alpha,
+        "two-sided Mann–Whitney U test on the measured iterations (Perfolizer 0.6.1 MannWhitneyTest; exact Löffler distribution up to 65 measurements in all, Edgeworth approximation above)",
+        "Benjamini–Hochberg over every variant whose time was tested; a change is significant when its adjusted p-value (q) is at most α",
+        "Hodges–Lehmann ratio: the median of every candidate ÷ baseline pair of measurements (Pragmastat RatioEstimator), shown as a relative change",
+        "distribution-free (Moses) interval of the pairwise ratios at 1 − α, from the Mann–Whitney U quantile; deterministic, no resampling");
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Perfolizer.Mathematics.SignificanceTesting.Base;
+using Perfolizer.Mathematics.SignificanceTesting.MannWhitney;
+using Perfolizer.Metrology;
+using Pragmastat;
+using Pragmastat.Estimators;
+using QueryLab.Bench.Reports;
+using QueryLab.Bench.Results;
+
+namespace QueryLab.Bench.Compare;
+
+/// <summary>
+/// Wall time, judged after the counters, from each variant's raw per-operation measurements:
+/// a two-sided Mann–Whitney U test (Perfolizer's <see cref="MannWhitneyTest"/>) on every variant timed in
+/// both runs, its p-values adjusted together with Benjamini–Hochberg, and the Hodges–Lehmann ratio with its
+/// confidence interval (<see cref="RatioInterval"/>). A regression needs both q ≤ α and a change of at least
+/// the time threshold; so does an improvement. Three outcomes, not two: a change as large as the threshold
+/// that is not significant is unknown, not "same", and so are sample sizes that cannot reach α even when the
+/// two samples do not overlap (n = 4 per side at α = 0.01). Unknown never fails a comparison.
+/// </summary>
+public static class TimeComparer
+{
+    private sealed record Tested(VariantPair Pair, double[] Baseline, double[] Candidate, double PValue, RatioInterval.Estimate Ratio);
+
+    public static IReadOnlyList<MetricChange> Compare(IReadOnlyList<VariantPair> pairs, CompareSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(settings);
+        var results = new MetricChange?[pairs.Count];
+        var tested = new List<(int Index, Tested Test)>();
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var p = pairs[i];
+            if (Untestable(p, settings) is { } unknown)
+            {
+                results[i] = unknown;
+                continue;
+            }
+
+            var b = Measurements(p.Baseline.Timing!);
+            var c = Measurements(p.Candidate.Timing!);
+            var mw = MannWhitneyTest.Instance.Perform(new Sample(c), new Sample(b), AlternativeHypothesis.TwoSides, Threshold.Zero);
+            tested.Add((i, new Tested(p, b, c, mw.PValue.Value, RatioInterval.Of(b, c, 1 - settings.Alpha))));
+        }
+
+        var q = BenjaminiHochberg.Adjust(tested.Select(t => t.Test.PValue).ToList());
+        for (var j = 0; j < tested.Count; j++)
+        {
+            results[tested[j].Index] = Decide(tested[j].Test, q[j], settings);
+        }
+
+        return results.Select(r => r!).ToList();
+    }
+
+    /// <summary>Why this variant's time cannot be tested, as an unknown change; null when it can.</summary>
+    private static MetricChange? Untestable(VariantPair p, CompareSettings s)
+    {
+        string? why = (p.Baseline.Timing, p.Candidate.Timing) switch
+        {
+            (null, _) => $"not timed in the baseline ({p.Baseline.NotRun ?? "no timing"})",
+            (_, null) => $"not timed in the candidate ({p.Candidate.NotRun ?? "no timing"})",
+            ({ Error: { } e }, _) => $"the baseline's timing failed ({e})",
+            (_, { Error: { } e }) => $"the candidate's timing failed ({e})",
+            _ => null,
+        };
+        if (why is null)
+        {
+            var n = Measurements(p.Baseline.Timing!).Length;
+            var m = Measurements(p.Candidate.Timing!).Length;
+            if (n < 2 || m < 2)
+            {
+                why = $"{n} and {m} measurements (baseline, candidate): too few for a test — the smoke profile times once; compare ci or release runs";
+            }
+            else if (RatioInterval.SmallestTwoSidedP(m, n) > s.Alpha)
+            {
+                why = string.Create(CultureInfo.InvariantCulture,
+                    $"with {n} and {m} measurements the smallest possible p is {RatioInterval.SmallestTwoSidedP(m, n):0.###} > α = {s.Alpha}: no difference could be significant; collect more iterations");
+            }
+        }
+
+        if (why is null)
+        {
+            return null;
+        }
+
+        var bt = p.Baseline.Timing is { Error: null } t1 ? Units.Time(t1.MedianNs) : "–";
+        var ct = p.Candidate.Timing is { Error: null } t2 ? Units.Time(t2.MedianNs) : "–";
+        return p.Change(ChangeKind.Time, "median time", Outcome.Unknown, bt, ct, "unknown") with
+        {
+            Baseline = p.Baseline.Timing is { Error: null } b1 ? b1.MedianNs : null,
+            Candidate = p.Candidate.Timing is { Error: null } c1 ? c1.MedianNs : null,
+            Note = why,
+        };
+    }
+
+    private static MetricChange Decide(Tested t, double q, CompareSettings s)
+    {
+        var r = t.Ratio;
+        var change = r.Ratio - 1;
+        var significant = q <= s.Alpha;
+        var large = Math.Abs(change) >= s.TimeThreshold;
+        var outcome = (significant, large) switch
+        {
+            (true, true) => change > 0 ? Outcome.Regression : Outcome.Improvement,
+            (false, true) => Outcome.Unknown, // as large as the threshold, but the samples cannot tell it from noise
+            _ => Outcome.Unchanged,
+        };
+        var bm = MedianEstimator.Instance.Estimate(new Sample(t.Baseline)).NominalValue;
+        var cm = MedianEstimator.Instance.Estimate(new Sample(t.Candidate)).NominalValue;
+        var level = 1 - s.Alpha;
+        var ci = r.Lower is { } lo && r.Upper is { } hi
+            ? $" ({Level(level)} CI {CounterComparer.Pct(lo - 1)} … {CounterComparer.Pct(hi - 1)})"
+            : "";
+        var note = string.Create(CultureInfo.InvariantCulture, $"Mann–Whitney p = {P(t.PValue)}, after Benjamini–Hochberg q = {P(q)}") + (outcome, significant) switch
+        {
+            (Outcome.Unchanged, true) => $"; significant, but smaller than the {CompareSettings.Pct(s.TimeThreshold)} threshold",
+            (Outcome.Unchanged, false) => "; not significant",
+            (Outcome.Unknown, _) => $"; as large as the {CompareSettings.Pct(s.TimeThreshold)} threshold but not significant at α = {s.Alpha.ToString(CultureInfo.InvariantCulture)}: the measurements overlap too much to tell; more iterations (the release profile) or a rerun would",
+            _ => "",
+        };
+        return t.Pair.Change(ChangeKind.Time, "median time", outcome, Units.Time(bm), Units.Time(cm), CounterComparer.Pct(change) + ci) with
+        {
+            Baseline = bm,
+            Candidate = cm,
+            RelativeChange = change,
+            Note = note,
+            Time = new TimeChange(t.Baseline.Length, t.Candidate.Length, bm, cm, r.Ratio, r.Lower, r.Upper, level, t.PValue, q),
+        };
+    }
+
+    /// <summary>The measured iterations, per operation in ns; anything not a positive number is dropped.</summary>
+    private static double[] Measurements(TimingRecord t) =>
+        t.MeasurementsNs.Where(x => double.IsFinite(x) && x > 0).ToArray();
+
+    private static string P(double p) => p < 0.0001 ? p.ToString("0.0e0", CultureInfo.InvariantCulture) : p.ToString("0.####", CultureInfo.InvariantCulture);
+
+    public static string Level(double level) => (level * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+}
