@@ -203,7 +203,7 @@ public class CompareCommandTests
         var r = await t.CompareAsync();
 
         Assert.True(r.ExitCode == 0, r.All);
-        Assert.Contains("warning: the runs were on different machines (2 vs 4 cores, 8192.0 MB vs 16384.0 MB memory", r.Err);
+        Assert.Contains("warning: the runs were on different machines (2 vs 4 cores, 8.0 GB vs 16.0 GB memory", r.Err);
         Assert.Contains("> **Warning:** the runs were on different machines", t.CompareMd);
         Assert.DoesNotContain("::warning", r.Out); // not on GitHub Actions
     }
