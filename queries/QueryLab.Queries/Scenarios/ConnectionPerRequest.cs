@@ -30,18 +30,8 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
         "512 tracking numbers (the first 512 shipments by uuid, as lookup-by-tracking-number), used in rotation; "
         + "the pgbouncer variants go through a PgBouncer (transaction mode) QueryLab starts on loopback for the run, and are not run where pgbouncer is not installed.";
 
-    protected override async Task<IReadOnlyList<string>> PickParametersAsync(CatalogContext lab, CancellationToken ct)
-    {
-        await using var cmd = lab.DataSource.CreateCommand("SELECT tracking_number FROM querylab.shipments ORDER BY id LIMIT 512");
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<string>();
-        while (await r.ReadAsync(ct))
-        {
-            list.Add(r.GetString(0));
-        }
-
-        return list;
-    }
+    protected override Task<IReadOnlyList<string>> PickParametersAsync(CatalogContext lab, CancellationToken ct) =>
+        LookupByTrackingNumber.PickTrackingNumbersAsync(lab, ct);
 
     protected override async Task<IAsyncDisposable?> StartResourcesAsync(CatalogContext lab, CancellationToken ct)
     {

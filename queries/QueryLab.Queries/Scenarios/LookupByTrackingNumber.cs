@@ -24,7 +24,10 @@ public sealed class LookupByTrackingNumber : ReadScenario<string, ShipmentRow>
     public override string Parameters =>
         "512 tracking numbers of shipments spread over the whole table (the first 512 by uuid), used in rotation so no single cached row is timed over and over.";
 
-    protected override async Task<IReadOnlyList<string>> PickParametersAsync(CatalogContext lab, CancellationToken ct)
+    protected override Task<IReadOnlyList<string>> PickParametersAsync(CatalogContext lab, CancellationToken ct) => PickTrackingNumbersAsync(lab, ct);
+
+    /// <summary>The 512 tracking numbers both lookup scenarios rotate through: the first 512 shipments by uuid.</summary>
+    internal static async Task<IReadOnlyList<string>> PickTrackingNumbersAsync(CatalogContext lab, CancellationToken ct)
     {
         await using var cmd = lab.DataSource.CreateCommand("SELECT tracking_number FROM querylab.shipments ORDER BY id LIMIT 512");
         await using var r = await cmd.ExecuteReaderAsync(ct);
