@@ -111,3 +111,38 @@ public sealed class BenchSmokeTests(LabFixture lab)
         Assert.Contains("lookup-by-tracking-number", s.Err, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Two measuring runs against one database at once: the second refuses.</summary>
+[Collection(LabCollection.Name)]
+public sealed class BenchConcurrencyTests(LabFixture lab)
+{
+    [Fact]
+    public async Task A_second_measuring_run_is_refused_while_one_holds_the_database()
+    {
+        // Hold the lock the way a running bench does (a session advisory lock), then start a bench.
+        await using var conn = await lab.DataSource.OpenConnectionAsync();
+        await using (var cmd = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock($1)", conn))
+        {
+            cmd.Parameters.AddWithValue(0x5175_6572_794C_6D02L);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var reports = Directory.CreateTempSubdirectory("querylab-locked").FullName;
+        CliRunner.Result r;
+        try
+        {
+            r = await CliRunner.RunAsync(null, "bench", "--profile", "smoke", "--scenario", "lookup-by-tracking-number", "--connection", lab.ConnectionString, "--reports", reports);
+        }
+        finally
+        {
+            // Pooled connections are reset lazily: release the session lock explicitly.
+            await using var unlock = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock($1)", conn);
+            unlock.Parameters.AddWithValue(0x5175_6572_794C_6D02L);
+            await unlock.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("another QueryLab measuring run", r.Err, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(reports));
+    }
+}

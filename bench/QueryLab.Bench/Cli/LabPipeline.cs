@@ -63,6 +63,51 @@ public sealed class LabPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Only one measuring run per database at a time: two would spoil each other's timings. Held on a connection
+    /// of its own (a session advisory lock) until the returned handle is disposed, or the process dies.
+    /// </summary>
+    public async Task<IAsyncDisposable> AcquireBenchLockAsync(CancellationToken ct)
+    {
+        var conn = await DataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", conn);
+        cmd.Parameters.AddWithValue(BenchLockKey);
+        if (!(bool)(await cmd.ExecuteScalarAsync(ct))!)
+        {
+            await using var who = new NpgsqlCommand(
+                "SELECT coalesce(string_agg(a.pid::text || ' (' || coalesce(a.application_name, '') || ', since ' || to_char(a.backend_start, 'HH24:MI:SS') || ')', ', '), 'unknown') "
+                + "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1::bigint % 4294967296",
+                conn);
+            who.Parameters.AddWithValue(BenchLockKey);
+            var holder = await who.ExecuteScalarAsync(ct);
+            await conn.DisposeAsync();
+            throw LabException.Environment($"another QueryLab measuring run is using {Server.Description} (backend {holder}); wait for it to finish — two runs at once would spoil each other's timings");
+        }
+
+        return new BenchLock(conn);
+    }
+
+    private const long BenchLockKey = 0x5175_6572_794C_6D02; // "QueryLm" + 2: measuring runs
+
+    private sealed class BenchLock(NpgsqlConnection conn) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", conn);
+                cmd.Parameters.AddWithValue(BenchLockKey);
+                await cmd.ExecuteNonQueryAsync();
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+
+            await conn.DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Catalog.DisposeAsync();

@@ -18,6 +18,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
 
     public async Task<Outcome> RunAsync(IReadOnlyList<IScenario> scenarios, CancellationToken ct)
     {
+        await using var benchLock = await lab.AcquireBenchLockAsync(ct);
         var started = DateTimeOffset.UtcNow;
         var folder = RunFolder.Create(reportsDir, $"{lab.Manifest.Scale}-{profile.Name}", started);
         try
