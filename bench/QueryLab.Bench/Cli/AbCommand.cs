@@ -191,8 +191,15 @@ public static partial class AbCommand
         }
 
         var bin = Path.Combine(project, "bin", "Release");
-        var dll = Directory.Exists(bin) ? Directory.GetFiles(bin, "QueryLab.Bench.dll", SearchOption.AllDirectories).OrderBy(f => f.Length).FirstOrDefault() : null;
-        return dll ?? throw LabException.BadInput($"the base {label} built, but no QueryLab.Bench.dll is under {bin}; it has no querylab this command can run");
+        // The entry assembly is the one with a runtimeconfig.json beside it (querylab.dll; older trees may name it otherwise).
+        var dll = Directory.Exists(bin)
+            ? Directory.GetFiles(bin, "*.runtimeconfig.json", SearchOption.AllDirectories)
+                .Select(f => f[..^".runtimeconfig.json".Length] + ".dll")
+                .Where(File.Exists)
+                .OrderBy(f => f.Length)
+                .FirstOrDefault()
+            : null;
+        return dll ?? throw LabException.BadInput($"the base {label} built, but no runnable querylab assembly is under {bin}; it has no querylab this command can run");
     }
 
     /// <summary>
@@ -359,17 +366,20 @@ public static partial class AbCommand
     {
         try
         {
+            // Only this worktree is removed (no `git worktree prune`, which would touch other worktrees' records).
             if (Directory.Exists(tree))
             {
-                await ProcessRunner.RunAsync("git", ["-C", repo, "worktree", "remove", "--force", tree], ct: CancellationToken.None);
+                var r = await ProcessRunner.RunAsync("git", ["-C", repo, "worktree", "remove", "--force", tree], ct: CancellationToken.None);
+                if (!r.Succeeded)
+                {
+                    ctx.Err.WriteLine($"warning: git worktree remove {tree} failed ({r.LastLine}); its folder is deleted, `git worktree prune` clears the record");
+                }
             }
 
             if (Directory.Exists(temp))
             {
                 Directory.Delete(temp, recursive: true);
             }
-
-            await ProcessRunner.RunAsync("git", ["-C", repo, "worktree", "prune"], ct: CancellationToken.None);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LabException)
         {
