@@ -26,6 +26,7 @@ public static class CliApp
         root.Subcommands.Add(ExplainCommand.Create(ctx));
         root.Subcommands.Add(CompareCommand.Create(ctx));
         root.Subcommands.Add(BaselineCommand.Create(ctx));
+        root.Subcommands.Add(AbCommand.Create(ctx));
         return root;
     }
 

@@ -53,16 +53,36 @@ public static class CompareCommand
         return cmd;
     }
 
-    private static int Run(ParseResult pr, CliContext ctx)
+    private static int Run(ParseResult pr, CliContext ctx) => Execute(ctx, () =>
     {
+        var settings = Settings(pr);
+        var baselinePath = BaselineCommand.Store(pr, ctx).Resolve(pr.GetValue(Baseline)!, ctx.WorkingDirectory);
+        var candidatePath = pr.GetValue(Candidate) is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
+        return (settings, baselinePath, candidatePath);
+    });
+
+    /// <summary>The thresholds and α of --threshold-time, --threshold-counters and --alpha.</summary>
+    public static CompareSettings Settings(ParseResult pr)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        return CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
+    }
+
+    /// <summary>
+    /// The comparison itself, shared by <c>compare</c> and <c>ab</c>: resolves the runs, compares them, writes
+    /// compare.md and compare.json into the candidate's folder, prints the verdict (and, on GitHub Actions,
+    /// annotations and a step summary) and returns the exit code (0 or 1; a run that cannot be compared throws, exit 2).
+    /// </summary>
+    public static int Execute(CliContext ctx, Func<(CompareSettings Settings, string BaselinePath, string CandidatePath)> resolve)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(resolve);
         var github = GitHubActions.Enabled(ctx.Environment);
         CompareReport report;
         string folder;
         try
         {
-            var settings = CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
-            var baselinePath = BaselineCommand.Store(pr, ctx).Resolve(pr.GetValue(Baseline)!, ctx.WorkingDirectory);
-            var candidatePath = pr.GetValue(Candidate) is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
+            var (settings, baselinePath, candidatePath) = resolve();
             var baseline = ResultsJson.Read(baselinePath);
             var candidate = ResultsJson.Read(candidatePath);
             folder = Directory.Exists(candidatePath) ? candidatePath : Path.GetDirectoryName(candidatePath)!;

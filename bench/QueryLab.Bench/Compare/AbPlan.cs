@@ -1,0 +1,117 @@
+using QueryLab.Bench.Results;
+
+namespace QueryLab.Bench.Compare;
+
+/// <summary>Which build a step of <c>querylab ab</c> runs: the base ref's or the working tree's.</summary>
+public enum AbSide
+{
+    Base,
+    Head,
+}
+
+/// <summary>One bench run of an A/B: its round (from 1) and the side it measures.</summary>
+public sealed record AbStep(int Round, AbSide Side)
+{
+    /// <summary>The folder name of the step's reports: base-1, head-1, …</summary>
+    public string Name => $"{(Side == AbSide.Base ? "base" : "head")}-{Round}";
+}
+
+/// <summary>
+/// The pure parts of <c>querylab ab</c>: the interleaved order of the runs, and the merge of every
+/// round's measurements into one run per side. Kept apart from the processes so tests can check them.
+/// </summary>
+public static class AbPlan
+{
+    /// <summary>
+    /// Rounds 1..<paramref name="rounds"/>, base and head in each; base first in odd rounds and head first in
+    /// even ones, so a drift of the machine (warming up, a noisy neighbour arriving) falls on both sides alike.
+    /// </summary>
+    public static IReadOnlyList<AbStep> Order(int rounds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        var steps = new List<AbStep>(rounds * 2);
+        for (var round = 1; round <= rounds; round++)
+        {
+            var first = round % 2 == 1 ? AbSide.Base : AbSide.Head;
+            var second = first == AbSide.Base ? AbSide.Head : AbSide.Base;
+            steps.Add(new AbStep(round, first));
+            steps.Add(new AbStep(round, second));
+        }
+
+        return steps;
+    }
+
+    /// <summary>
+    /// One run from the rounds of one side, in round order: each variant's measurements are the rounds'
+    /// measurements concatenated, and its mean, median, p95 and standard error are computed again from them.
+    /// Everything else (counters, plans, verification, allocations, environment) is the last round's.
+    /// A variant timed in no round keeps the last round's record; a timing error of any round is kept.
+    /// </summary>
+    public static RunResults Merge(IReadOnlyList<RunResults> rounds, string runId, string command)
+    {
+        ArgumentNullException.ThrowIfNull(rounds);
+        if (rounds.Count == 0)
+        {
+            throw new ArgumentException("no rounds to merge", nameof(rounds));
+        }
+
+        var last = rounds[^1];
+        var scenarios = last.Scenarios.Select(s =>
+        {
+            var variants = s.Variants.Select(v => v with { Timing = MergeTiming(rounds.Select(r => Find(r, s.Name, v.Name)?.Timing).ToList()) ?? v.Timing }).ToList();
+            var baseline = variants.FirstOrDefault(v => v.IsBaseline)?.Timing;
+            return s with
+            {
+                Variants = variants.Select(v => v with
+                {
+                    RatioToBaseline = v.Timing is { } t && baseline is not null && baseline.MeanNs > 0 && !double.IsNaN(t.MeanNs) ? t.MeanNs / baseline.MeanNs : null,
+                }).ToList(),
+            };
+        }).ToList();
+
+        return last with
+        {
+            RunId = runId,
+            StartedAt = rounds.Min(r => r.StartedAt),
+            FinishedAt = rounds.Max(r => r.FinishedAt ?? r.StartedAt),
+            Command = command,
+            Scenarios = scenarios,
+        };
+    }
+
+    /// <summary>The timings of one variant over the rounds (null where a round did not time it) as one timing.</summary>
+    public static TimingRecord? MergeTiming(IReadOnlyList<TimingRecord?> timings)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        var timed = timings.OfType<TimingRecord>().ToList();
+        if (timed.Count == 0)
+        {
+            return null;
+        }
+
+        var all = timed.SelectMany(t => t.MeasurementsNs).ToList();
+        var error = timed.Select(t => t.Error).FirstOrDefault(e => e is not null);
+        var lastTimed = timed[^1];
+        if (all.Count == 0)
+        {
+            return lastTimed with { Error = error };
+        }
+
+        var sorted = all.Order().ToArray();
+        var mean = all.Average();
+        var sd = all.Count > 1 ? Math.Sqrt(all.Sum(x => (x - mean) * (x - mean)) / (all.Count - 1)) : 0;
+        return new TimingRecord(mean, Quantile(sorted, 0.5), Quantile(sorted, 0.95), sd / Math.Sqrt(all.Count), lastTimed.AllocatedBytesPerOp, all, error);
+    }
+
+    private static VariantResultRecord? Find(RunResults r, string scenario, string variant) =>
+        r.Scenarios.FirstOrDefault(s => s.Name == scenario)?.Variants.FirstOrDefault(v => v.Name == variant);
+
+    /// <summary>Linear interpolation between closest ranks (the R-7 / Excel definition).</summary>
+    private static double Quantile(double[] sorted, double p)
+    {
+        var h = (sorted.Length - 1) * p;
+        var lo = (int)Math.Floor(h);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + ((h - lo) * (sorted[hi] - sorted[lo]));
+    }
+}
