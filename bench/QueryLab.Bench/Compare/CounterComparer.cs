@@ -6,8 +6,9 @@ namespace QueryLab.Bench.Compare;
 
 /// <summary>
 /// The deterministic counters of one variant, judged before time: more round trips or statements, or another
-/// row count, is a regression whatever the clock says; allocations (and buffers, per statement) up by more
-/// than the counters threshold are, down by more is an improvement. They do not drift with machine noise.
+/// row count, is a regression whatever the clock says; buffers per statement up by more than the counters
+/// threshold are, down by more is an improvement. They do not drift with machine noise. Allocations do (see
+/// below): their changes are reported as unknown.
 /// </summary>
 public static class CounterComparer
 {
@@ -28,7 +29,13 @@ public static class CounterComparer
 
         if (pair.Baseline.Timing?.AllocatedBytesPerOp is { } ba && pair.Candidate.Timing?.AllocatedBytesPerOp is { } ca)
         {
-            yield return Relative(pair, "allocated bytes", ba, ca, settings.CounterThreshold, b => Units.Bytes(b)) with { Baseline = ba, Candidate = ca };
+            // Allocations are measured in-process over all threads, so background work (pool pruning, EF's caches,
+            // tiered JIT) lands in them: identical builds differed by 25–110% here (A/A runs). A change beyond the
+            // threshold is shown for a reviewer, but as "unknown": it never fails a build on its own.
+            var change = Relative(pair, "allocated bytes", ba, ca, settings.CounterThreshold, b => Units.Bytes(b)) with { Baseline = ba, Candidate = ca };
+            yield return change.Outcome is Outcome.Regression or Outcome.Improvement
+                ? change with { Outcome = Outcome.Unknown, Note = "allocations per operation vary between identical runs (measured in-process, all threads): shown, not gated" }
+                : change;
         }
     }
 
