@@ -28,9 +28,23 @@ public static class CounterComparer
 
         if (pair.Baseline.Timing?.AllocatedBytesPerOp is { } ba && pair.Candidate.Timing?.AllocatedBytesPerOp is { } ca)
         {
-            yield return Relative(pair, "allocated bytes", ba, ca, settings.CounterThreshold, b => Units.Bytes(b)) with { Baseline = ba, Candidate = ca };
+            var change = Relative(pair, "allocated bytes", ba, ca, settings.CounterThreshold, b => Units.Bytes(b)) with { Baseline = ba, Candidate = ca };
+            if (change.Outcome is Outcome.Regression or Outcome.Improvement && (Measured(pair.Baseline) < 2 || Measured(pair.Candidate) < 2))
+            {
+                // The smoke profile's one cold operation allocates whatever warms up first (caches, JIT'd
+                // delegates): two runs of the same build differ by 20% and more, so it decides nothing.
+                change = change with
+                {
+                    Outcome = Outcome.Unknown,
+                    Note = "allocated bytes of a single cold operation (the smoke profile) include one-time warm-up allocations; compare runs of the ci or release profile",
+                };
+            }
+
+            yield return change;
         }
     }
+
+    private static int Measured(VariantResultRecord v) => v.Timing?.MeasurementsNs.Count ?? 0;
 
     private static MetricChange FewerIsBetter(VariantPair pair, string metric, long b, long c)
     {
