@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using Xunit.Abstractions;
 using QueryLab.Bench.Cli;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
@@ -15,7 +16,7 @@ namespace QueryLab.Tests.Compare;
 /// databases of its own, so the fixture's main database is never altered.
 /// </summary>
 [Collection(LabCollection.Name)]
-public sealed class CompareEndToEndTests(LabFixture lab) : IDisposable
+public sealed class CompareEndToEndTests(LabFixture lab, ITestOutputHelper output) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("querylab-e2e").FullName;
     private int _runs;
@@ -113,21 +114,22 @@ public sealed class CompareEndToEndTests(LabFixture lab) : IDisposable
         Assert.Equal(5, plans.Select(c => c.GetProperty("variant").GetString()).Distinct().Count());
         Assert.All(plans, c => Assert.Contains("Seq Scan on shipments", c.GetProperty("plan").GetProperty("candidateShape").GetString(), StringComparison.Ordinal));
 
-        // Time, per variant (ci profile: 15 measurements a side). On tiny a Seq Scan of 1,000 shipments costs tens
-        // of µs against operations of 0.3–1 ms on two shared cores, inside the run-to-run noise: measured here, the
-        // verdicts were "unknown" (ef-compiled +10.7%, dapper −41.9%, both with 99% intervals spanning ±30%) and
-        // "unchanged" (ef-tracked +6.7%, ef-no-tracking +2.8%, npgsql-prepared +0.6%, not significant). Never a time
-        // regression on tiny, so the run is caught by its plans, not its clock. An improvement would be a false alarm
-        // (seen once, before these scratch databases pooled connections and connecting was timed): kept out.
+        // Time, per variant (ci profile: 15 measurements a side), is reported, not asserted. On tiny a Seq Scan of
+        // 1,000 shipments costs tens of µs against operations of 0.3–1 ms on two shared cores, inside the run-to-run
+        // noise. Measured: "unknown" (ef-compiled +10.7%, dapper −41.9%, 99% intervals spanning ±30%) and
+        // "unchanged" (ef-tracked +6.7%, ef-no-tracking +2.8%, npgsql-prepared +0.6%, not significant) — never a time
+        // regression, so this run is caught by its plans, not its clock. A direction cannot be asserted: an A/A pair
+        // of ci runs of this scenario on the same machine once gave ef-compiled a significant +106% (a false alarm),
+        // and an earlier unpooled pair a significant −12% "improvement".
         var times = json.RootElement.EnumerateObject()
             .Where(p => p.Name is "regressions" or "improvements" or "unknown" or "unchanged")
             .SelectMany(p => p.Value.EnumerateArray().Select(c => (Outcome: p.Name, Change: c)))
             .Where(x => x.Change.GetProperty("kind").GetString() == "time")
             .ToList();
         var shown = string.Join("; ", times.Select(t => $"{t.Change.GetProperty("variant").GetString()}: {t.Outcome} {t.Change.GetProperty("changeText").GetString()}"));
+        output.WriteLine($"time verdicts: {shown}");
         Assert.True(times.Count == 5, shown);
         Assert.All(times, t => Assert.InRange(t.Change.GetProperty("time").GetProperty("candidateSamples").GetInt32(), 10, 15));
-        Assert.True(times.All(t => t.Outcome is "regressions" or "unknown" or "unchanged"), shown);
     }
 
     [Fact]
