@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Compare;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
@@ -20,19 +21,37 @@ public static class BenchCommand
         Description = "The folder runs are written to (default: the repository's reports/).",
     };
 
+    public static readonly Option<string?> Baseline = new("--baseline", "-b")
+    {
+        Description = "After the run, compare it with this baseline as `querylab compare` does (a run folder, its results.json, or a saved baseline's name): compare.md in the new run folder, exit 1 on a regression, 2 when the runs cannot be compared.",
+    };
+
+    /// <summary>--baseline and the options of `compare` that go with it, on a measuring verb.</summary>
+    public static void AddCompareOptions(Command cmd)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        cmd.Options.Add(Baseline);
+        cmd.Options.Add(CompareCommand.ThresholdTime);
+        cmd.Options.Add(CompareCommand.ThresholdCounters);
+        cmd.Options.Add(CompareCommand.Alpha);
+        cmd.Options.Add(BaselineCommand.Baselines);
+    }
+
     public static Command Create(CliContext ctx)
     {
         var cmd = new Command("bench", "Verify, then time every variant with BenchmarkDotNet on the seeded database, and write reports/<run-id>/.");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Profile);
         cmd.Options.Add(Reports);
+        AddCompareOptions(cmd);
         cmd.SetAction(async (pr, ct) =>
         {
             var scenarios = ScenarioOptions.Select(pr);
             var profile = BenchProfile.Parse(pr.GetValue(Profile)!);
+            var baseline = ReadBaseline(pr, ctx);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
-            return await MeasureAsync(lab, ctx, pr, scenarios, profile, "querylab bench", ct);
+            return await MeasureAsync(lab, ctx, pr, scenarios, profile, baseline, ct);
         });
         return cmd;
     }
@@ -40,12 +59,36 @@ public static class BenchCommand
     public static string ReportsDir(ParseResult pr, CliContext ctx) =>
         pr.GetValue(Reports) is { Length: > 0 } r ? Path.GetFullPath(r, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports");
 
-    public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, string command, CancellationToken ct)
+    /// <summary>
+    /// The baseline of --baseline, read before anything is measured, so a missing or corrupt one costs no run
+    /// (and a baseline of reports/latest is the run before this one, not the copy this run puts there).
+    /// </summary>
+    public static (RunResults Baseline, string Path, CompareSettings Settings)? ReadBaseline(ParseResult pr, CliContext ctx)
     {
+        ArgumentNullException.ThrowIfNull(pr);
+        return pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
+    }
+
+    /// <summary>
+    /// Times and profiles the scenarios and writes the run folder; then, with a baseline, compares the new run with it.
+    /// Exit 1 when a scenario failed verification or the comparison found a regression; 2 (thrown) when the runs cannot be compared.
+    /// </summary>
+    public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, (RunResults Baseline, string Path, CompareSettings Settings)? baseline, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(pr);
         var session = new BenchSession(lab, ctx, profile, ReportsDir(pr, ctx), "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value))));
         var outcome = await session.RunAsync(scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");
-        return outcome.VerificationFailed ? (int)ExitCode.Failed : 0;
+        var code = outcome.VerificationFailed ? (int)ExitCode.Failed : 0;
+        if (baseline is { } b)
+        {
+            var compared = CompareCommand.CompareAndReport(b.Baseline, b.Path, outcome.Results, outcome.RunFolder, b.Settings, ctx);
+            code = Math.Max(code, compared);
+        }
+
+        return code;
     }
 }

@@ -53,13 +53,24 @@ public static class CompareCommand
         return cmd;
     }
 
-    private static int Run(ParseResult pr, CliContext ctx) => Execute(ctx, () =>
+    private static int Run(ParseResult pr, CliContext ctx)
     {
-        var settings = Settings(pr);
-        var baselinePath = BaselineCommand.Store(pr, ctx).Resolve(pr.GetValue(Baseline)!, ctx.WorkingDirectory);
-        var candidatePath = pr.GetValue(Candidate) is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
-        return (settings, baselinePath, candidatePath);
-    });
+        var (baseline, baselinePath, settings) = ReadBaseline(pr, pr.GetValue(Baseline)!, ctx);
+        RunResults candidate;
+        string candidatePath;
+        try
+        {
+            candidatePath = pr.GetValue(Candidate) is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
+            candidate = ResultsJson.Read(candidatePath);
+        }
+        catch (LabException ex) when (GitHubActions.Enabled(ctx.Environment))
+        {
+            Refused(ex, ctx);
+            throw;
+        }
+
+        return CompareAndReport(baseline, baselinePath, candidate, candidatePath, settings, ctx);
+    }
 
     /// <summary>The thresholds and α of --threshold-time, --threshold-counters and --alpha.</summary>
     public static CompareSettings Settings(ParseResult pr)
@@ -68,34 +79,54 @@ public static class CompareCommand
         return CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
     }
 
-    /// <summary>
-    /// The comparison itself, shared by <c>compare</c> and <c>ab</c>: resolves the runs, compares them, writes
-    /// compare.md and compare.json into the candidate's folder, prints the verdict (and, on GitHub Actions,
-    /// annotations and a step summary) and returns the exit code (0 or 1; a run that cannot be compared throws, exit 2).
-    /// </summary>
+    /// <summary>For `ab`: compares two run folders it wrote itself, as `querylab compare` would.</summary>
     public static int Execute(CliContext ctx, Func<(CompareSettings Settings, string BaselinePath, string CandidatePath)> resolve)
     {
-        ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(resolve);
-        var github = GitHubActions.Enabled(ctx.Environment);
-        CompareReport report;
-        string folder;
+        var (settings, baselinePath, candidatePath) = resolve();
+        return CompareAndReport(ResultsJson.Read(baselinePath), baselinePath, ResultsJson.Read(candidatePath), candidatePath, settings, ctx);
+    }
+
+    /// <summary>
+    /// What every verb with --baseline reads first: the thresholds, and the baseline (a path, or a saved
+    /// baseline's name), resolved and read. Exit 2 (a <see cref="LabException"/>) when either is bad.
+    /// </summary>
+    public static (RunResults Baseline, string Path, CompareSettings Settings) ReadBaseline(ParseResult pr, string baseline, CliContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        ArgumentNullException.ThrowIfNull(ctx);
         try
         {
-            var (settings, baselinePath, candidatePath) = resolve();
-            var baseline = ResultsJson.Read(baselinePath);
-            var candidate = ResultsJson.Read(candidatePath);
-            folder = Directory.Exists(candidatePath) ? candidatePath : Path.GetDirectoryName(candidatePath)!;
+            var settings = CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
+            var path = BaselineCommand.Store(pr, ctx).Resolve(baseline, ctx.WorkingDirectory);
+            return (ResultsJson.Read(path), path, settings);
+        }
+        catch (LabException ex) when (GitHubActions.Enabled(ctx.Environment))
+        {
+            Refused(ex, ctx);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The comparison `querylab compare` makes, shared by `run` and `bench --baseline`: refuse or compare,
+    /// write compare.md and compare.json into the candidate's run folder, print the verdict (and, on GitHub
+    /// Actions, annotate), and return 0 (no regression) or 1 (regression). Runs that cannot be compared
+    /// throw a <see cref="LabException"/> (exit 2).
+    /// </summary>
+    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CliContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var github = GitHubActions.Enabled(ctx.Environment);
+        CompareReport report;
+        var folder = Directory.Exists(candidatePath) ? candidatePath : Path.GetDirectoryName(candidatePath)!;
+        try
+        {
             report = RunComparer.Compare(baseline, BaselineCommand.Display(baselinePath, ctx), candidate, BaselineCommand.Display(candidatePath, ctx), settings);
         }
         catch (LabException ex) when (github)
         {
-            GitHubActions.Error(ctx.Out, "QueryLab compare", ex.Message);
-            if (ctx.Environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
-            {
-                GitHubActions.AppendSummary(summary, $"## QueryLab compare\n\n**Cannot compare:** {ex.Message}\n\n", ctx.Err);
-            }
-
+            Refused(ex, ctx);
             throw;
         }
 
@@ -126,6 +157,15 @@ public static class CompareCommand
         }
 
         return report.ExitCode;
+    }
+
+    private static void Refused(LabException ex, CliContext ctx)
+    {
+        GitHubActions.Error(ctx.Out, "QueryLab compare", ex.Message);
+        if (ctx.Environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
+        {
+            GitHubActions.AppendSummary(summary, $"## QueryLab compare\n\n**Cannot compare:** {ex.Message}\n\n", ctx.Err);
+        }
     }
 
     /// <summary>The verdict, then one line per regression (at most ten), then where the full comparison is.</summary>

@@ -38,6 +38,20 @@ public class RunComparerTests
     }
 
     [Fact]
+    public void Allocations_of_a_single_cold_operation_are_not_decided()
+    {
+        // The smoke profile: one measurement per variant, whose allocations include one-time warm-up.
+        var b = Run(n: 1);
+        var c = With(Run(n: 1), "pending-page", "dapper", v => v with { Timing = v.Timing! with { AllocatedBytesPerOp = (long)(v.Timing.AllocatedBytesPerOp!.Value * 1.3) } });
+        var r = Compare(b, c);
+        var change = r.All.Single(x => x.Variant == "dapper" && x.Scenario == "pending-page" && x.Metric == "allocated bytes");
+
+        Assert.Equal(Outcome.Unknown, change.Outcome);
+        Assert.Contains("single cold operation", change.Note, StringComparison.Ordinal);
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
     public void Buffers_up_by_more_than_the_threshold_are_a_regression_of_that_statement()
     {
         var c = With(Run(), "pending-page", "npgsql-prepared", v => WithPlans(v, p => p with { SharedHit = 60, SharedRead = 15 }));
