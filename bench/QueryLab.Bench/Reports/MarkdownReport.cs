@@ -60,11 +60,10 @@ public static partial class MarkdownReport
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var s in r.Scenarios)
         {
-            var timed = s.Variants.Where(v => v.Timing is { Error: null }).ToList();
-            var fastest = timed.MinBy(v => v.Timing!.MeanNs);
+            var fastest = s.Fastest();
             var baseline = s.Variants.Single(v => v.IsBaseline);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| [{s.Name}](#{Anchor(s.Name)}) | {(fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})")} | {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs))} | {Units.Ratio(Best(s, "EF Core"))} | {Units.Ratio(Best(s, "Dapper"))} | {RoundTripRange(s)} | {FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? []))} | {(s.Verification.Passed ? "yes" : "**no**")} |");
+                $"| [{s.Name}](#{Anchor(s.Name)}) | {(fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})")} | {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs))} | {Units.Ratio(s.BestRatio("EF Core"))} | {Units.Ratio(s.BestRatio("Dapper"))} | {RoundTripRange(s)} | {FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? []))} | {(s.Verification.Passed ? "yes" : "**no**")} |");
         }
 
         md.AppendLine();
@@ -73,8 +72,6 @@ public static partial class MarkdownReport
         md.AppendLine();
     }
 
-    private static double? Best(ScenarioResult s, string library) =>
-        s.Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
 
     private static void Scenario(StringBuilder md, ScenarioResult s, string? runFolder)
     {

@@ -17,11 +17,11 @@ public static class TerminalSummary
                 continue;
             }
 
-            var fastest = s.Variants.Where(v => v.Timing is { Error: null }).MinBy(v => v.Timing!.MeanNs);
+            var fastest = s.Fastest();
             var baseline = s.Variants.Single(v => v.IsBaseline);
             var findings = s.Variants.SelectMany(v => v.Profile?.Findings ?? []).ToList();
             var counts = string.Join(", ", new[] { "Critical", "Warning" }.Select(sev => (sev, n: findings.Count(f => f.Severity == sev))).Where(x => x.n > 0).Select(x => $"{x.n} {x.sev.ToLowerInvariant()}"));
-            o.WriteLine($"{s.Name,-42} {(fastest is null ? "–" : $"{fastest.Name} {Units.Time(fastest.Timing!.MeanNs)}"),-28} {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs)),10} {Units.Ratio(Best(s, "EF Core")),8} {Units.Ratio(Best(s, "Dapper")),8}  {(counts.Length == 0 ? "–" : counts)}");
+            o.WriteLine($"{s.Name,-42} {(fastest is null ? "–" : $"{fastest.Name} {Units.Time(fastest.Timing!.MeanNs)}"),-28} {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs)),10} {Units.Ratio(s.BestRatio("EF Core")),8} {Units.Ratio(s.BestRatio("Dapper")),8}  {(counts.Length == 0 ? "–" : counts)}");
         }
 
         o.WriteLine("(EF Core and Dapper: the best variant of each library as a multiple of raw Npgsql's time; findings: critical and warning counts)");
@@ -32,6 +32,4 @@ public static class TerminalSummary
         }
     }
 
-    private static double? Best(ScenarioResult s, string library) =>
-        s.Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
 }

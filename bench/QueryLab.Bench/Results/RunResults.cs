@@ -64,6 +64,13 @@ public sealed record ScenarioResult
     public required VerificationResult Verification { get; init; }
 
     public required IReadOnlyList<VariantResultRecord> Variants { get; init; }
+
+    /// <summary>The fastest variant that was timed without error, or null.</summary>
+    public VariantResultRecord? Fastest() => Variants.Where(v => v.Timing is { Error: null }).MinBy(v => v.Timing!.MeanNs);
+
+    /// <summary>A library's best variant as a multiple of the baseline's time ("× raw"), or null when none was timed.</summary>
+    public double? BestRatio(string library) =>
+        Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
 }
 
 public sealed record VerificationResult(bool Passed, int ParameterValues, IReadOnlyList<MismatchRecord> Mismatches);
