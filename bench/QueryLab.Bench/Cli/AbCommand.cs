@@ -43,6 +43,8 @@ public static partial class AbCommand
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.Profile);
         cmd.Options.Add(Rounds);
+        cmd.Options.Add(BenchCommand.Iterations);
+        cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.Options.Add(BenchCommand.Reports);
         cmd.Options.Add(CompareCommand.ThresholdTime);
         cmd.Options.Add(CompareCommand.ThresholdCounters);
@@ -61,7 +63,10 @@ public static partial class AbCommand
         }
 
         var profile = BenchProfile.Parse(pr.GetValue(BenchCommand.Profile)!);
-        _ = ScenarioOptions.Select(pr);
+        var selected = ScenarioOptions.Select(pr);
+        var delays = pr.GetValue(BenchCommand.InjectDelay) ?? [];
+        _ = TimingOptions.ParseDelays(delays, selected);
+        var perRound = IterationsPerRound(profile, rounds, pr.GetValue(BenchCommand.Iterations));
         var settings = CompareCommand.Settings(pr);
         var repo = ctx.RepositoryRoot;
         var baseRef = pr.GetValue(BaseRef)!;
@@ -78,6 +83,13 @@ public static partial class AbCommand
             await GitAsync(repo, ["worktree", "add", "--detach", tree, commit], "create a worktree of the base", ct);
             var baseDll = await BuildBaseAsync(tree, label, ctx, ct);
             var headDll = typeof(AbCommand).Assembly.Location;
+            var baseKnowsRounds = await KnowsRoundOptionsAsync(baseDll, ct);
+            if (perRound is { } each)
+            {
+                ctx.Out.WriteLine(baseKnowsRounds
+                    ? $"ab: {rounds} round(s) of {each} measured iterations per variant and side; plans and counters from the last round"
+                    : $"ab: the base's bench has no --iterations/--no-profile: its rounds take the whole '{profile.Name}' profile and profile every time (slower)");
+            }
 
             // The server is opened (the embedded one started) here and stays up for every round of both sides.
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
@@ -97,7 +109,26 @@ public static partial class AbCommand
                 var isBase = step.Side == AbSide.Base;
                 ctx.Out.WriteLine($"ab: round {step.Round}/{rounds}: {(isBase ? "base " + label : "head (working tree)")}");
                 var reports = Path.Combine(runs, step.Name);
-                var code = await RunBenchAsync(isBase ? baseDll : headDll, isBase ? tree : repo, [.. benchArgs, "--reports", reports], connection, step.Name, ctx, ct);
+                var args = new List<string>(benchArgs) { "--reports", reports };
+                if (!isBase || baseKnowsRounds)
+                {
+                    if (perRound is { } n)
+                    {
+                        args.AddRange(["--iterations", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    }
+
+                    if (step.Round < rounds)
+                    {
+                        args.Add("--no-profile"); // only the last round's plans and counters are kept
+                    }
+                }
+
+                if (!isBase)
+                {
+                    args.AddRange(delays.SelectMany(d => new[] { "--inject-delay", d }));
+                }
+
+                var code = await RunBenchAsync(isBase ? baseDll : headDll, isBase ? tree : repo, args, connection, step.Name, ctx, ct);
                 var latest = Path.Combine(reports, "latest");
                 if (code is not (0 or 1) || !File.Exists(Path.Combine(latest, "results.json")))
                 {
@@ -120,6 +151,34 @@ public static partial class AbCommand
         {
             await RemoveWorktreeAsync(repo, tree, temp, ctx);
         }
+    }
+
+    /// <summary>
+    /// Each round's share of the profile's measured iterations (--iterations when given), so that a side's rounds
+    /// together take what one run of the profile takes; null for a profile without a fixed count (release, smoke).
+    /// </summary>
+    public static int? IterationsPerRound(BenchProfile profile, int rounds, int? requested)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (requested is { } r)
+        {
+            return r is >= 2 and <= 1000 ? r : throw LabException.BadInput($"--iterations must be between 2 and 1000 (got {r})");
+        }
+
+        var run = profile.Job.Run;
+        if (!profile.CountsAreMeaningful || !run.HasValue(BenchmarkDotNet.Jobs.RunMode.IterationCountCharacteristic))
+        {
+            return null;
+        }
+
+        return Math.Max(3, (int)Math.Ceiling(run.IterationCount / (double)rounds));
+    }
+
+    /// <summary>Whether the base's bench takes --iterations and --no-profile (older bases do not).</summary>
+    private static async Task<bool> KnowsRoundOptionsAsync(string dll, CancellationToken ct)
+    {
+        var r = await ProcessRunner.RunAsync("dotnet", [dll, "bench", "--help"], ct: ct);
+        return r.StdOut.Contains("--iterations", StringComparison.Ordinal) && r.StdOut.Contains("--no-profile", StringComparison.Ordinal);
     }
 
     /// <summary>The commit a ref names, or exit 2 saying it is unknown.</summary>

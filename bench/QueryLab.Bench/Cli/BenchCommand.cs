@@ -26,6 +26,57 @@ public static class BenchCommand
         Description = "After the run, compare it with this baseline as `querylab compare` does (a run folder, its results.json, or a saved baseline's name): compare.md in the new run folder, exit 1 on a regression, 2 when the runs cannot be compared.",
     };
 
+    public static readonly Option<int?> Iterations = new("--iterations")
+    {
+        Description = "Measured iterations per variant instead of the profile's (the ci profile takes 15); `querylab ab` gives each round its share.",
+    };
+
+    public static readonly Option<bool> NoProfile = new("--no-profile")
+    {
+        Description = "Time only: skip the profiling pass (statements, round trips, plans, findings); compare then has only time to judge.",
+    };
+
+    public static readonly Option<string[]> InjectDelay = new("--inject-delay")
+    {
+        Description = "Calibration: add a busy-CPU delay to every operation of a variant, scenario/variant=duration (25us, 1.5ms; variant * for all), "
+            + "to find the smallest slowdown `compare` catches on this machine. Recorded in results.json; never use it for a real measurement.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>The options that shape the timing of a measuring verb (bench, run).</summary>
+    public static void AddTimingOptions(Command cmd)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        cmd.Options.Add(Iterations);
+        cmd.Options.Add(NoProfile);
+        cmd.Options.Add(InjectDelay);
+    }
+
+    /// <summary>The profile as --profile and --iterations make it, and the rest of the timing options, checked.</summary>
+    public static (BenchProfile Profile, TimingOptions Options) Timing(ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios)
+    {
+        ArgumentNullException.ThrowIfNull(pr);
+        var profile = BenchProfile.Parse(pr.GetValue(Profile)!);
+        var iterations = pr.GetValue(Iterations);
+        if (iterations is { } n)
+        {
+            if (n is < 2 or > 1000)
+            {
+                throw LabException.BadInput($"--iterations must be between 2 and 1000 (got {n}); the time test needs at least 2 per run");
+            }
+
+            if (!profile.CountsAreMeaningful)
+            {
+                throw LabException.BadInput($"--iterations does not apply to the '{profile.Name}' profile, which runs each variant once; use --profile ci or release");
+            }
+
+            profile = profile.WithIterations(n);
+        }
+
+        var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
+        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays));
+    }
+
     /// <summary>--baseline and the options of `compare` that go with it, on a measuring verb.</summary>
     public static void AddCompareOptions(Command cmd)
     {
@@ -43,15 +94,16 @@ public static class BenchCommand
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Profile);
         cmd.Options.Add(Reports);
+        AddTimingOptions(cmd);
         AddCompareOptions(cmd);
         cmd.SetAction(async (pr, ct) =>
         {
             var scenarios = ScenarioOptions.Select(pr);
-            var profile = BenchProfile.Parse(pr.GetValue(Profile)!);
+            var (profile, options) = Timing(pr, scenarios);
             var baseline = ReadBaseline(pr, ctx);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
-            return await MeasureAsync(lab, ctx, pr, scenarios, profile, baseline, ct);
+            return await MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);
         });
         return cmd;
     }
@@ -73,12 +125,12 @@ public static class BenchCommand
     /// Times and profiles the scenarios and writes the run folder; then, with a baseline, compares the new run with it.
     /// Exit 1 when a scenario failed verification or the comparison found a regression; 2 (thrown) when the runs cannot be compared.
     /// </summary>
-    public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, (RunResults Baseline, string Path, CompareSettings Settings)? baseline, CancellationToken ct)
+    public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, TimingOptions options, (RunResults Baseline, string Path, CompareSettings Settings)? baseline, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(pr);
-        var session = new BenchSession(lab, ctx, profile, ReportsDir(pr, ctx), "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value))));
+        var session = new BenchSession(lab, ctx, profile, ReportsDir(pr, ctx), "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value))), options);
         var outcome = await session.RunAsync(scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");

@@ -18,16 +18,17 @@ public static class RunCommand
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.Profile);
         cmd.Options.Add(BenchCommand.Reports);
+        BenchCommand.AddTimingOptions(cmd);
         BenchCommand.AddCompareOptions(cmd);
         cmd.SetAction(async (pr, ct) =>
         {
             var scenarios = ScenarioOptions.Select(pr);
-            var profile = BenchProfile.Parse(pr.GetValue(BenchCommand.Profile)!);
+            var (profile, options) = BenchCommand.Timing(pr, scenarios);
             var request = SeedCommand.Request(pr);
             var baseline = BenchCommand.ReadBaseline(pr, ctx);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, request, ct);
-            return await BenchCommand.MeasureAsync(lab, ctx, pr, scenarios, profile, baseline, ct);
+            return await BenchCommand.MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);
         });
         return cmd;
     }

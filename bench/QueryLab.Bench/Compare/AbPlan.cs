@@ -44,7 +44,8 @@ public static class AbPlan
     /// <summary>
     /// One run from the rounds of one side, in round order: each variant's measurements are the rounds'
     /// measurements concatenated, and its mean, median, p95 and standard error are computed again from them.
-    /// Everything else (counters, plans, verification, allocations, environment) is the last round's.
+    /// Each variant keeps the size of every round's share (<see cref="TimingRecord.RoundSizes"/>), so the time test can
+    /// pair the rounds of the two sides. Everything else (counters, plans, verification, allocations, environment) is the last round's.
     /// A variant timed in no round keeps the last round's record; a timing error of any round is kept.
     /// </summary>
     public static RunResults Merge(IReadOnlyList<RunResults> rounds, string runId, string command)
@@ -90,6 +91,7 @@ public static class AbPlan
         }
 
         var all = timed.SelectMany(t => t.MeasurementsNs).ToList();
+        var sizes = timed.SelectMany(t => t.Rounds().Select(r => r.Count)).ToList();
         var error = timed.Select(t => t.Error).FirstOrDefault(e => e is not null);
         var lastTimed = timed[^1];
         if (all.Count == 0)
@@ -100,7 +102,10 @@ public static class AbPlan
         var sorted = all.Order().ToArray();
         var mean = all.Average();
         var sd = all.Count > 1 ? Math.Sqrt(all.Sum(x => (x - mean) * (x - mean)) / (all.Count - 1)) : 0;
-        return new TimingRecord(mean, Quantile(sorted, 0.5), Quantile(sorted, 0.95), sd / Math.Sqrt(all.Count), lastTimed.AllocatedBytesPerOp, all, error);
+        return new TimingRecord(mean, Quantile(sorted, 0.5), Quantile(sorted, 0.95), sd / Math.Sqrt(all.Count), lastTimed.AllocatedBytesPerOp, all, error)
+        {
+            RoundSizes = sizes,
+        };
     }
 
     private static VariantResultRecord? Find(RunResults r, string scenario, string variant) =>

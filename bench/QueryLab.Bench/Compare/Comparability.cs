@@ -43,7 +43,17 @@ public static class Comparability
         Checksums(baseline.Dataset, candidate.Dataset, warnings);
         Verification(baseline, "baseline", warnings);
         Verification(candidate, "candidate", warnings);
+        Injected(baseline, "baseline", warnings);
+        Injected(candidate, "candidate", warnings);
         return warnings;
+    }
+
+    private static void Injected(RunResults r, string side, List<string> warnings)
+    {
+        if (r.InjectedDelaysNs is { Count: > 0 } delays)
+        {
+            warnings.Add($"the {side} is a calibration run: delays were injected into {string.Join(", ", delays.Keys)} (bench --inject-delay)");
+        }
     }
 
     private static void Dataset(DatasetInfo b, DatasetInfo c, List<string> refusals)

@@ -136,4 +136,11 @@ public sealed record TimeChange(
     double? RatioUpper,
     double ConfidenceLevel,
     double? PValue,
-    double? AdjustedPValue);
+    double? AdjustedPValue)
+{
+    /// <summary>
+    /// With several rounds on both sides (<c>querylab ab</c>): the change of each round's median, candidate round i
+    /// against baseline round i (the two ran back to back). Null when either side is a single run.
+    /// </summary>
+    public IReadOnlyList<double>? RoundChanges { get; init; }
+}

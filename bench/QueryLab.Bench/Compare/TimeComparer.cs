@@ -17,10 +17,17 @@ namespace QueryLab.Bench.Compare;
 /// the time threshold; so does an improvement. Three outcomes, not two: a change as large as the threshold
 /// that is not significant is unknown, not "same", and so are sample sizes that cannot reach α even when the
 /// two samples do not overlap (n = 4 per side at α = 0.01). Unknown never fails a comparison.
+/// <para>
+/// The iterations of one run are not independent of each other: a run shares its process, its JIT state and the
+/// load on the machine while it ran, so iterations alone understate how much two runs of the same code differ.
+/// When both sides have several rounds (<c>querylab ab</c>), the round is the unit that replicates: a regression
+/// (or improvement) must also show in every pair of rounds, each changed in the same direction by at least half the
+/// threshold. A change carried by one round — a burst of load while it ran — is unknown, not a regression.
+/// </para>
 /// </summary>
 public static class TimeComparer
 {
-    private sealed record Tested(VariantPair Pair, double[] Baseline, double[] Candidate, double PValue, RatioInterval.Estimate Ratio);
+    private sealed record Tested(VariantPair Pair, double[] Baseline, double[] Candidate, double PValue, RatioInterval.Estimate Ratio, IReadOnlyList<double>? RoundChanges);
 
     public static IReadOnlyList<MetricChange> Compare(IReadOnlyList<VariantPair> pairs, CompareSettings settings)
     {
@@ -40,7 +47,7 @@ public static class TimeComparer
             var b = Measurements(p.Baseline.Timing!);
             var c = Measurements(p.Candidate.Timing!);
             var mw = MannWhitneyTest.Instance.Perform(new Sample(c), new Sample(b), AlternativeHypothesis.TwoSides, Threshold.Zero);
-            tested.Add((i, new Tested(p, b, c, mw.PValue.Value, RatioInterval.Of(b, c, 1 - settings.Alpha))));
+            tested.Add((i, new Tested(p, b, c, mw.PValue.Value, RatioInterval.Of(b, c, 1 - settings.Alpha), RoundChanges(p.Baseline.Timing!, p.Candidate.Timing!))));
         }
 
         var q = BenjaminiHochberg.Adjust(tested.Select(t => t.Test.PValue).ToList());
@@ -93,16 +100,49 @@ public static class TimeComparer
         };
     }
 
+    /// <summary>
+    /// The change of each round's median, candidate round i over baseline round i; null unless both sides have the
+    /// same number (two or more) of rounds.
+    /// </summary>
+    public static IReadOnlyList<double>? RoundChanges(TimingRecord baseline, TimingRecord candidate)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(candidate);
+        var b = baseline.Rounds();
+        var c = candidate.Rounds();
+        if (b.Count < 2 || b.Count != c.Count || b.Concat(c).Any(r => Positive(r).Length == 0))
+        {
+            return null;
+        }
+
+        return b.Zip(c, (x, y) => Median(Positive(y)) / Median(Positive(x)) - 1).ToList();
+
+        static double[] Positive(IReadOnlyList<double> r) => r.Where(x => double.IsFinite(x) && x > 0).ToArray();
+    }
+
+    /// <summary>Whether every round moved the way the whole did, by at least half the threshold.</summary>
+    public static bool RoundsAgree(IReadOnlyList<double>? roundChanges, double change, double threshold)
+    {
+        if (roundChanges is null)
+        {
+            return true;
+        }
+
+        var half = threshold / 2;
+        return change > 0 ? roundChanges.All(r => r >= half) : roundChanges.All(r => r <= -half);
+    }
+
     private static MetricChange Decide(Tested t, double q, CompareSettings s)
     {
         var r = t.Ratio;
         var change = r.Ratio - 1;
         var significant = q <= s.Alpha;
         var large = Math.Abs(change) >= s.TimeThreshold;
-        var outcome = (significant, large) switch
+        var agree = RoundsAgree(t.RoundChanges, change, s.TimeThreshold);
+        var outcome = (significant, large, agree) switch
         {
-            (true, true) => change > 0 ? Outcome.Regression : Outcome.Improvement,
-            (false, true) => Outcome.Unknown, // as large as the threshold, but the samples cannot tell it from noise
+            (true, true, true) => change > 0 ? Outcome.Regression : Outcome.Improvement,
+            (_, true, _) => Outcome.Unknown, // as large as the threshold, but the samples (or the rounds) cannot tell it from noise
             _ => Outcome.Unchanged,
         };
         var bm = MedianEstimator.Instance.Estimate(new Sample(t.Baseline)).NominalValue;
@@ -115,22 +155,36 @@ public static class TimeComparer
         {
             (Outcome.Unchanged, true) => $"; significant, but smaller than the {CompareSettings.Pct(s.TimeThreshold)} threshold",
             (Outcome.Unchanged, false) => "; not significant",
+            (Outcome.Unknown, true) => $"; significant and as large as the {CompareSettings.Pct(s.TimeThreshold)} threshold, but not in every round "
+                + $"(each must move by {CompareSettings.Pct(s.TimeThreshold / 2)} or more the same way): a burst of noise in one round looks like this; rerun to tell",
             (Outcome.Unknown, _) => $"; as large as the {CompareSettings.Pct(s.TimeThreshold)} threshold but not significant at α = {s.Alpha.ToString(CultureInfo.InvariantCulture)}: the measurements overlap too much to tell; more iterations (the release profile) or a rerun would",
             _ => "",
         };
+        if (t.RoundChanges is { } rounds)
+        {
+            note += "; rounds " + string.Join(", ", rounds.Select(CounterComparer.Pct));
+        }
+
         return t.Pair.Change(ChangeKind.Time, "median time", outcome, Units.Time(bm), Units.Time(cm), CounterComparer.Pct(change) + ci) with
         {
             Baseline = bm,
             Candidate = cm,
             RelativeChange = change,
             Note = note,
-            Time = new TimeChange(t.Baseline.Length, t.Candidate.Length, bm, cm, r.Ratio, r.Lower, r.Upper, level, t.PValue, q),
+            Time = new TimeChange(t.Baseline.Length, t.Candidate.Length, bm, cm, r.Ratio, r.Lower, r.Upper, level, t.PValue, q) { RoundChanges = t.RoundChanges },
         };
     }
 
     /// <summary>The measured iterations, per operation in ns; anything not a positive number is dropped.</summary>
     private static double[] Measurements(TimingRecord t) =>
         t.MeasurementsNs.Where(x => double.IsFinite(x) && x > 0).ToArray();
+
+    private static double Median(double[] xs)
+    {
+        var sorted = xs.Order().ToArray();
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
 
     private static string P(double p) => p < 0.0001 ? p.ToString("0.0e0", CultureInfo.InvariantCulture) : p.ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -41,6 +41,12 @@ public static partial class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture, $"| benchmark | profile **{r.Profile.Name}**: {r.Profile.Description} (BenchmarkDotNet job `{Escape(r.Profile.Job)}`) |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| command | `{Escape(r.Command)}` |");
         md.AppendLine();
+        if (r.InjectedDelaysNs is { Count: > 0 } delays)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"> **Calibration run**: a busy-CPU delay was injected into {string.Join(", ", delays.Select(kv => $"{kv.Key} ({Units.Time(kv.Value)} per operation)"))}. Its times measure what `compare` detects, not the code.");
+            md.AppendLine();
+        }
     }
 
     private static string Duration(RunResults r) =>

@@ -30,6 +30,12 @@ public sealed record RunResults
     public required ProfileInfo Profile { get; init; }
 
     public required IReadOnlyList<ScenarioResult> Scenarios { get; init; }
+
+    /// <summary>
+    /// Delays injected into variants by <c>bench --inject-delay</c> (scenario/variant → ns per operation): a calibration
+    /// run that measures what <c>compare</c> can detect, never a measurement of the code. Null for a normal run.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? InjectedDelaysNs { get; init; }
 }
 
 public sealed record GitInfo(string Commit, bool Dirty, string? Branch);
@@ -107,4 +113,31 @@ public sealed record TimingRecord(
     double StdErrNs,
     long? AllocatedBytesPerOp,
     IReadOnlyList<double> MeasurementsNs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error)
+{
+    /// <summary>
+    /// When the measurements come from several runs (the rounds of <c>querylab ab</c>): how many of them each round
+    /// contributed, in order. Null for a single run. The time test pairs the rounds of two sides by index.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? RoundSizes { get; init; }
+
+    /// <summary>The measurements of each round (the whole list as one round when <see cref="RoundSizes"/> is null).</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Rounds()
+    {
+        if (RoundSizes is not { Count: > 0 } sizes || sizes.Sum() != MeasurementsNs.Count)
+        {
+            return [MeasurementsNs];
+        }
+
+        var rounds = new List<IReadOnlyList<double>>(sizes.Count);
+        var at = 0;
+        foreach (var n in sizes)
+        {
+            rounds.Add(MeasurementsNs.Skip(at).Take(n).ToList());
+            at += n;
+        }
+
+        return rounds;
+    }
+}

@@ -41,5 +41,16 @@ public sealed record BenchProfile(string Name, string Description, Job Job)
         All.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw LabException.BadInput($"unknown profile '{name}'; available profiles are: {string.Join(", ", All.Select(p => p.Name))}");
 
+    /// <summary>The same profile with another number of measured iterations (what each round of <c>querylab ab</c> takes).</summary>
+    public BenchProfile WithIterations(int iterations)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 2);
+        return this with
+        {
+            Description = $"{Description}; {iterations} measured iterations",
+            Job = Job.WithIterationCount(iterations).WithId(Name),
+        };
+    }
+
     public bool CountsAreMeaningful => Job.Run.RunStrategy != RunStrategy.ColdStart;
 }

@@ -30,14 +30,15 @@ public static class BenchRunner
         IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases,
         BenchProfile profile,
         string artifactsDir,
-        TextWriter progress)
+        TextWriter progress,
+        IReadOnlyDictionary<string, double>? delaysNs = null)
     {
         if (cases.Count == 0)
         {
             return [];
         }
 
-        BenchmarkCases.Set(cases);
+        BenchmarkCases.Set(cases, delaysNs);
         try
         {
             var config = ManualConfig.CreateEmpty()

@@ -12,8 +12,10 @@ namespace QueryLab.Bench.Timing;
 /// BenchmarkDotNet, and write the run folder (results.json, report.md, BenchmarkDotNet's exports).
 /// A scenario whose variants disagree is not timed, and the run ends with exit 1.
 /// </summary>
-public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile profile, string reportsDir, string command)
+public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
 {
+    private readonly TimingOptions _options = options ?? TimingOptions.Default;
+
     public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
 
     public async Task<Outcome> RunAsync(IReadOnlyList<IScenario> scenarios, CancellationToken ct)
@@ -41,11 +43,23 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     .Where(p => verifications[p.Scenario.Name].Passed)
                     .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (p, v)))
                     .ToList();
+                if (profile.CountsAreMeaningful)
+                {
+                    await WarmUpAsync(cases, ct);
+                }
+
+                foreach (var (key, ns) in _options.InjectedDelaysNs)
+                {
+                    ctx.Out.WriteLine($"bench: injecting {Units.Time(ns)} of busy CPU into every operation of {key} — a calibration run, not a measurement of the code");
+                }
+
                 ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
                 ct.ThrowIfCancellationRequested();
-                var timings = BenchRunner.Run(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out);
+                var timings = BenchRunner.Run(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, _options.InjectedDelaysNs);
                 ct.ThrowIfCancellationRequested();
-                var profiles = await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, ct);
+                var profiles = _options.Profile
+                    ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, ct)
+                    : [];
                 var results = new RunResults
                 {
                     RunId = folder.RunId,
@@ -58,6 +72,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Dataset = RunEnvironment.Dataset(lab.Manifest),
                     Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
                     Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, profiles)).ToList(),
+                    InjectedDelaysNs = _options.InjectedDelaysNs.Count > 0 ? _options.InjectedDelaysNs : null,
                 };
                 await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);
                 await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results, folder.WorkDir), ct);
@@ -77,6 +92,35 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
             folder.Abandon();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Warms the process before anything is timed: each case runs for about 150 ms, then, after a pause in which .NET's
+    /// tiered compilation promotes what ran hot to optimized code, for about 50 ms more. BenchmarkDotNet's own warm-up
+    /// (a few iterations per case, in this one process) is too short for that: without this pass the first cases of a
+    /// run — the first scenario's EF Core variants, or any scenario timed on its own — were measured up to 2× slower
+    /// than the same cases timed after others, so a case's time depended on what ran before it.
+    /// </summary>
+    private async Task WarmUpAsync(IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases, CancellationToken ct)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var operations = 0;
+        foreach (var (budget, minimum) in new[] { (TimeSpan.FromMilliseconds(150), 2), (TimeSpan.FromMilliseconds(50), 1) })
+        {
+            foreach (var (p, v) in cases)
+            {
+                var started = watch.Elapsed;
+                for (var i = 0; i < minimum || (watch.Elapsed - started < budget && i < 500); i++)
+                {
+                    await p.RunAsync(v, i, collect: false, ct);
+                    operations++;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
+        }
+
+        ctx.Out.WriteLine($"bench: warmed up with {operations:N0} operations over {cases.Count} variant(s) in {watch.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>

@@ -8,13 +8,21 @@ public static class BenchmarkCases
 {
     private static readonly Dictionary<string, (IPreparedScenario Prepared, IVariant Variant)> Cases = new(StringComparer.Ordinal);
 
+    private static readonly Dictionary<string, long> DelayTicks = new(StringComparer.Ordinal);
+
     public static IEnumerable<string> Names => Cases.Keys;
 
     public static string Key(string scenario, string variant) => $"{scenario}/{variant}";
 
-    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases)
+    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases, IReadOnlyDictionary<string, double>? delaysNs = null)
     {
         Cases.Clear();
+        DelayTicks.Clear();
+        foreach (var (key, ns) in delaysNs ?? new Dictionary<string, double>())
+        {
+            DelayTicks[key] = (long)Math.Round(ns * System.Diagnostics.Stopwatch.Frequency / 1e9);
+        }
+
         foreach (var c in cases)
         {
             Cases[Key(c.Prepared.Scenario.Name, c.Variant.Name)] = c;
@@ -23,7 +31,32 @@ public static class BenchmarkCases
 
     public static (IPreparedScenario Prepared, IVariant Variant) Get(string key) => Cases[key];
 
-    public static void Clear() => Cases.Clear();
+    /// <summary>The delay injected into a case, in Stopwatch ticks (0 for none).</summary>
+    public static long Delay(string key) => DelayTicks.GetValueOrDefault(key);
+
+    public static void Clear()
+    {
+        Cases.Clear();
+        DelayTicks.Clear();
+    }
+
+    /// <summary>
+    /// Busy-waits the given Stopwatch ticks: an injected delay is CPU time of the client, like slower code, and is
+    /// exact to well under a microsecond, where a sleep would be rounded to the scheduler's tick.
+    /// </summary>
+    public static void Spin(long ticks)
+    {
+        if (ticks <= 0)
+        {
+            return;
+        }
+
+        var until = System.Diagnostics.Stopwatch.GetTimestamp() + ticks;
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+        {
+            Thread.SpinWait(10);
+        }
+    }
 }
 
 /// <summary>
@@ -36,6 +69,7 @@ public class CatalogBenchmark
     private IPreparedScenario? _prepared;
     private IVariant? _variant;
     private int _iteration;
+    private long _delay;
 
     public static IEnumerable<string> CaseNames => BenchmarkCases.Names;
 
@@ -46,9 +80,14 @@ public class CatalogBenchmark
     public void Setup()
     {
         (_prepared, _variant) = BenchmarkCases.Get(Case);
+        _delay = BenchmarkCases.Delay(Case);
         _iteration = 0;
     }
 
     [Benchmark(Description = "operation")]
-    public Task<VariantResult> Operation() => _prepared!.RunAsync(_variant!, _iteration++, collect: false, CancellationToken.None);
+    public Task<VariantResult> Operation()
+    {
+        BenchmarkCases.Spin(_delay); // 0 unless a calibration run injected a delay into this case
+        return _prepared!.RunAsync(_variant!, _iteration++, collect: false, CancellationToken.None);
+    }
 }
