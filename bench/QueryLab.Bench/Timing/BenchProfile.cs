@@ -19,16 +19,7 @@ public sealed record BenchProfile(string Name, string Description, Job Job)
         "each variant once (BenchmarkDotNet's Dry job): proves the catalog runs, times nothing worth comparing",
         Job.Dry.WithToolchain(InProcessEmitToolchain.DontLogOutput).WithId("smoke"));
 
-    public static BenchProfile Ci { get; } = new(
-        "ci",
-        "1 launch, 3 warm-up and 15 measured iterations of ~100 ms each per variant: a stable median in minutes",
-        Job.Default
-            .WithToolchain(InProcessEmitToolchain.DontLogOutput)
-            .WithLaunchCount(1)
-            .WithWarmupCount(3)
-            .WithIterationCount(15)
-            .WithIterationTime(TimeInterval.FromMilliseconds(100))
-            .WithId("ci"));
+    public static BenchProfile Ci { get; } = CiWith(15);
 
     public static BenchProfile Release { get; } = new(
         "release",
@@ -45,12 +36,25 @@ public sealed record BenchProfile(string Name, string Description, Job Job)
     public BenchProfile WithIterations(int iterations)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 2);
-        return this with
-        {
-            Description = $"{Description}; {iterations} measured iterations",
-            Job = Job.WithIterationCount(iterations).WithId(Name),
-        };
+        return Name == Ci.Name
+            ? CiWith(iterations)
+            : this with
+            {
+                Description = $"{Description}, with {iterations} measured iterations",
+                Job = Job.WithIterationCount(iterations).WithId(Name),
+            };
     }
+
+    private static BenchProfile CiWith(int iterations) => new(
+        "ci",
+        $"1 launch, 3 warm-up and {iterations} measured iterations of ~100 ms each per variant: a stable median in minutes",
+        Job.Default
+            .WithToolchain(InProcessEmitToolchain.DontLogOutput)
+            .WithLaunchCount(1)
+            .WithWarmupCount(3)
+            .WithIterationCount(iterations)
+            .WithIterationTime(TimeInterval.FromMilliseconds(100))
+            .WithId("ci"));
 
     public bool CountsAreMeaningful => Job.Run.RunStrategy != RunStrategy.ColdStart;
 }
