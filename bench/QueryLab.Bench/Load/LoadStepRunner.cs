@@ -60,7 +60,7 @@ public sealed class LoadStepRunner
         {
             if (warmup > TimeSpan.Zero)
             {
-                progress.WriteLine($"  {label}: warming up for {Seconds(warmup)}");
+                progress.WriteLine($"  {label}: warming up for {LoadSession.Seconds(warmup)}");
                 await Task.Delay(warmup, ct);
 
                 // The first request of a client is the cold one (connections opened, EF Core's model built, JIT):
@@ -89,7 +89,7 @@ public sealed class LoadStepRunner
                 var failed = _tallies.Sum(t => Volatile.Read(ref t.Failed));
                 var rate = (done - lastDone) / Math.Max(Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds, 1e-9);
                 progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {label}: {Seconds(Stopwatch.GetElapsedTime(start, now))} {done:N0} completed, {rate:N0} ops/s now, {failed:N0} failed"));
+                    $"  {label}: {LoadSession.Seconds(Stopwatch.GetElapsedTime(start, now))} {done:N0} completed, {rate:N0} ops/s now, {failed:N0} failed"));
                 (lastDone, lastAt) = (done, now);
             }
         }
@@ -172,9 +172,6 @@ public sealed class LoadStepRunner
             failures,
             interrupted);
     }
-
-    private static string Seconds(TimeSpan t) =>
-        t.TotalSeconds >= 10 ? t.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s" : t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 
     /// <summary>One client's counts, written by that client alone (read for progress with Volatile.Read).</summary>
     private sealed class ClientTally

@@ -30,7 +30,7 @@ public static class LoadTerminal
 
         if (r.Findings.Count == 0)
         {
-            o.WriteLine("findings: none (no request failed, no connection left open)");
+            o.WriteLine(r.Steps.All(s => s.Failed == 0) ? "findings: none (no request failed, no connection left open)" : "findings: none (no connection left open)");
             return;
         }
 
