@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(ctx));
         root.Subcommands.Add(RunCommand.Create(ctx));
         root.Subcommands.Add(ReportCommand.Create(ctx));
+        root.Subcommands.Add(LoadCommand.Create(ctx));
         root.Subcommands.Add(ExplainCommand.Create(ctx));
         root.Subcommands.Add(CompareCommand.Create(ctx));
         root.Subcommands.Add(BaselineCommand.Create(ctx));

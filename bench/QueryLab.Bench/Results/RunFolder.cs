@@ -48,10 +48,18 @@ public sealed class RunFolder
 
     public string PathOf(string relative) => Path.Combine(WorkDir, relative);
 
-    /// <summary>Moves the finished run into place and points reports/latest at a copy of it.</summary>
-    public string Complete()
+    /// <summary>
+    /// Moves the finished run into place and, with <paramref name="updateLatest"/>, points reports/latest at a copy of it
+    /// (runs that hold no results.json, such as a load run, leave reports/latest to the last bench).
+    /// </summary>
+    public string Complete(bool updateLatest = true)
     {
         Directory.Move(WorkDir, FinalDir);
+        if (!updateLatest)
+        {
+            return FinalDir;
+        }
+
         var latest = Path.Combine(ReportsDir, "latest");
         var staging = Path.Combine(ReportsDir, ".latest.partial");
         if (Directory.Exists(staging))

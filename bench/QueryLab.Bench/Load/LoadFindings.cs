@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using QueryLab.Bench.Plans;
+using QueryLab.Bench.Reports;
+
+namespace QueryLab.Bench.Load;
+
+/// <summary>Latency of completed requests from their recorded Stopwatch ticks: exact, percentiles by nearest rank.</summary>
+public static class Latency
+{
+    public static LatencyRecord? From(long[] ticks)
+    {
+        ArgumentNullException.ThrowIfNull(ticks);
+        if (ticks.Length == 0)
+        {
+            return null;
+        }
+
+        Array.Sort(ticks);
+        var perTick = 1e9 / Stopwatch.Frequency;
+        double At(double p) => ticks[NearestRank(p, ticks.Length)] * perTick;
+        return new LatencyRecord(ticks[0] * perTick, ticks.Average(t => (double)t) * perTick, At(0.50), At(0.90), At(0.99), At(0.999), ticks[^1] * perTick);
+    }
+
+    /// <summary>The 0-based index of the nearest-rank percentile: the smallest value with at least p of the values at or below it.</summary>
+    public static int NearestRank(double p, int n) => Math.Clamp((int)Math.Ceiling((p * n) - 1e-9) - 1, 0, n - 1); // 1e-9: 0.999 × 1000 is 999, not 999.0000000000001
+}
+
+/// <summary>Turns a step's failures and leaks into findings, each with the numbers and what to do.</summary>
+public static class LoadFindings
+{
+    public static IEnumerable<LoadFinding> For(LoadStep step, LoadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(settings);
+        string Of(long n) => $"{Units.Count(n)} of {Units.Count(step.Sent)} requests";
+        var (v, c) = (step.Variant, step.Clients);
+        long Count(FailureKind k) => step.Failures.Where(f => f.Kind == k).Sum(f => f.Count);
+
+        if (Count(FailureKind.PoolExhausted) is > 0 and var pool)
+        {
+            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.PoolExhausted, v, c,
+                $"pool exhausted: {Of(pool)} waited longer than Timeout={settings.PoolTimeoutSeconds} s for a pooled connection ({c} clients share Maximum Pool Size {settings.MaxPoolSize})",
+                "raise Maximum Pool Size (--pool-size) or lower --clients; a pool smaller than the clients makes them queue, and a queue longer than Timeout fails");
+        }
+
+        if (Count(FailureKind.ServerRefused) is > 0 and var refused)
+        {
+            var l = settings.Limits;
+            var limits = $"max_connections {l.MaxConnections} ({l.ReservedConnections} reserved), role {l.Role}: {Limit(l.RoleLimit)}, database: {Limit(l.DatabaseLimit)}";
+            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.ServerConnectionLimit, v, c,
+                $"server connection limit: {Of(refused)} were refused a connection by the server ({Examples(step, FailureKind.ServerRefused)}; {limits})",
+                "the server cannot hold the connections asked for: lower --pool-size or --clients, put a pooler (PgBouncer) in front, or raise max_connections or the CONNECTION LIMIT");
+        }
+
+        if (Count(FailureKind.Timeout) is > 0 and var timeouts)
+        {
+            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.Timeouts, v, c,
+                $"timeouts: {Of(timeouts)} timed out ({Examples(step, FailureKind.Timeout)})",
+                "at this concurrency the server (or a lock) is the bottleneck: lower --clients, or look at the statement with `querylab explain`; raise Command Timeout only if the wait is acceptable");
+        }
+
+        if (Count(FailureKind.Error) is > 0 and var errors)
+        {
+            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.Errors, v, c,
+                $"errors: {Of(errors)} failed ({Examples(step, FailureKind.Error)})",
+                "40P01/40001 are concurrent writes colliding (an application retries them); anything else: run `querylab verify` and `querylab explain` on the variant");
+        }
+
+        if (step.LeakedBackends > 0)
+        {
+            yield return Leak(step.LeakedBackends, settings.ApplicationName, $"after {v} with {c} clients", v, c);
+        }
+    }
+
+    public static LoadFinding Leak(int backends, string applicationName, string when, string? variant = null, int? clients = null) =>
+        new(Severity.Critical, LoadFindingCodes.LeakedConnections, variant, clients,
+            $"leaked connections: {backends} backend(s) with application_name {applicationName} were still open on the server {when}, once every pool and data source of the run was closed",
+            "a variant opens a connection it never closes (or a pool outlives its data source): dispose every connection, command and data source it creates");
+
+    /// <summary>Before the run: a pool that can grow past what the server lets this role open.</summary>
+    public static LoadFinding? PoolAboveLimit(LoadSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var wanted = Math.Min(s.MaxPoolSize, s.Clients.Max());
+        var free = s.Limits.FreeAtStart;
+        return wanted <= free
+            ? null
+            : new LoadFinding(Severity.Info, LoadFindingCodes.PoolAboveServerLimit, null, null,
+                $"up to {wanted} connections may be opened (Maximum Pool Size {s.MaxPoolSize}, {s.Clients.Max()} clients) but role {s.Limits.Role} could open only {free} more when the run started",
+                "expect server-connection-limit failures: lower --pool-size to what the server allows, or raise max_connections or the CONNECTION LIMIT");
+    }
+
+    private static string Limit(int n) => n < 0 ? "no limit" : $"CONNECTION LIMIT {n}";
+
+    private static string Examples(LoadStep step, FailureKind kind) =>
+        string.Join("; ", step.Failures.Where(f => f.Kind == kind).Take(3).Select(f => $"{Units.Count(f.Count)}× {f.Example}"));
+}
