@@ -63,6 +63,7 @@ public static partial class AbCommand
         var profile = BenchProfile.Parse(pr.GetValue(BenchCommand.Profile)!);
         _ = ScenarioOptions.Select(pr);
         var settings = CompareCommand.Settings(pr);
+        RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx));
         var repo = ctx.RepositoryRoot;
         var baseRef = pr.GetValue(BaseRef)!;
         var commit = await ResolveRefAsync(repo, baseRef, ct);

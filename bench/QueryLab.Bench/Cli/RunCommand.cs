@@ -25,6 +25,7 @@ public static class RunCommand
             var profile = BenchProfile.Parse(pr.GetValue(BenchCommand.Profile)!);
             var request = SeedCommand.Request(pr);
             var baseline = BenchCommand.ReadBaseline(pr, ctx);
+            Results.RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx));
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, request, ct);
             return await BenchCommand.MeasureAsync(lab, ctx, pr, scenarios, profile, baseline, ct);
