@@ -68,6 +68,19 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ab_with_a_reports_folder_that_is_not_writable_is_exit_2_before_it_builds_anything()
+    {
+        var file = Path.Combine(_root, "also-not-a-folder");
+        await File.WriteAllTextAsync(file, "");
+
+        var r = await CliRunner.RunAsync(null, "ab", "--base-ref", "HEAD", "--profile", "smoke", "--reports", Path.Combine(file, "reports"));
+
+        Assert.True(r.ExitCode == 2, r.All);
+        Assert.StartsWith("error: cannot write to the reports folder", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("worktree", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_immutable_reports_folder_is_exit_2_before_run_seeds_or_measures_anything()
     {
         // Root ignores permission bits, so chmod proves nothing here; the immutable attribute stops root too.
@@ -202,6 +215,42 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
         }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    [Fact]
+    public void An_unexpected_error_is_exit_1_one_line_with_the_password_redacted()
+    {
+        var bug = new InvalidOperationException("boom while using Host=db;Username=u;Password=hunter2-secret;Database=d");
+
+        var (code, message) = Failures.Describe(bug);
+
+        Assert.Equal(ExitCode.Failed, code);
+        Assert.StartsWith("unexpected InvalidOperationException: boom while using Host=db;Username=u;Password=***", message, StringComparison.Ordinal);
+        Assert.EndsWith("a bug in QueryLab; run with --verbose and report it", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("start")]
+    [InlineData("stop")]
+    [InlineData("destroy")]
+    public async Task Server_start_stop_and_destroy_refuse_a_server_named_by_connection(string verb)
+    {
+        var r = await CliRunner.RunAsync(null, "server", verb, "--connection", lab.ConnectionString);
+
+        Assert.True(r.ExitCode == 2, r.All);
+        Assert.Equal("error: `querylab server` manages the embedded cluster only; drop --connection (a server you name is yours to start and stop)", r.Err.Trim());
+        Assert.Equal(1, await ScalarAsync(lab.ConnectionString, "SELECT 1")); // the server named is untouched
+    }
+
+    [Fact]
+    public async Task A_base_ref_that_git_would_read_as_an_option_is_refused()
+    {
+        var r = await CliRunner.RunAsync(null, "ab", "--base-ref=--output=/tmp/querylab-pwned", "--profile", "smoke");
+
+        Assert.True(r.ExitCode == 2, r.All);
+        Assert.Equal("error: --base-ref '--output=/tmp/querylab-pwned' is not a git ref", r.Err.Trim());
+        Assert.False(File.Exists("/tmp/querylab-pwned"));
     }
 
     // ---- Not our database ----
