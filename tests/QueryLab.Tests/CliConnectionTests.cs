@@ -88,6 +88,34 @@ public sealed class CliConnectionTests(LabFixture lab)
         Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_host_that_accepts_but_never_answers_is_exit_3_after_the_timeout()
+    {
+        // The TCP handshake completes (the kernel's backlog) but no server ever speaks: a hung or firewalled server.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", $"Host=127.0.0.1;Port={port};Username=u;Password={Secret};Database=d;Timeout=2");
+        Assert.True(r.ExitCode == 3, r.All);
+        var line = Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.StartsWith($"error: no answer from 127.0.0.1:{port} within 2 s; check that the server runs and is reachable", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task An_unroutable_address_is_exit_3_with_what_the_network_said()
+    {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737), never routed: depending on the network the connection times out, is
+        // reported unreachable, or (behind a rejecting firewall, as on this sandbox) refused. Each is one line, exit 3.
+        var r = await CliRunner.RunAsync(null, "migrate", "--connection", $"Host=192.0.2.1;Port=5432;Username=u;Password={Secret};Database=d;Timeout=2");
+        Assert.True(r.ExitCode == 3, r.All);
+        var line = Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Matches("^error: (no answer from 192\\.0\\.2\\.1:5432 within 2 s|192\\.0\\.2\\.1:5432 is unreachable|cannot reach 192\\.0\\.2\\.1:5432|nothing is listening on 192\\.0\\.2\\.1:5432)", line);
+        Assert.DoesNotContain(Secret, r.All, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Host=127.0.0.1;Port=notaport;Password=" + Secret)]
     [InlineData("postgres://user:" + Secret + "@host:notaport/db")]

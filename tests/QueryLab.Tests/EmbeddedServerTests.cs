@@ -90,6 +90,41 @@ public sealed class EmbeddedServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_port_taken_between_choosing_it_and_the_server_binding_it_is_retried_on_another()
+    {
+        var log = new StringWriter();
+        var server = new EmbeddedServer(_home, Server.Binaries, log);
+        var chosen = new List<int>();
+        TcpListener? squatter = null;
+
+        // Another process takes the port in the window between QueryLab's choice and the postmaster's bind.
+        server.PortChosen = port =>
+        {
+            chosen.Add(port);
+            if (squatter is null)
+            {
+                squatter = new TcpListener(IPAddress.Loopback, port);
+                squatter.Start();
+            }
+        };
+        try
+        {
+            Assert.True(await server.StartAsync(CancellationToken.None));
+            Assert.True(chosen.Count >= 2, string.Join(",", chosen));
+            var running = (await server.StatusAsync(CancellationToken.None)).Port!.Value;
+            Assert.NotEqual(chosen[0], running);
+            Assert.Equal(chosen[^1], running);
+            Assert.Contains($"port {chosen[0]} was taken before the server could bind it; trying another", log.ToString(), StringComparison.Ordinal);
+            Assert.Equal(1, await ScalarAsync("SELECT 1"));
+        }
+        finally
+        {
+            squatter?.Stop();
+            squatter?.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_stale_postmaster_pid_from_a_killed_server_does_not_block_the_next_start()
     {
         await Server.StartAsync(CancellationToken.None);

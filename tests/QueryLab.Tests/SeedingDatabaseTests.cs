@@ -151,6 +151,7 @@ public sealed class SeedingDatabaseTests(SeedingTestDatabase db) : IAsyncLifetim
             var refused = await Assert.ThrowsAsync<SeedException>(
                 () => seeder.SeedAsync(new SeedRequest(Scale.Tiny, 42), CancellationToken.None));
             Assert.Contains("another querylab seed is running", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(QueryLab.Seed.ExitCode.Environment, refused.Code); // like a second measuring run: the environment is busy, the input is fine
             Assert.Null(await SeedManifest.ReadAsync(db.DataSource, CancellationToken.None));
         }
         finally

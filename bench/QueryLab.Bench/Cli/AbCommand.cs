@@ -68,6 +68,7 @@ public static partial class AbCommand
         _ = TimingOptions.ParseDelays(delays, selected);
         var perRound = IterationsPerRound(profile, rounds, pr.GetValue(BenchCommand.Iterations));
         var settings = CompareCommand.Settings(pr);
+        RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx));
         var repo = ctx.RepositoryRoot;
         var baseRef = pr.GetValue(BaseRef)!;
         var commit = await ResolveRefAsync(repo, baseRef, ct);

@@ -101,6 +101,7 @@ public static class BenchCommand
             var scenarios = ScenarioOptions.Select(pr);
             var (profile, options) = Timing(pr, scenarios);
             var baseline = ReadBaseline(pr, ctx);
+            RunFolder.CheckWritable(ReportsDir(pr, ctx));
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
             return await MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);

@@ -60,44 +60,20 @@ public static class CliApp
             ctx.Err.WriteLine("interrupted: stopped before finishing; nothing half-done was kept (see README, \"When something goes wrong\")");
             return (int)ExitCode.Interrupted;
         }
-        catch (LabException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            ctx.Err.WriteLine($"error: {ex.Message}");
-            if (verbose && ex.InnerException is not null)
-            {
-                ctx.Err.WriteLine(ex.InnerException.ToString());
-            }
-
-            return (int)ex.Code;
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            // The server went away mid-run (crashed, restarted, killed) or stopped answering.
-            var pg = ex as Npgsql.PostgresException;
-            ctx.Err.WriteLine(pg is not null
-                ? $"error: the server refused an operation: {pg.SqlState} {pg.MessageText}; nothing half-done was kept (writes roll back); run again, with --verbose for the detail"
-                : "error: lost the connection to the PostgreSQL server in the middle of the run (it crashed, restarted or was stopped); nothing half-done was kept: check the server, then run again");
+            var (code, message) = Failures.Describe(ex);
+            ctx.Err.WriteLine($"error: {message}");
             if (verbose)
             {
-                ctx.Err.WriteLine(ex.ToString());
+                var detail = ex is LabException ? ex.InnerException : ex;
+                if (detail is not null)
+                {
+                    ctx.Err.WriteLine(QueryLab.Seed.Server.ConnectionStrings.Redact(detail.ToString()));
+                }
             }
 
-            return (int)ExitCode.Environment;
-        }
-        catch (IOException ex) when (ex.HResult == 28 || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
-        {
-            ctx.Err.WriteLine($"error: the disk is full ({ex.Message}); free space, then run again");
-            return (int)ExitCode.Environment;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            ctx.Err.WriteLine($"error: unexpected {ex.GetType().Name}: {QueryLab.Seed.Server.ConnectionStrings.Redact(ex.Message)} — a bug in QueryLab; run with --verbose and report it");
-            if (verbose)
-            {
-                ctx.Err.WriteLine(QueryLab.Seed.Server.ConnectionStrings.Redact(ex.ToString()));
-            }
-
-            return (int)ExitCode.Failed;
+            return (int)code;
         }
     }
 

@@ -26,6 +26,7 @@ public static class RunCommand
             var (profile, options) = BenchCommand.Timing(pr, scenarios);
             var request = SeedCommand.Request(pr);
             var baseline = BenchCommand.ReadBaseline(pr, ctx);
+            Results.RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx));
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, request, ct);
             return await BenchCommand.MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);

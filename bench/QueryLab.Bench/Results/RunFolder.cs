@@ -42,9 +42,31 @@ public sealed class RunFolder
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
-            throw LabException.BadInput($"cannot write to the reports folder {reportsDir} ({ex.Message}); make it writable or pass --reports with another folder", ex);
+            throw NotWritable(reportsDir, ex);
         }
     }
+
+    /// <summary>
+    /// Exit 2 unless a run can be written under <paramref name="reportsDir"/> (created if missing): checked before the
+    /// server is opened, so a folder that is not writable costs no seed and no measurement.
+    /// </summary>
+    public static void CheckWritable(string reportsDir)
+    {
+        var probe = Path.Combine(reportsDir, $".write-test-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(reportsDir);
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw NotWritable(reportsDir, ex);
+        }
+    }
+
+    private static LabException NotWritable(string reportsDir, Exception ex) =>
+        LabException.BadInput($"cannot write to the reports folder {reportsDir} ({ex.Message}); make it writable or pass --reports with another folder", ex);
 
     public string PathOf(string relative) => Path.Combine(WorkDir, relative);
 

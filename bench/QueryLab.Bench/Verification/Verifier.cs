@@ -51,8 +51,9 @@ public static class Verifier
                 {
                     actual = await prepared.RunAsync(v, i, collect: true, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException && !Seed.Server.ServerFaults.IsServerFault(ex))
                 {
+                    // A variant that throws failed verification; a server that went away is no variant's fault (exit 3).
                     first = new Mismatch(scenario.Name, v.Name, baseline.Name, prepared.DescribeParameters(i), $"failed: {ex.GetType().Name}: {ex.Message}", [], []);
                     break;
                 }

@@ -37,7 +37,8 @@ internal sealed class AdvisoryLock : IAsyncDisposable
                 {
                     var holder = await HolderAsync(conn, ct);
                     throw new SeedException(
-                        $"another querylab seed is running on this database{holder}; waited {wait.TotalSeconds:0} s — let it finish (or stop it) and run again");
+                        $"another querylab seed is running on this database{holder}; waited {wait.TotalSeconds:0} s — let it finish (or stop it) and run again",
+                        code: ExitCode.Environment);
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct);

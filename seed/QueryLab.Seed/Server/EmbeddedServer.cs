@@ -38,6 +38,12 @@ public sealed class EmbeddedServer
 
     public ServerBinaries Binaries => _binaries;
 
+    /// <summary>
+    /// Called with the port chosen for a start, just before the server binds it: the window in which another
+    /// process can take it. Tests take the port there to prove the start then retries on another one.
+    /// </summary>
+    internal Action<int>? PortChosen { get; set; }
+
     private string StatePath => Path.Combine(_home, "server.json");
 
     private string PasswordPath => Path.Combine(_home, "password");
@@ -118,6 +124,7 @@ public sealed class EmbeddedServer
         for (var attempt = 1; ; attempt++)
         {
             var port = attempt == 1 && PortIsFree(s.Port) ? s.Port : FreePort();
+            PortChosen?.Invoke(port);
             var r = await ProcessRunner.RunAsync(
                 _binaries.PgCtl,
                 ["start", "-D", DataDir(s), "-l", LogPath(s), "-w", "-t", "120", "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)}"],

@@ -11,7 +11,7 @@ namespace QueryLab.Seed.Server;
 public sealed class LabServer : IAsyncDisposable
 {
     /// <summary>The oldest PostgreSQL QueryLab runs against (plans, EXPLAIN options and SQL it relies on).</summary>
-    public const int OldestSupportedVersionNum = 130000;
+    public const int OldestSupportedVersionNum = ServerBinaries.OldestSupportedMajor * 10000;
 
     private readonly EmbeddedServer? _embedded;
     private readonly bool _stopOnDispose;
@@ -88,7 +88,7 @@ public sealed class LabServer : IAsyncDisposable
             var num = int.Parse((string)(await cmd.ExecuteScalarAsync(ct))!, CultureInfo.InvariantCulture);
             if (num < OldestSupportedVersionNum)
             {
-                throw LabException.Environment($"{ConnectionStrings.Describe(csb)} runs PostgreSQL {conn.PostgreSqlVersion}; QueryLab needs {OldestSupportedVersionNum / 10000} or newer: point --connection at a newer server");
+                throw LabException.Environment($"{ConnectionStrings.Describe(csb)} runs PostgreSQL {conn.PostgreSqlVersion}; QueryLab needs {OldestSupportedVersionNum / 10000} or newer: upgrade it, or point --connection (QUERYLAB_CONNECTION, DATABASE_URL) at a newer server");
             }
 
             return num;

@@ -30,6 +30,7 @@ public sealed partial record ServerBinaries(string BinDir, int MajorVersion, str
     public static async Task<ServerBinaries> FindAsync(SearchPlaces places, CancellationToken ct)
     {
         var tried = new List<string>();
+        var tooOld = new List<string>();
         foreach (var dir in await CandidatesAsync(places, tried, ct))
         {
             if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "postgres")))
@@ -41,13 +42,20 @@ public sealed partial record ServerBinaries(string BinDir, int MajorVersion, str
                     var major = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
                     if (major < OldestSupportedMajor)
                     {
-                        tried.Add($"{dir} (PostgreSQL {major}, older than {OldestSupportedMajor})");
+                        tooOld.Add($"{dir} holds PostgreSQL {major}");
                         continue;
                     }
 
                     return new ServerBinaries(dir, major, v.StdOut.Trim());
                 }
             }
+        }
+
+        if (tooOld.Count > 0)
+        {
+            throw LabException.Environment(
+                $"the PostgreSQL server binaries found are older than QueryLab supports ({string.Join(", ", tooOld.Distinct())}; QueryLab needs {OldestSupportedMajor} or newer); "
+                + "install newer ones (Debian: apt-get install postgresql) and set QUERYLAB_PG_BIN to their folder, or pass --connection to use a server you have");
         }
 
         throw LabException.Environment(

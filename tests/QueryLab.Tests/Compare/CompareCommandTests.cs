@@ -184,6 +184,38 @@ public class CompareCommandTests
         Assert.Matches("truncated or corrupt|schema version 99", r.Err);
     }
 
+    [Theory]
+    [InlineData("truncated", "is not valid JSON (truncated or corrupt")]
+    [InlineData("corrupt", "is not valid JSON (truncated or corrupt")]
+    [InlineData("empty", "is not valid JSON (truncated or corrupt")]
+    [InlineData("no schema version", "is not a QueryLab results.json (no schemaVersion)")]
+    [InlineData("other schema version", "has schema version 2, this QueryLab reads version 1")]
+    [InlineData("other manifest", "seed 7 vs 42 (baseline vs candidate)")]
+    public async Task A_baseline_that_cannot_be_used_is_exit_2_with_one_line_and_no_comparison(string how, string reason)
+    {
+        var baseline = how == "other manifest" ? Run() with { Dataset = Run().Dataset with { Seed = 7 } } : Run();
+        using var t = TempRuns.Of(baseline, Run());
+        var file = Path.Combine(t.Baseline, "results.json");
+        var text = File.ReadAllText(file);
+        switch (how)
+        {
+            case "truncated": File.WriteAllText(file, text[..(text.Length * 2 / 3)]); break;
+            case "corrupt": File.WriteAllText(file, text.Replace("\"scenarios\": [", "\"scenarios\": [}{", StringComparison.Ordinal)); break;
+            case "empty": File.WriteAllText(file, ""); break;
+            case "no schema version": File.WriteAllText(file, "{\"runId\": \"x\"}"); break;
+            case "other schema version": File.WriteAllText(file, text.Replace("\"schemaVersion\": 1", "\"schemaVersion\": 2", StringComparison.Ordinal)); break;
+        }
+
+        var r = await t.CompareAsync();
+
+        Assert.True(r.ExitCode == 2, r.All);
+        var line = Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Contains(reason, line, StringComparison.Ordinal);
+        Assert.StartsWith(how == "other manifest" ? "error: cannot compare" : $"error: {file}", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(t.Candidate, "compare.md")));
+        Assert.False(File.Exists(Path.Combine(t.Candidate, "compare.json")));
+    }
+
     [Fact]
     public async Task A_missing_run_is_a_clear_error()
     {

@@ -10,9 +10,12 @@ public static class CliRunner
         public string All => Out + Err;
     }
 
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args)
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args) => RunAsync(env, onLine: null, args);
+
+    /// <summary>As above; <paramref name="onLine"/> sees each line the command prints to stdout as it prints it (on its own thread).</summary>
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, Action<string>? onLine, params string[] args)
     {
-        var o = new StringWriter();
+        var o = new LineWriter(onLine);
         var e = new StringWriter();
         var vars = new Dictionary<string, string?> { ["QUERYLAB_HOME"] = LabFixture.TestHome, ["PATH"] = Environment.GetEnvironmentVariable("PATH") };
         foreach (var (k, v) in env ?? new Dictionary<string, string?>())
@@ -23,5 +26,14 @@ public static class CliRunner
         var ctx = new CliContext(o, e, name => vars.TryGetValue(name, out var v) ? v : null, LabFixture.RepoRoot);
         var code = await CliApp.RunAsync(args, ctx);
         return new Result(code, o.ToString(), e.ToString());
+    }
+
+    private sealed class LineWriter(Action<string>? onLine) : StringWriter(System.Globalization.CultureInfo.InvariantCulture)
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            onLine?.Invoke(value ?? "");
+        }
     }
 }
