@@ -58,6 +58,14 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
         var reports = Path.Combine(file, "reports");
 
         var r = await CliRunner.RunAsync(null, "bench", "--profile", "smoke", "--scenario", "lookup-by-tracking-number", "--connection", lab.ConnectionString, "--reports", reports);
+        AssertRefusedBeforeTheServer(r, reports);
+
+        var load = await CliRunner.RunAsync(null, "load", "--scenario", "lookup-by-tracking-number", "--duration", "1s", "--connection", lab.ConnectionString, "--reports", reports);
+        AssertRefusedBeforeTheServer(load, reports);
+    }
+
+    private static void AssertRefusedBeforeTheServer(CliRunner.Result r, string reports)
+    {
 
         Assert.True(r.ExitCode == 2, r.All);
         var line = Assert.Single(r.Err.Trim().Split('\n'));

@@ -67,6 +67,7 @@ public static class LoadCommand
                 pr.GetValue(Warmup),
                 pr.GetValue(PoolSize),
                 pr.GetValue(PoolTimeout));
+            Results.RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx)); // before the server is opened, as bench does
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
             var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
