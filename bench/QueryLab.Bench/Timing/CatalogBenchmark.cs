@@ -12,8 +12,15 @@ public static class BenchmarkCases
 
     public static string Key(string scenario, string variant) => $"{scenario}/{variant}";
 
-    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases)
+    /// <summary>
+    /// Cancelled when the run is interrupted: the operation being timed is cancelled with it (its statement on the server
+    /// too), and every case after it fails at once, so BenchmarkDotNet, which cannot be cancelled, returns within moments.
+    /// </summary>
+    public static CancellationToken Cancellation { get; private set; }
+
+    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases, CancellationToken cancellation = default)
     {
+        Cancellation = cancellation;
         Cases.Clear();
         foreach (var c in cases)
         {
@@ -23,7 +30,11 @@ public static class BenchmarkCases
 
     public static (IPreparedScenario Prepared, IVariant Variant) Get(string key) => Cases[key];
 
-    public static void Clear() => Cases.Clear();
+    public static void Clear()
+    {
+        Cases.Clear();
+        Cancellation = default;
+    }
 }
 
 /// <summary>
@@ -45,10 +56,11 @@ public class CatalogBenchmark
     [GlobalSetup]
     public void Setup()
     {
+        BenchmarkCases.Cancellation.ThrowIfCancellationRequested();
         (_prepared, _variant) = BenchmarkCases.Get(Case);
         _iteration = 0;
     }
 
     [Benchmark(Description = "operation")]
-    public Task<VariantResult> Operation() => _prepared!.RunAsync(_variant!, _iteration++, collect: false, CancellationToken.None);
+    public Task<VariantResult> Operation() => _prepared!.RunAsync(_variant!, _iteration++, collect: false, BenchmarkCases.Cancellation);
 }

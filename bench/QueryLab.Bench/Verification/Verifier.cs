@@ -51,8 +51,9 @@ public static class Verifier
                 {
                     actual = await prepared.RunAsync(v, i, collect: true, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException && !ct.IsCancellationRequested)
                 {
+                    // A variant that fails is a mismatch; one that fails because the run is being interrupted is not.
                     first = new Mismatch(scenario.Name, v.Name, baseline.Name, prepared.DescribeParameters(i), $"failed: {ex.GetType().Name}: {ex.Message}", [], []);
                     break;
                 }
