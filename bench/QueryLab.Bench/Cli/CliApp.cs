@@ -55,9 +55,16 @@ public static class CliApp
                 new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
                 ct);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception ex) when (ct.IsCancellationRequested)
         {
-            ctx.Err.WriteLine("interrupted: stopped before finishing; nothing half-done was kept (see README, \"When something goes wrong\")");
+            // Whatever the cancelled work threw on its way out (a cancelled statement, a connection closed under it),
+            // the command was interrupted: say what was left unfinished and in what state.
+            ctx.Err.WriteLine(ctx.Work.Describe());
+            if (verbose && ex is not OperationCanceledException)
+            {
+                ctx.Err.WriteLine(QueryLab.Seed.Server.ConnectionStrings.Redact(ex.ToString()));
+            }
+
             return (int)ExitCode.Interrupted;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)

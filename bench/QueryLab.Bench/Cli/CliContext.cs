@@ -12,6 +12,9 @@ public sealed record CliContext(TextWriter Out, TextWriter Err, Func<string, str
     /// <summary>The repository root: the nearest folder holding QueryLab.sln, from the working directory, then from the binaries.</summary>
     public string RepositoryRoot => FindRepo(WorkingDirectory) ?? FindRepo(AppContext.BaseDirectory) ?? WorkingDirectory;
 
+    /// <summary>What the command is in the middle of: what an interrupt leaves unfinished (printed by <see cref="CliApp"/>).</summary>
+    public Seed.WorkInProgress Work { get; init; } = new();
+
     /// <summary>Where the embedded server keeps its cluster and password: QUERYLAB_HOME or the repository's git-ignored .querylab/.</summary>
     public string Home => Environment("QUERYLAB_HOME") is { Length: > 0 } h ? Path.GetFullPath(h) : Path.Combine(RepositoryRoot, ".querylab");
 

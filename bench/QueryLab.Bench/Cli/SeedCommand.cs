@@ -81,6 +81,6 @@ public static class SeedCommand
     }
 
     public static Seeder NewSeeder(Npgsql.NpgsqlDataSource ds, CliContext ctx) =>
-        new(ds, ctx.Out) { ConsoleIsTerminal = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected };
+        new(ds, ctx.Out) { ConsoleIsTerminal = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected, Work = ctx.Work };
 
 }

@@ -17,14 +17,20 @@ public static class VerifyCommand
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
             var failed = 0;
-            foreach (var s in scenarios)
+            for (var i = 0; i < scenarios.Count; i++)
             {
+                var s = scenarios[i];
+                var left = scenarios.Skip(i).Select(x => x.Name).ToList();
+                ctx.Work.Enter(
+                    $"verifying {s.Name}",
+                    () => $"{left.Count} of {scenarios.Count} scenario(s) were not verified ({string.Join(", ", left)}); the data is unchanged (every write is rolled back)");
                 await using var prepared = await s.PrepareAsync(lab.Catalog, ct);
                 var v = await Verifier.VerifyAsync(prepared, ct);
                 Verifier.Print(v, ctx.Out);
                 failed += v.Passed ? 0 : 1;
             }
 
+            ctx.Work.Leave();
             ctx.Out.WriteLine(failed == 0 ? $"verify: all {scenarios.Count} scenario(s) agree" : $"verify: {failed} of {scenarios.Count} scenario(s) have variants that disagree with the baseline");
             return failed == 0 ? 0 : (int)ExitCode.Failed;
         });

@@ -15,6 +15,8 @@ public sealed class RunFolder
         ReportsDir = reportsDir;
         RunId = runId;
         WorkDir = Path.Combine(reportsDir, $".{runId}.partial");
+        var latestId = Path.Combine(reportsDir, "latest", "RUN_ID");
+        PreviousLatest = File.Exists(latestId) ? File.ReadAllText(latestId).Trim() : null;
     }
 
     public string ReportsDir { get; }
@@ -67,6 +69,18 @@ public sealed class RunFolder
 
     private static LabException NotWritable(string reportsDir, Exception ex) =>
         LabException.BadInput($"cannot write to the reports folder {reportsDir} ({ex.Message}); make it writable or pass --reports with another folder", ex);
+
+    /// <summary>The run reports/latest held when this run started (its RUN_ID), or null when there was none.</summary>
+    public string? PreviousLatest { get; }
+
+    /// <summary>What an interrupted or failed run leaves, as it is now: for the line printed when a run is interrupted.</summary>
+    public string DescribeUnfinished()
+    {
+        var work = Directory.Exists(WorkDir) ? $"its temporary folder {WorkDir} is left, hidden" : "its temporary folder was removed";
+        var latest = Path.Combine(ReportsDir, "latest");
+        var still = PreviousLatest is not null ? $"{latest} still holds the run {PreviousLatest}" : Directory.Exists(latest) ? $"{latest} is unchanged" : $"there is no {latest} yet";
+        return $"the run {RunId} was not completed ({work}; no {FinalDir} was written); {still}";
+    }
 
     public string PathOf(string relative) => Path.Combine(WorkDir, relative);
 

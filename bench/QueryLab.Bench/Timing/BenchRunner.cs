@@ -26,19 +26,71 @@ public sealed record TimedVariant(
 /// <summary>Runs BenchmarkDotNet over prepared cases and reads its results back into plain records.</summary>
 public static class BenchRunner
 {
-    public static IReadOnlyList<TimedVariant> Run(
+    /// <summary>How long an interrupted run waits for BenchmarkDotNet to fail the remaining cases and return.</summary>
+    private static readonly TimeSpan WindDown = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Times the cases. BenchmarkDotNet cannot be cancelled, so it runs on a thread of its own, and the cancellation
+    /// reaches it through the operations: the one running is cancelled (its statement too, and its write rolls back),
+    /// and every case after it fails at once. The run waits a few seconds for that, then gives up on BenchmarkDotNet.
+    /// </summary>
+    /// <param name="onCase">Told the scenario/variant BenchmarkDotNet starts timing.</param>
+    public static async Task<IReadOnlyList<TimedVariant>> RunAsync(
         IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases,
         BenchProfile profile,
         string artifactsDir,
         TextWriter progress,
+        Action<string>? onCase,
+        CancellationToken ct,
         IReadOnlyDictionary<string, double>? delaysNs = null)
     {
+        ct.ThrowIfCancellationRequested();
         if (cases.Count == 0)
         {
             return [];
         }
 
-        BenchmarkCases.Set(cases, delaysNs);
+        var done = new TaskCompletionSource<IReadOnlyList<TimedVariant>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(Run(cases, profile, artifactsDir, progress, onCase, ct, delaysNs));
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "BenchmarkDotNet",
+        };
+        thread.Start();
+        try
+        {
+            var timings = await done.Task.WaitAsync(ct);
+            ct.ThrowIfCancellationRequested();
+            return timings;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Let it finish failing the remaining cases, so nothing writes into the run folder once it is removed.
+            await Task.WhenAny(done.Task, Task.Delay(WindDown, CancellationToken.None));
+            throw;
+        }
+    }
+
+    private static List<TimedVariant> Run(
+        IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases,
+        BenchProfile profile,
+        string artifactsDir,
+        TextWriter progress,
+        Action<string>? onCase,
+        CancellationToken ct,
+        IReadOnlyDictionary<string, double>? delaysNs)
+    {
+        BenchmarkCases.Set(cases, ct, delaysNs);
         try
         {
             var config = ManualConfig.CreateEmpty()
@@ -46,7 +98,7 @@ public static class BenchRunner
                 .AddDiagnoser(MemoryDiagnoser.Default)
                 .AddColumnProvider(DefaultColumnProviders.Instance)
                 .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub)
-                .AddLogger(new ProgressLogger(progress, cases.Count))
+                .AddLogger(new ProgressLogger(progress, cases.Count, onCase, ct))
                 .WithArtifactsPath(artifactsDir)
                 .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
                 // Tests run a Debug build; a release measurement comes from run.ps1, which builds Release.
@@ -97,7 +149,7 @@ public static class BenchRunner
     }
 
     /// <summary>Passes BenchmarkDotNet's progress lines on, and keeps its verbose log out of the terminal.</summary>
-    private sealed class ProgressLogger(TextWriter o, int total) : ILogger
+    private sealed class ProgressLogger(TextWriter o, int total, Action<string>? onCase, CancellationToken ct) : ILogger
     {
         private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
         private string _current = "";
@@ -117,10 +169,17 @@ public static class BenchRunner
 
         public void WriteLine(LogKind logKind, string text)
         {
+            if (ct.IsCancellationRequested)
+            {
+                // Interrupted: the cases that fail from now on are not news, and the case interrupted stays the one named.
+                return;
+            }
+
             if (text.StartsWith("// Benchmark: ", StringComparison.Ordinal))
             {
                 var at = text.IndexOf("[Case=", StringComparison.Ordinal);
                 _current = at >= 0 ? text[(at + 6)..].TrimEnd(']') : text;
+                onCase?.Invoke(_current);
             }
             else if (text.StartsWith("// ** Remained", StringComparison.Ordinal))
             {

@@ -23,6 +23,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
         await using var benchLock = await lab.AcquireBenchLockAsync(ct);
         var started = DateTimeOffset.UtcNow;
         var folder = RunFolder.Create(reportsDir, $"{lab.Manifest.Scale}-{profile.Name}", started);
+        ctx.Work.Enter("preparing the run", () => folder.DescribeUnfinished() + "; the data is unchanged (every write is rolled back)");
         try
         {
             var prepared = new List<IPreparedScenario>();
@@ -32,6 +33,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                 ctx.Out.WriteLine($"verify: {scenarios.Count} scenario(s)");
                 foreach (var s in scenarios)
                 {
+                    ctx.Work.Step($"verifying {s.Name}");
                     var p = await s.PrepareAsync(lab.Catalog, ct);
                     prepared.Add(p);
                     var v = await Verifier.VerifyAsync(p, ct);
@@ -45,6 +47,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     .ToList();
                 if (profile.CountsAreMeaningful)
                 {
+                    ctx.Work.Step("warming up");
                     await WarmUpAsync(cases, ct);
                 }
 
@@ -54,9 +57,8 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                 }
 
                 ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
-                ct.ThrowIfCancellationRequested();
-                var timings = BenchRunner.Run(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, _options.InjectedDelaysNs);
-                ct.ThrowIfCancellationRequested();
+                ctx.Work.Step("timing");
+                var timings = await BenchRunner.RunAsync(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), ct, _options.InjectedDelaysNs);
                 var profiles = _options.Profile
                     ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, ct)
                     : [];
@@ -74,9 +76,14 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, profiles)).ToList(),
                     InjectedDelaysNs = _options.InjectedDelaysNs.Count > 0 ? _options.InjectedDelaysNs : null,
                 };
+                ctx.Out.WriteLine($"report: writing results.json and report.md into {folder.WorkDir}");
+                ctx.Work.Step("writing the report");
                 await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);
+                await TestPause.AtAsync("report", ctx, ct);
                 await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results, folder.WorkDir), ct);
+                ct.ThrowIfCancellationRequested();
                 var final = folder.Complete();
+                ctx.Work.Leave();
                 return new Outcome(results, final, verifications.Values.Any(v => !v.Passed));
             }
             finally
@@ -139,6 +146,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
             await using var prepared = await s.PrepareAsync(catalog, ct);
             foreach (var v in s.Variants.Where(v => prepared.NotRunReason(v) is null))
             {
+                ctx.Work.Step($"profiling {s.Name}/{v.Name}");
                 profiles[BenchmarkCases.Key(s.Name, v.Name)] = await profiler.ProfileAsync(prepared, v, ct);
             }
         }

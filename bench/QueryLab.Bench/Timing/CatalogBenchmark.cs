@@ -14,8 +14,15 @@ public static class BenchmarkCases
 
     public static string Key(string scenario, string variant) => $"{scenario}/{variant}";
 
-    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases, IReadOnlyDictionary<string, double>? delaysNs = null)
+    /// <summary>
+    /// Cancelled when the run is interrupted: the operation being timed is cancelled with it (its statement on the server
+    /// too), and every case after it fails at once, so BenchmarkDotNet, which cannot be cancelled, returns within moments.
+    /// </summary>
+    public static CancellationToken Cancellation { get; private set; }
+
+    public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases, CancellationToken cancellation = default, IReadOnlyDictionary<string, double>? delaysNs = null)
     {
+        Cancellation = cancellation;
         Cases.Clear();
         DelayTicks.Clear();
         foreach (var (key, ns) in delaysNs ?? new Dictionary<string, double>())
@@ -38,6 +45,7 @@ public static class BenchmarkCases
     {
         Cases.Clear();
         DelayTicks.Clear();
+        Cancellation = default;
     }
 
     /// <summary>
@@ -79,6 +87,7 @@ public class CatalogBenchmark
     [GlobalSetup]
     public void Setup()
     {
+        BenchmarkCases.Cancellation.ThrowIfCancellationRequested();
         (_prepared, _variant) = BenchmarkCases.Get(Case);
         _delay = BenchmarkCases.Delay(Case);
         _iteration = 0;
@@ -88,6 +97,6 @@ public class CatalogBenchmark
     public Task<VariantResult> Operation()
     {
         BenchmarkCases.Spin(_delay); // 0 unless a calibration run injected a delay into this case
-        return _prepared!.RunAsync(_variant!, _iteration++, collect: false, CancellationToken.None);
+        return _prepared!.RunAsync(_variant!, _iteration++, collect: false, BenchmarkCases.Cancellation);
     }
 }

@@ -51,9 +51,10 @@ public static class Verifier
                 {
                     actual = await prepared.RunAsync(v, i, collect: true, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException && !Seed.Server.ServerFaults.IsServerFault(ex))
+                catch (Exception ex) when (ex is not OperationCanceledException && !ct.IsCancellationRequested && !Seed.Server.ServerFaults.IsServerFault(ex))
                 {
-                    // A variant that throws failed verification; a server that went away is no variant's fault (exit 3).
+                    // A variant that throws failed verification; a server that went away is no variant's fault (exit 3),
+                    // and one that fails because the run is being interrupted is not a mismatch either.
                     first = new Mismatch(scenario.Name, v.Name, baseline.Name, prepared.DescribeParameters(i), $"failed: {ex.GetType().Name}: {ex.Message}", [], []);
                     break;
                 }

@@ -14,6 +14,7 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
 {
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
     private readonly TextWriter _console = console ?? throw new ArgumentNullException(nameof(console));
+    private string _seeding = "seeding";
 
     /// <summary>hash_record_extended (checksums) appeared in PostgreSQL 14.</summary>
     public const int MinimumServerMajor = 14;
@@ -24,6 +25,9 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
     /// <summary>Redraw progress in place (a terminal) or print a line every few seconds (a log). Default: in place only
     /// when <c>console</c> is <see cref="Console.Out"/> and the output is not redirected.</summary>
     public bool ConsoleIsTerminal { get; init; } = ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected;
+
+    /// <summary>Told which phase the seed is in once the manifest is marked incomplete, for the line an interrupt prints.</summary>
+    public WorkInProgress? Work { get; init; }
 
     public async Task<SeedOutcome> SeedAsync(SeedRequest request, CancellationToken ct)
     {
@@ -59,8 +63,14 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
         await using (var conn = await _dataSource.OpenConnectionAsync(ct))
         {
             await ManifestStore.MarkIncompleteAsync(conn, request, ct);
+            _seeding = $"seeding scale {request.Scale.Key} seed {request.Seed}";
+            Work?.Enter(
+                $"{_seeding} (dropping keys and indexes)",
+                () => "the seed manifest is marked incomplete: verify and bench refuse this database, and the next `querylab seed` (or `run`) reseeds it from scratch without --force");
             deferred = await DeferredDdl.RecordAndDropAsync(conn, ct);
         }
+
+        Work?.Step($"{_seeding} (loading the tables)");
 
         _console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Loading with binary COPY FREEZE on {GeneratorInfo.Tables.Count} connections ({deferred} keys and indexes deferred):"));
@@ -86,6 +96,7 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
         await using (var conn = await _dataSource.OpenConnectionAsync(ct))
         {
             await ManifestStore.MarkCompleteAsync(conn, checksums, ct);
+            Work?.Leave();
             manifest = (await SeedManifest.ReadAsync(conn, ct))!;
         }
 
@@ -118,6 +129,7 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
 
     private async Task StepAsync(List<SeedPhase> phases, string name, Func<Task> step)
     {
+        Work?.Step($"{_seeding} ({name})");
         _console.Write(string.Create(CultureInfo.InvariantCulture, $"  {name,-27}"));
         _console.Flush();
         var started = Stopwatch.GetTimestamp();

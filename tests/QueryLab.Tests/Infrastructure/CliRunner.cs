@@ -2,7 +2,10 @@ using QueryLab.Bench.Cli;
 
 namespace QueryLab.Tests.Infrastructure;
 
-/// <summary>Runs the real <c>querylab</c> command line in-process, with its own environment and captured output.</summary>
+/// <summary>
+/// Runs the real <c>querylab</c> command line in-process, with its own environment and captured output; or, with
+/// <see cref="Start"/>, as a child process a test can watch and send signals to.
+/// </summary>
 public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Out, string Err)
@@ -36,4 +39,7 @@ public static class CliRunner
             onLine?.Invoke(value ?? "");
         }
     }
+
+    /// <summary>Starts <c>querylab args…</c> as a child process (see <see cref="CliProcess"/>).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string?> env, params string[] args) => CliProcess.Start(env, args);
 }
