@@ -57,9 +57,14 @@ public sealed class RunFolder
         var probe = Path.Combine(reportsDir, $".write-test-{Guid.NewGuid():N}");
         try
         {
+            var created = !Directory.Exists(reportsDir);
             Directory.CreateDirectory(reportsDir);
             File.WriteAllText(probe, "");
             File.Delete(probe);
+            if (created)
+            {
+                Directory.Delete(reportsDir); // a run refused later (no seed, a busy server) leaves no empty folder behind
+            }
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
