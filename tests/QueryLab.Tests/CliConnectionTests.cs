@@ -154,13 +154,13 @@ public sealed class CliMigrateCheckTests(LabFixture lab)
             File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
         }
 
-        await File.WriteAllTextAsync(Path.Combine(dir, "0003_status_rename.sql"),
+        await File.WriteAllTextAsync(Path.Combine(dir, "0090_status_rename.sql"),
             "ALTER TABLE querylab.shipments DROP COLUMN origin;\nALTER TABLE querylab.shipments ADD COLUMN origin_city varchar(100);\nCREATE INDEX shipments_origin_idx ON querylab.shipments (origin_city);\n");
         var bad = await CliRunner.RunAsync(null, "migrate", "--check", "--migrations", dir, "--connection", cs);
         Assert.Equal(1, bad.ExitCode);
-        Assert.Contains("0003_status_rename.sql:1: ban-drop-column", bad.Out, StringComparison.Ordinal);
+        Assert.Contains("0090_status_rename.sql:1: ban-drop-column", bad.Out, StringComparison.Ordinal);
         Assert.Contains("drop-then-add-column", bad.Out, StringComparison.Ordinal);
-        Assert.Contains("0003_status_rename.sql:3: require-concurrent-index-creation", bad.Out, StringComparison.Ordinal);
+        Assert.Contains("0090_status_rename.sql:3: require-concurrent-index-creation", bad.Out, StringComparison.Ordinal);
         Assert.Contains("fix:", bad.Out, StringComparison.Ordinal);
     }
 }

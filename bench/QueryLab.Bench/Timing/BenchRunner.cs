@@ -42,7 +42,8 @@ public static class BenchRunner
         TextWriter progress,
         Action<string>? onCase,
         CancellationToken ct,
-        IReadOnlyDictionary<string, double>? delaysNs = null)
+        IReadOnlyDictionary<string, double>? delaysNs = null,
+        LabVacuum? vacuum = null)
     {
         ct.ThrowIfCancellationRequested();
         if (cases.Count == 0)
@@ -55,7 +56,7 @@ public static class BenchRunner
         {
             try
             {
-                done.SetResult(Run(cases, profile, artifactsDir, progress, onCase, ct, delaysNs));
+                done.SetResult(Run(cases, profile, artifactsDir, progress, onCase, ct, delaysNs, vacuum));
             }
             catch (Exception e)
             {
@@ -88,9 +89,11 @@ public static class BenchRunner
         TextWriter progress,
         Action<string>? onCase,
         CancellationToken ct,
-        IReadOnlyDictionary<string, double>? delaysNs)
+        IReadOnlyDictionary<string, double>? delaysNs,
+        LabVacuum? vacuum)
     {
         BenchmarkCases.Set(cases, ct, delaysNs);
+        BenchmarkCases.Vacuum = vacuum;
         try
         {
             var config = ManualConfig.CreateEmpty()

@@ -56,11 +56,16 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     ctx.Out.WriteLine($"bench: injecting {Units.Time(ns)} of busy CPU into every operation of {key} — a calibration run, not a measurement of the code");
                 }
 
+                ctx.Work.Step("vacuuming");
+                var vacuum = new LabVacuum(lab.DataSource);
+                await vacuum.IfDirtyAsync(ct);
+                ctx.Out.WriteLine($"bench: VACUUM of the lab tables (dead rows of earlier runs, verification and warm-up) in {vacuum.Spent.TotalSeconds:0.0} s; again before each variant that follows a write");
                 ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
                 ctx.Work.Step("timing");
-                var timings = await BenchRunner.RunAsync(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), ct, _options.InjectedDelaysNs);
+                var timings = await BenchRunner.RunAsync(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), ct, _options.InjectedDelaysNs, vacuum);
+                ctx.Out.WriteLine($"bench: {vacuum.Count} VACUUM(s) in {vacuum.Spent.TotalSeconds:0.0} s kept each variant's starting state the same");
                 var profiles = _options.Profile
-                    ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, ct)
+                    ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, vacuum, ct)
                     : [];
                 var results = new RunResults
                 {
@@ -134,7 +139,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
     /// The profiling pass, after timing and apart from it: the scenarios are prepared again on a data source
     /// with wire capture, one operation of each variant is captured, and its statements are explained.
     /// </summary>
-    private async Task<Dictionary<string, ProfileRecord>> ProfileAsync(IReadOnlyList<IScenario> scenarios, string runDir, CancellationToken ct)
+    private async Task<Dictionary<string, ProfileRecord>> ProfileAsync(IReadOnlyList<IScenario> scenarios, string runDir, LabVacuum vacuum, CancellationToken ct)
     {
         var profiles = new Dictionary<string, ProfileRecord>(StringComparer.Ordinal);
         ctx.Out.WriteLine($"profile: capturing statements and plans of {scenarios.Sum(s => s.Variants.Count)} variant(s)");
@@ -147,7 +152,12 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
             foreach (var v in s.Variants.Where(v => prepared.NotRunReason(v) is null))
             {
                 ctx.Work.Step($"profiling {s.Name}/{v.Name}");
+                await vacuum.IfDirtyAsync(ct); // buffers counted in a plan must not depend on the writes profiled before it
                 profiles[BenchmarkCases.Key(s.Name, v.Name)] = await profiler.ProfileAsync(prepared, v, ct);
+                if (s.Writes)
+                {
+                    vacuum.MarkDirty();
+                }
             }
         }
 

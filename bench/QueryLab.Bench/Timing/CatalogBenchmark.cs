@@ -20,6 +20,9 @@ public static class BenchmarkCases
     /// </summary>
     public static CancellationToken Cancellation { get; private set; }
 
+    /// <summary>Vacuums before a case that follows a write (null: nothing is vacuumed, as in tests of the runner alone).</summary>
+    public static LabVacuum? Vacuum { get; set; }
+
     public static void Set(IEnumerable<(IPreparedScenario Prepared, IVariant Variant)> cases, CancellationToken cancellation = default, IReadOnlyDictionary<string, double>? delaysNs = null)
     {
         Cancellation = cancellation;
@@ -46,6 +49,7 @@ public static class BenchmarkCases
         Cases.Clear();
         DelayTicks.Clear();
         Cancellation = default;
+        Vacuum = null;
     }
 
     /// <summary>
@@ -91,6 +95,17 @@ public class CatalogBenchmark
         (_prepared, _variant) = BenchmarkCases.Get(Case);
         _delay = BenchmarkCases.Delay(Case);
         _iteration = 0;
+        // Outside the measurement: every case starts without the dead rows an earlier write case left.
+        BenchmarkCases.Vacuum?.IfDirtyAsync(BenchmarkCases.Cancellation).GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (_prepared!.Scenario.Writes)
+        {
+            BenchmarkCases.Vacuum?.MarkDirty();
+        }
     }
 
     [Benchmark(Description = "operation")]
