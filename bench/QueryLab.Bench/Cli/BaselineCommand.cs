@@ -17,9 +17,10 @@ public static class BaselineCommand
         DefaultValueFactory = _ => "main",
     };
 
-    public static readonly Option<string?> From = new("--from")
+    public static readonly Option<string[]> From = new("--from")
     {
-        Description = "The run to save: a run folder or its results.json. Default: the repository's reports/latest.",
+        Description = "The run to save: a run folder or its results.json (default: the repository's reports/latest). "
+            + "Repeat it to save several runs of one dataset and profile as one baseline: the time test then knows each variant's run-to-run spread.",
     };
 
     public static Command Create(CliContext ctx)
@@ -32,11 +33,14 @@ public static class BaselineCommand
         save.SetAction(pr =>
         {
             var store = Store(pr, ctx);
-            var from = pr.GetValue(From) is { Length: > 0 } f ? Path.GetFullPath(f, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports", "latest");
+            IReadOnlyList<string> froms = pr.GetValue(From) is { Length: > 0 } f
+                ? f.Select(x => Path.GetFullPath(x, ctx.WorkingDirectory)).ToList()
+                : [Path.Combine(ctx.RepositoryRoot, "reports", "latest")];
             var name = pr.GetValue(Name)!;
-            var (run, path, replaced) = store.Save(name, from);
+            var (run, path, replaced) = store.Save(name, froms);
             var commit = run.Git is { } g ? $", commit {g.Commit[..Math.Min(12, g.Commit.Length)]}" : "";
-            ctx.Out.WriteLine($"saved baseline {name}: run {run.RunId} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {Display(path, ctx)}");
+            var what = froms.Count == 1 ? $"run {run.RunId}" : $"{froms.Count} runs merged as rounds (the last {run.RunId})";
+            ctx.Out.WriteLine($"saved baseline {name}: {what} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {Display(path, ctx)}");
             if (replaced is not null)
             {
                 ctx.Out.WriteLine($"replaced: {replaced}");

@@ -54,15 +54,39 @@ public sealed partial class BaselineStore(string root)
     }
 
     /// <summary>Copies a run's results.json (checked first) to baselines/&lt;name&gt;/; returns the run it replaced, if any.</summary>
-    public (RunResults Saved, string Path, string? Replaced) Save(string name, string from)
+    public (RunResults Saved, string Path, string? Replaced) Save(string name, string from) => Save(name, [from]);
+
+    /// <summary>
+    /// Saves one run byte for byte, or several runs of one dataset and profile merged into one baseline whose
+    /// every variant keeps each run as a round (<see cref="TimingRecord.RoundSizes"/>): the time test then knows how
+    /// much a variant moves from run to run on this machine, and calls a candidate slower only when it is slower than
+    /// every one of them. Counters and plans are the last run's.
+    /// </summary>
+    public (RunResults Saved, string Path, string? Replaced) Save(string name, IReadOnlyList<string> froms)
     {
+        ArgumentNullException.ThrowIfNull(froms);
         if (!IsName(name))
         {
             throw LabException.BadInput($"'{name}' is not a baseline name; use letters, digits, '.', '_' and '-' (e.g. main, release-1.2)");
         }
 
-        var run = ResultsJson.Read(from);
-        var source = Directory.Exists(from) ? Path.Combine(from, FileName) : from;
+        if (froms.Count == 0)
+        {
+            throw LabException.BadInput("no run to save; pass --from <run folder or results.json>");
+        }
+
+        var runs = froms.Select(ResultsJson.Read).ToList();
+        foreach (var other in runs.Skip(1))
+        {
+            _ = Comparability.Check(runs[0], other); // exit 2 when two of them measured different things
+        }
+
+        var run = runs.Count == 1 ? runs[0] : AbPlan.Merge(runs, runs[^1].RunId, runs[^1].Command) with
+        {
+            StartedAt = runs.Min(r => r.StartedAt),
+        };
+        var from = froms[^1];
+        var source = runs.Count == 1 ? (Directory.Exists(from) ? Path.Combine(from, FileName) : from) : null;
         var target = PathOf(name);
         string? replaced = null;
         try
@@ -81,7 +105,15 @@ public sealed partial class BaselineStore(string root)
 
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             var staging = target + ".partial";
-            File.Copy(source, staging, overwrite: true);
+            if (source is not null)
+            {
+                File.Copy(source, staging, overwrite: true);
+            }
+            else
+            {
+                File.WriteAllText(staging, ResultsJson.Serialize(run));
+            }
+
             File.Move(staging, target, overwrite: true);
             var readme = Path.Combine(Root, "README.md");
             if (!File.Exists(readme))

@@ -20,9 +20,10 @@ namespace QueryLab.Bench.Compare;
 /// <para>
 /// The iterations of one run are not independent of each other: a run shares its process, its JIT state and the
 /// load on the machine while it ran, so iterations alone understate how much two runs of the same code differ.
-/// When both sides have several rounds (<c>querylab ab</c>), the round is the unit that replicates: a regression
-/// (or improvement) must also show in every pair of rounds, each changed in the same direction by at least half the
-/// threshold. A change carried by one round — a burst of load while it ran — is unknown, not a regression.
+/// When a side has several rounds (<c>querylab ab</c>, or a baseline saved from several runs), the round is the unit
+/// that replicates: a regression (or improvement) must also show in every pair of rounds, each changed in the same
+/// direction by at least half the threshold. A change carried by one round — a burst of load while it ran — is
+/// unknown, not a regression; against a baseline of several runs, a candidate must be slower than every one of them.
 /// </para>
 /// </summary>
 public static class TimeComparer
@@ -101,21 +102,25 @@ public static class TimeComparer
     }
 
     /// <summary>
-    /// The change of each round's median, candidate round i over baseline round i; null unless both sides have the
-    /// same number (two or more) of rounds.
+    /// The change of each round's median against the other side's. With the same number (two or more) of rounds
+    /// on both sides (<c>querylab ab</c>), round i against round i, which ran back to back. When one side has several
+    /// rounds and the other a different number (a baseline saved from several runs, a single candidate run),
+    /// every round of one against every round of the other. Null when both sides are single runs.
     /// </summary>
     public static IReadOnlyList<double>? RoundChanges(TimingRecord baseline, TimingRecord candidate)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
-        var b = baseline.Rounds();
-        var c = candidate.Rounds();
-        if (b.Count < 2 || b.Count != c.Count || b.Concat(c).Any(r => Positive(r).Length == 0))
+        var b = baseline.Rounds().Select(Positive).ToList();
+        var c = candidate.Rounds().Select(Positive).ToList();
+        if ((b.Count < 2 && c.Count < 2) || b.Concat(c).Any(r => r.Length == 0))
         {
             return null;
         }
 
-        return b.Zip(c, (x, y) => Median(Positive(y)) / Median(Positive(x)) - 1).ToList();
+        return b.Count == c.Count
+            ? b.Zip(c, (x, y) => (Median(y) / Median(x)) - 1).ToList()
+            : b.SelectMany(x => c.Select(y => (Median(y) / Median(x)) - 1)).ToList();
 
         static double[] Positive(IReadOnlyList<double> r) => r.Where(x => double.IsFinite(x) && x > 0).ToArray();
     }

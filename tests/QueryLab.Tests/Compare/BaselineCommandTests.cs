@@ -26,6 +26,28 @@ public class BaselineCommandTests
     }
 
     [Fact]
+    public async Task Several_runs_are_saved_as_one_baseline_with_a_round_each_and_must_be_comparable()
+    {
+        using var t = TempRuns.Of(Run(seed: 1), Run(seed: 2, runId: "20260102-120000-small-ci"));
+        var save = await CliRunner.RunAsync(null, "baseline", "save", "--from", t.Baseline, "--from", t.Candidate, "--baselines", t.Baselines);
+
+        Assert.True(save.ExitCode == 0, save.All);
+        Assert.Contains("saved baseline main: 2 runs merged as rounds (the last 20260102-120000-small-ci)", save.Out);
+        var merged = Bench.Results.ResultsJson.Read(Path.Combine(t.Baselines, "main"));
+        var dapper = merged.Scenarios.Single(s => s.Name == "pending-page").Variants.Single(v => v.Name == "dapper").Timing!;
+        Assert.Equal([15, 15], dapper.RoundSizes);
+        Assert.Equal(30, dapper.MeasurementsNs.Count);
+
+        // a run of another dataset cannot be one of its rounds
+        var other = Path.Combine(t.Candidate, "other.json");
+        File.WriteAllText(other, Bench.Results.ResultsJson.Serialize(Run() with { Dataset = Run().Dataset with { Seed = 7 } }));
+        var refused = await CliRunner.RunAsync(null, "baseline", "save", "--name", "mixed", "--from", t.Baseline, "--from", other, "--baselines", t.Baselines);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("seed 42 vs 7", refused.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(t.Baselines, "mixed")));
+    }
+
+    [Fact]
     public async Task Saving_again_replaces_the_baseline_and_says_which_run_it_replaced()
     {
         using var t = TempRuns.Of(Run(), Run(runId: "20260105-080000-small-ci"));

@@ -82,11 +82,28 @@ public class RoundTests
     }
 
     [Fact]
-    public void Rounds_of_another_count_on_the_two_sides_are_not_paired()
+    public void Rounds_of_another_count_are_compared_every_one_with_every_one_and_single_runs_not_at_all()
     {
-        Assert.Null(TimeComparer.RoundChanges(Rounds(1, 2, 3), Rounds(1, 2)));
+        Assert.Equal(6, TimeComparer.RoundChanges(Rounds(1, 2, 3), Rounds(1, 2))!.Count);
+        Assert.Equal(3, TimeComparer.RoundChanges(Rounds(1, 2, 3), Rounds(1))!.Count);
+        Assert.Equal(2, TimeComparer.RoundChanges(Rounds(1, 2), Rounds(1, 2))!.Count); // paired
         Assert.Null(TimeComparer.RoundChanges(Rounds(1), Rounds(1)));
-        Assert.NotNull(TimeComparer.RoundChanges(Rounds(1, 2), Rounds(1, 2)));
+    }
+
+    [Fact]
+    public void Against_a_baseline_of_several_runs_a_candidate_inside_their_spread_is_not_a_regression()
+    {
+        // Three baseline runs of one build: 100, 118 and 96 µs. A candidate run at 112 µs is 12% slower than the
+        // pooled baseline, significantly so — but no slower than one of the baseline's own runs.
+        var baseline = Rounds(100_000, 118_000, 96_000);
+
+        var inside = Judge(baseline, Rounds(112_000));
+        var beyond = Judge(baseline, Rounds(140_000));
+
+        Assert.NotEqual(Outcome.Regression, inside.Outcome);
+        Assert.Equal(3, inside.Time!.RoundChanges!.Count);
+        Assert.Equal(Outcome.Regression, beyond.Outcome);
+        Assert.All(beyond.Time!.RoundChanges!, r => Assert.True(r >= 0.05));
     }
 
     [Fact]
