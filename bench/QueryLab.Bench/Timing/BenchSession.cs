@@ -56,10 +56,10 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     ctx.Out.WriteLine($"bench: injecting {Units.Time(ns)} of busy CPU into every operation of {key} — a calibration run, not a measurement of the code");
                 }
 
-                ctx.Work.Step("vacuuming");
+                ctx.Work.Step("restoring the lab tables");
                 var vacuum = new LabVacuum(lab.DataSource);
-                await vacuum.IfDirtyAsync(ct);
-                ctx.Out.WriteLine($"bench: VACUUM of the lab tables (dead rows of earlier runs, verification and warm-up) in {vacuum.Spent.TotalSeconds:0.0} s; again before each variant that follows a write");
+                await vacuum.RestoreAsync(ct);
+                ctx.Out.WriteLine($"bench: VACUUM and REINDEX of the lab tables (dead rows and index growth of earlier runs, verification and warm-up) in {vacuum.RestoreTime.TotalSeconds:0.0} s; VACUUM again before each variant that follows a write");
                 ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
                 ctx.Work.Step("timing");
                 var timings = await BenchRunner.RunAsync(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), ct, _options.InjectedDelaysNs, vacuum);
