@@ -22,7 +22,7 @@ namespace QueryLab.Bench.Compare;
 /// load on the machine while it ran, so iterations alone understate how much two runs of the same code differ.
 /// When a side has several rounds (<c>querylab ab</c>, or a baseline saved from several runs), the round is the unit
 /// that replicates: a regression (or improvement) must also show in every pair of rounds, each changed in the same
-/// direction by at least half the threshold. A change carried by one round — a burst of load while it ran — is
+/// direction by at least the threshold. A change carried by one round — a burst of load while it ran — is
 /// unknown, not a regression; against a baseline of several runs, a candidate must be slower than every one of them.
 /// </para>
 /// </summary>
@@ -125,7 +125,7 @@ public static class TimeComparer
         static double[] Positive(IReadOnlyList<double> r) => r.Where(x => double.IsFinite(x) && x > 0).ToArray();
     }
 
-    /// <summary>Whether every round moved the way the whole did, by at least half the threshold.</summary>
+    /// <summary>Whether every round moved the way the whole did, by at least the threshold.</summary>
     public static bool RoundsAgree(IReadOnlyList<double>? roundChanges, double change, double threshold)
     {
         if (roundChanges is null)
@@ -133,8 +133,7 @@ public static class TimeComparer
             return true;
         }
 
-        var half = threshold / 2;
-        return change > 0 ? roundChanges.All(r => r >= half) : roundChanges.All(r => r <= -half);
+        return change > 0 ? roundChanges.All(r => r >= threshold) : roundChanges.All(r => r <= -threshold);
     }
 
     private static MetricChange Decide(Tested t, double q, CompareSettings s)
@@ -161,7 +160,7 @@ public static class TimeComparer
             (Outcome.Unchanged, true) => $"; significant, but smaller than the {CompareSettings.Pct(s.TimeThreshold)} threshold",
             (Outcome.Unchanged, false) => "; not significant",
             (Outcome.Unknown, true) => $"; significant and as large as the {CompareSettings.Pct(s.TimeThreshold)} threshold, but not in every round "
-                + $"(each must move by {CompareSettings.Pct(s.TimeThreshold / 2)} or more the same way): a burst of noise in one round looks like this; rerun to tell",
+                + $"(each must move by {CompareSettings.Pct(s.TimeThreshold)} or more the same way): a burst of noise in one round looks like this; rerun to tell",
             (Outcome.Unknown, _) => $"; as large as the {CompareSettings.Pct(s.TimeThreshold)} threshold but not significant at α = {s.Alpha.ToString(CultureInfo.InvariantCulture)}: the measurements overlap too much to tell; more iterations (the release profile) or a rerun would",
             _ => "",
         };
