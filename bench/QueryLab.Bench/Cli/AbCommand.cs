@@ -163,7 +163,7 @@ public static partial class AbCommand
         ArgumentNullException.ThrowIfNull(profile);
         if (requested is { } r)
         {
-            return r is >= 2 and <= 1000 ? r : throw LabException.BadInput($"--iterations must be between 2 and 1000 (got {r})");
+            return BenchCommand.CheckIterations(r);
         }
 
         var run = profile.Job.Run;

@@ -60,10 +60,7 @@ public static class BenchCommand
         var iterations = pr.GetValue(Iterations);
         if (iterations is { } n)
         {
-            if (n is < 2 or > 1000)
-            {
-                throw LabException.BadInput($"--iterations must be between 2 and 1000 (got {n}); the time test needs at least 2 per run");
-            }
+            CheckIterations(n);
 
             if (!profile.CountsAreMeaningful)
             {
@@ -76,6 +73,10 @@ public static class BenchCommand
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
         return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays));
     }
+
+    /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>
+    public static int CheckIterations(int n) =>
+        n is >= 2 and <= 1000 ? n : throw LabException.BadInput($"--iterations must be between 2 and 1000 (got {n}); the time test needs at least 2 per run");
 
     /// <summary>--baseline and the options of `compare` that go with it, on a measuring verb.</summary>
     public static void AddCompareOptions(Command cmd)

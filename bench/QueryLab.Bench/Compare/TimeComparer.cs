@@ -111,8 +111,8 @@ public static class TimeComparer
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
-        var b = baseline.Rounds().Select(Positive).ToList();
-        var c = candidate.Rounds().Select(Positive).ToList();
+        var b = baseline.Rounds().Select(Valid).ToList();
+        var c = candidate.Rounds().Select(Valid).ToList();
         if ((b.Count < 2 && c.Count < 2) || b.Concat(c).Any(r => r.Length == 0))
         {
             return null;
@@ -121,8 +121,6 @@ public static class TimeComparer
         return b.Count == c.Count
             ? b.Zip(c, (x, y) => (Median(y) / Median(x)) - 1).ToList()
             : b.SelectMany(x => c.Select(y => (Median(y) / Median(x)) - 1)).ToList();
-
-        static double[] Positive(IReadOnlyList<double> r) => r.Where(x => double.IsFinite(x) && x > 0).ToArray();
     }
 
     /// <summary>Whether every round moved the way the whole did, by at least the threshold.</summary>
@@ -149,8 +147,8 @@ public static class TimeComparer
             (_, true, _) => Outcome.Unknown, // as large as the threshold, but the samples (or the rounds) cannot tell it from noise
             _ => Outcome.Unchanged,
         };
-        var bm = MedianEstimator.Instance.Estimate(new Sample(t.Baseline)).NominalValue;
-        var cm = MedianEstimator.Instance.Estimate(new Sample(t.Candidate)).NominalValue;
+        var bm = Median(t.Baseline);
+        var cm = Median(t.Candidate);
         var level = 1 - s.Alpha;
         var ci = r.Lower is { } lo && r.Upper is { } hi
             ? $" ({Level(level)} CI {CounterComparer.Pct(lo - 1)} … {CounterComparer.Pct(hi - 1)})"
@@ -180,15 +178,11 @@ public static class TimeComparer
     }
 
     /// <summary>The measured iterations, per operation in ns; anything not a positive number is dropped.</summary>
-    private static double[] Measurements(TimingRecord t) =>
-        t.MeasurementsNs.Where(x => double.IsFinite(x) && x > 0).ToArray();
+    private static double[] Measurements(TimingRecord t) => Valid(t.MeasurementsNs);
 
-    private static double Median(double[] xs)
-    {
-        var sorted = xs.Order().ToArray();
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
+    private static double[] Valid(IReadOnlyList<double> measurements) => measurements.Where(x => double.IsFinite(x) && x > 0).ToArray();
+
+    private static double Median(double[] xs) => MedianEstimator.Instance.Estimate(new Sample(xs)).NominalValue;
 
     private static string P(double p) => p < 0.0001 ? p.ToString("0.0e0", CultureInfo.InvariantCulture) : p.ToString("0.####", CultureInfo.InvariantCulture);
 
