@@ -32,6 +32,14 @@ public static class Units
 
     public static string Ratio(double? r) => r is { } v ? F(v, v < 10 ? "0.00" : "0.0") + "×" : "–";
 
+    /// <summary>A paired ratio with its interval, <c>1.54× [1.47–1.62]</c>; the plain ratio when it has no interval.</summary>
+    public static string Ratio(Results.RatioRecord? paired, double? plain) => paired switch
+    {
+        { Lower: { } lo, Upper: { } hi } => $"{Ratio(paired.Ratio)} [{F(lo, lo < 10 ? "0.00" : "0.0")}–{F(hi, hi < 10 ? "0.00" : "0.0")}]",
+        not null => Ratio(paired.Ratio),
+        _ => Ratio(plain),
+    };
+
     public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
