@@ -28,6 +28,8 @@ public static class CliApp
         root.Subcommands.Add(CompareCommand.Create(ctx));
         root.Subcommands.Add(BaselineCommand.Create(ctx));
         root.Subcommands.Add(AbCommand.Create(ctx));
+        root.Subcommands.Add(CalibrateCommand.Create(ctx));
+        root.Subcommands.Add(WorkerCommand.Create(ctx));
         return root;
     }
 

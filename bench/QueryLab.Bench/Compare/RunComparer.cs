@@ -10,7 +10,11 @@ namespace QueryLab.Bench.Compare;
 /// </summary>
 public static class RunComparer
 {
-    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings)
+    /// <param name="duets">
+    /// Time measured by interleaving the two builds (<c>querylab ab</c>'s workers): its paired verdicts replace the test over
+    /// the two runs' iterations. Null: time is judged from the runs' own measurements.
+    /// </param>
+    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, IReadOnlyDictionary<string, Timing.DuetResult>? duets = null)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
@@ -50,7 +54,7 @@ public static class RunComparer
         }
 
         var changes = pairs.SelectMany(p => CounterComparer.Compare(p, settings)).ToList();
-        changes.AddRange(TimeComparer.Compare(pairs, settings));
+        changes.AddRange(duets is null ? TimeComparer.Compare(pairs, settings) : DuetTimeChanges.Compare(pairs, duets));
         var order = pairs.Select((p, i) => (p, i)).ToDictionary(x => (x.p.Scenario, x.p.Candidate.Name), x => x.i);
         var sorted = changes.OrderBy(c => order[(c.Scenario, c.Variant)]).ThenBy(c => c.Kind).ToList(); // stable: counters, plans, time
 
@@ -61,7 +65,7 @@ public static class RunComparer
             ExitCode = regressions.Count > 0 ? 1 : 0,
             Baseline = Ref(baseline, baselinePath),
             Candidate = Ref(candidate, candidatePath),
-            Method = Method(settings),
+            Method = duets is null ? Method(settings) : DuetMethod(settings),
             Warnings = warnings,
             Regressions = regressions,
             Improvements = sorted.Where(c => c.Outcome == Outcome.Improvement).ToList(),
@@ -75,6 +79,15 @@ public static class RunComparer
 
     private static RunRef Ref(RunResults r, string path) =>
         new(r.RunId, path, r.Git?.Commit, r.Git?.Branch, r.StartedAt, r.Profile.Name, r.Dataset.Scale, r.Dataset.Seed);
+
+    private static CompareMethod DuetMethod(CompareSettings s) => new(
+        s.TimeThreshold,
+        s.CounterThreshold,
+        s.Alpha,
+        "duet: the base's and the head's workers alternate slices of each variant (base, head, base … base); each head slice over the geometric mean of the base slices around it",
+        "none across variants: a flagged change is measured a second time with fresh slices and counts only when both measurements show it",
+        "Hodges–Lehmann estimate of the per-pair ratios (the median of their Walsh averages), shown as a relative change",
+        "exact Wilcoxon signed-rank interval of the pair ratios at 1 − α; deterministic, no resampling");
 
     private static CompareMethod Method(CompareSettings s) => new(
         s.TimeThreshold,

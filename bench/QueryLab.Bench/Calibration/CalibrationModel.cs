@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+using QueryLab.Bench.Results;
+
+namespace QueryLab.Bench.Calibration;
+
+/// <summary>calibrate.json: what this runner can detect, per variant (schemaVersion 1).</summary>
+public sealed record CalibrationResults
+{
+    public int SchemaVersion { get; init; } = 1;
+
+    public required string RunId { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public required string Command { get; init; }
+
+    public required MachineInfo Machine { get; init; }
+
+    public required ServerInfo Server { get; init; }
+
+    public required DatasetInfo Dataset { get; init; }
+
+    public required CalibrationSettings Settings { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HarnessFloor? Floor { get; init; }
+
+    public required IReadOnlyList<VariantCalibration> Variants { get; init; }
+}
+
+/// <param name="Trials">A/A duets (and × raw duets) per variant.</param>
+/// <param name="Pairs">B slices per duet.</param>
+/// <param name="SliceMs">Planned length of a slice.</param>
+/// <param name="Threshold">The smallest change a duet calls slower (ab's --threshold-time).</param>
+/// <param name="Confidence">The interval's level (1 − ab's --alpha).</param>
+/// <param name="Slowdowns">The injected slowdowns, as fractions of each variant's median.</param>
+/// <param name="Injection">Where the slowdown is injected: "server" (a busy wait inside the server, on each of the variant's statements) or "client".</param>
+public sealed record CalibrationSettings(int Trials, int Pairs, double SliceMs, double Threshold, double Confidence, IReadOnlyList<double> Slowdowns, string Injection, string? InjectionNote);
+
+/// <summary>A duet's ratio, its interval and verdict.</summary>
+public sealed record TrialRatio(double Ratio, double? Lower, double? Upper, string Verdict);
+
+/// <summary>One injected slowdown of one variant: the delay added, where, the change the duet measured, and whether it was caught.</summary>
+public sealed record InjectionResult(double Slowdown, double DelayNs, string Where, double MeasuredRatio, double? Lower, double? Upper, string Verdict, bool Caught);
+
+/// <summary>One variant's calibration.</summary>
+public sealed record VariantCalibration
+{
+    public required string Scenario { get; init; }
+
+    public required string Variant { get; init; }
+
+    public required bool IsBaseline { get; init; }
+
+    /// <summary>The variant's median per operation over the A/A trials, and the smallest and largest trial median.</summary>
+    public required double MedianNs { get; init; }
+
+    public required double MedianMinNs { get; init; }
+
+    public required double MedianMaxNs { get; init; }
+
+    /// <summary>A/A duets: the variant against itself. Any verdict other than unchanged/unknown is a false alarm.</summary>
+    public required IReadOnlyList<TrialRatio> AaTrials { get; init; }
+
+    public required int FalseAlarms { get; init; }
+
+    /// <summary>× raw of each trial (the variant against its baseline, paired); empty for the baseline.</summary>
+    public required IReadOnlyList<TrialRatio> RawTrials { get; init; }
+
+    public required IReadOnlyList<InjectionResult> Injections { get; init; }
+
+    /// <summary>The smallest injected slowdown caught (null: none was).</summary>
+    public double? SmallestCaught { get; init; }
+
+    /// <summary>Largest ÷ smallest trial value: of the median, and of × raw.</summary>
+    public double MedianSpread => MedianMinNs > 0 ? MedianMaxNs / MedianMinNs : double.NaN;
+
+    public double? RawSpread => RawTrials.Count == 0 ? null : RawTrials.Max(t => t.Ratio) / RawTrials.Min(t => t.Ratio);
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using QueryLab.Bench.Reports;
+
+namespace QueryLab.Bench.Calibration;
+
+/// <summary>calibrate.md (what a team reads to learn what its runner detects), calibrate.json, and the terminal lines.</summary>
+public static class CalibrationReport
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string Serialize(CalibrationResults r) => JsonSerializer.Serialize(r, Json);
+
+    public static CalibrationResults? Deserialize(string json) => JsonSerializer.Deserialize<CalibrationResults>(json, Json);
+
+    /// <summary>One variant in a line: its median and spread, the A/A duets, × raw and its spread, what was caught.</summary>
+    public static string Line(VariantCalibration v)
+    {
+        var aa = string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)));
+        var raw = v.RawTrials.Count == 0 ? "baseline" : $"× raw {Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
+        var injected = string.Join(" ", v.Injections.Select(i => $"+{i.Slowdown * 100:0}%→{Change(i.MeasuredRatio)}{(i.Caught ? " caught" : " missed")}"));
+        return $"median {Units.Time(v.MedianNs)} (±{Half(v.MedianSpread)}), A/A {aa}{(v.FalseAlarms > 0 ? $" ({v.FalseAlarms} false alarm(s))" : "")}, {raw}, {injected}";
+    }
+
+    public static string Markdown(CalibrationResults r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var md = new StringBuilder();
+        var s = r.Settings;
+        md.AppendLine(CultureInfo.InvariantCulture, $"# QueryLab calibration — {r.RunId}");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"What this runner can detect: {r.Machine.Cores} cores, {r.Machine.Os}; PostgreSQL {r.Server.Version}; scale **{r.Dataset.Scale}**; `{r.Command}`.");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Each duet alternates slices of ~{s.SliceMs:0} ms of two sides (A B A B … A, {s.Pairs} pairs), takes each B slice over the A slices around it, and gives the Hodges–Lehmann ratio with its {s.Confidence:P0} interval; "
+            + $"a change is called slower only when it is at least {s.Threshold:P0} with the interval above 0, and a second duet confirms it — the duet `querylab ab` runs between two builds. "
+            + $"Per variant: {s.Trials} A/A duets (the variant against itself: any verdict is a false alarm), {s.Trials} duets against its baseline (how much × raw moves here), "
+            + $"and one duet against the variant slowed by {string.Join(", ", s.Slowdowns.Select(x => $"{x * 100:0}%"))} of its median ({(s.Injection == "server" ? "a busy wait inside the server, spread over the variant's statements" : "a busy wait in the client before each operation")}{(s.InjectionNote is null ? "" : "; " + s.InjectionNote)}).");
+        md.AppendLine();
+        if (r.Floor is { } floor)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Harness floor: {MarkdownReport.FloorText(floor)}.");
+            md.AppendLine();
+        }
+
+        var variants = r.Variants;
+        var caught = s.Slowdowns.Select(x => (x, n: variants.Count(v => v.Injections.Any(i => i.Slowdown == x && i.Caught)))).ToList();
+        md.AppendLine("## Summary");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- A/A false alarms: **{variants.Sum(v => v.FalseAlarms)}** in {variants.Sum(v => v.AaTrials.Count)} duets over {variants.Count} variants.");
+        foreach (var (x, n) in caught)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {x * 100:0}% slowdown caught in **{n} of {variants.Count}** variants.");
+        }
+
+        var spreads = variants.Where(v => v.RawSpread is not null && v.MedianNs >= 100_000).Select(v => v.RawSpread!.Value).Order().ToList();
+        if (spreads.Count > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- × raw over {s.Trials} paired duets (variants of 100 µs or more): largest ÷ smallest {Units.Ratio(spreads[spreads.Count / 2])} at the median variant, {Units.Ratio(spreads[^1])} at the worst.");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Per variant");
+        md.AppendLine();
+        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0}%")) + " | smallest caught |");
+        md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | " + string.Join(" | ", s.Slowdowns.Select(_ => "---")) + " | ---: |");
+        foreach (var v in variants)
+        {
+            var raw = v.RawTrials.Count == 0 ? "baseline" : $"{Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
+            var injected = string.Join(" | ", s.Slowdowns.Select(x => v.Injections.FirstOrDefault(i => i.Slowdown == x) is { } i ? $"{Change(i.MeasuredRatio)} {(i.Caught ? "✓" : "✗")}" : "–"));
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0}%" : "none")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Spread is the largest over the smallest of the trials. A/A is B ÷ A − 1 of each duet of the variant against itself; the injected columns are the change the duet measured, ✓ when it was called slower and confirmed.");
+        return md.ToString();
+    }
+
+    private static string Change(double ratio) =>
+        double.IsNaN(ratio) ? "–" : (ratio >= 1 ? "+" : "−") + Math.Abs((ratio - 1) * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    private static string Half(double spread) =>
+        double.IsNaN(spread) ? "–" : ((spread - 1) * 50).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+}

@@ -1,0 +1,99 @@
+using QueryLab.Bench.Timing;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Calibration;
+
+/// <summary>Makes a slice runner for a case with a slowdown of a given length added to each of its operations.</summary>
+public interface ISlowdownInjector : IAsyncDisposable
+{
+    /// <summary>"server" or "client": where the delay is spent.</summary>
+    string Where { get; }
+
+    Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct);
+}
+
+/// <summary>A busy wait in this process before each operation (the client's CPU, like slower client code).</summary>
+public sealed class ClientSpinInjector : ISlowdownInjector
+{
+    public string Where => "client";
+
+    public Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var ticks = (long)Math.Round(delayNs * System.Diagnostics.Stopwatch.Frequency / 1e9);
+        var delayed = new CasePlan(plan.Prepared, plan.Variant, plan.OperationsPerInvoke, plan.MeasuredIterations, ticks);
+        return Task.FromResult<ISliceRunner>(new LocalSliceRunner(new Dictionary<string, CasePlan> { [plan.Key] = delayed }));
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// calibrate: per variant, A/A duets (the variant against itself: the noise floor and any false alarm), × raw duets
+/// (the variant against its baseline, several times: how much × raw moves on this runner), and duets against the same
+/// variant slowed by each injected slowdown (which of them a duet catches). Every duet is the one <c>ab</c> runs.
+/// </summary>
+public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInjector injector, TextWriter progress)
+{
+    private readonly DuetSettings _duet = new(settings.Pairs, TimeSpan.FromMilliseconds(settings.SliceMs), settings.Threshold, settings.Confidence);
+
+    public async Task<List<VariantCalibration>> RunAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        ArgumentNullException.ThrowIfNull(estimatesNs);
+        var plain = new LocalSliceRunner(cases.ToDictionary(c => c.Key, StringComparer.Ordinal));
+        var results = new List<VariantCalibration>(cases.Count);
+        var done = 0;
+        foreach (var c in cases)
+        {
+            var ops = Duet.SliceOperations(estimatesNs.GetValueOrDefault(c.Key), _duet.SliceTime);
+            var self = new DuetSide(plain, c.Key, ops);
+            var aa = new List<DuetResult>(settings.Trials);
+            var raw = new List<DuetResult>();
+            var baseline = c.Variant.IsBaseline ? null : cases.FirstOrDefault(b => b.Variant.IsBaseline && b.Prepared == c.Prepared);
+            for (var t = 0; t < settings.Trials; t++)
+            {
+                aa.Add(await Duet.CompareAsync(self, self, _duet, ct));
+                if (baseline is not null)
+                {
+                    var b = new DuetSide(plain, baseline.Key, Duet.SliceOperations(estimatesNs.GetValueOrDefault(baseline.Key), _duet.SliceTime));
+                    raw.Add(await Duet.CompareAsync(b, self, _duet, ct));
+                }
+            }
+
+            var medians = aa.Select(r => r.AMedianNs).Order().ToList();
+            var median = medians[medians.Count / 2];
+            var injections = new List<InjectionResult>(settings.Slowdowns.Count);
+            foreach (var slowdown in settings.Slowdowns)
+            {
+                var delay = slowdown * median;
+                var slowed = await injector.WithDelayAsync(c, delay, ct);
+                var r = await Duet.CompareAsync(self, new DuetSide(slowed, c.Key, ops), _duet, ct);
+                injections.Add(new InjectionResult(slowdown, delay, injector.Where, r.Ratio.Ratio, r.Ratio.Lower, r.Ratio.Upper, Verdict(r), r.Verdict == DuetVerdict.Slower));
+            }
+
+            var v = new VariantCalibration
+            {
+                Scenario = c.Prepared.Scenario.Name,
+                Variant = c.Variant.Name,
+                IsBaseline = c.Variant.IsBaseline,
+                MedianNs = median,
+                MedianMinNs = medians[0],
+                MedianMaxNs = medians[^1],
+                AaTrials = aa.Select(Trial).ToList(),
+                FalseAlarms = aa.Count(r => r.Verdict is DuetVerdict.Slower or DuetVerdict.Faster),
+                RawTrials = raw.Select(Trial).ToList(),
+                Injections = injections,
+                SmallestCaught = injections.Where(i => i.Caught).Select(i => (double?)i.Slowdown).Min(),
+            };
+            results.Add(v);
+            progress.WriteLine($"  [{++done}/{cases.Count}] {c.Key}: {CalibrationReport.Line(v)}");
+        }
+
+        return results;
+    }
+
+    private static TrialRatio Trial(DuetResult r) => new(r.Ratio.Ratio, r.Ratio.Lower, r.Ratio.Upper, Verdict(r));
+
+    private static string Verdict(DuetResult r) => r.Verdict.ToString().ToLowerInvariant();
+}

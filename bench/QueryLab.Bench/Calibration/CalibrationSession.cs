@@ -1,0 +1,91 @@
+using QueryLab.Bench.Cli;
+using QueryLab.Bench.Results;
+using QueryLab.Bench.Timing;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Calibration;
+
+/// <summary>What <c>querylab calibrate</c> was asked for, checked once.</summary>
+/// <param name="Injection">"auto", "server" or "client".</param>
+public sealed record CalibrationRequest(IReadOnlyList<IScenario> Scenarios, string ReportsDir, int Trials, IReadOnlyList<double> Slowdowns, double Threshold, double Alpha, string Injection, string Command);
+
+/// <summary>
+/// One calibration run: open the lab, warm every selected variant, measure the harness floor, run the duets of
+/// <see cref="CalibrationRunner"/>, and write calibrate.md and calibrate.json into a run folder (reports/latest, the
+/// last bench run, stays as it is).
+/// </summary>
+public sealed class CalibrationSession(LabPipeline lab, CliContext ctx)
+{
+    /// <summary>B slices per duet: with 8 pairs the exact signed-rank interval at 99% exists (it needs 8).</summary>
+    public const int Pairs = 8;
+
+    /// <summary>The planned length of one slice.</summary>
+    public const double SliceMs = 40;
+
+    public async Task<(CalibrationResults Results, string Folder)> RunAsync(CalibrationRequest request, Func<CalibrationSettings, ISlowdownInjector> injectorFor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(injectorFor);
+        await using var benchLock = await lab.AcquireBenchLockAsync(ct);
+        var started = DateTimeOffset.UtcNow;
+        var folder = RunFolder.Create(request.ReportsDir, $"{lab.Manifest.Scale}-calibrate", started);
+        ctx.Work.Enter("preparing the calibration", () => folder.DescribeUnfinished() + "; the data is unchanged (every write is rolled back)");
+        var prepared = new List<IPreparedScenario>();
+        try
+        {
+            foreach (var s in request.Scenarios)
+            {
+                prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
+            }
+
+            var cases = prepared
+                .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (Prepared: p, Variant: v)))
+                .ToList();
+            ctx.Work.Step("warming up");
+            var estimates = await WarmUp.RunAsync(cases, ctx.Out, ct);
+            ctx.Work.Step("measuring the harness floor");
+            var floor = await HarnessFloorProbe.MeasureAsync(lab, ctx.Out, ct);
+            var vacuum = new LabVacuum(lab.DataSource);
+            await vacuum.RestoreAsync(ct);
+            var plans = cases.Select(c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0)).ToList();
+            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, "client", null);
+            await using var injector = injectorFor(settings);
+            settings = settings with { Injection = injector.Where };
+            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices");
+            ctx.Work.Step("calibrating");
+            var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, ct);
+            var results = new CalibrationResults
+            {
+                RunId = folder.RunId,
+                StartedAt = started,
+                FinishedAt = DateTimeOffset.UtcNow,
+                Command = request.Command,
+                Machine = RunEnvironment.Machine(),
+                Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
+                Dataset = RunEnvironment.Dataset(lab.Manifest),
+                Settings = settings,
+                Floor = floor,
+                Variants = variants,
+            };
+            ctx.Work.Step("writing the report");
+            await File.WriteAllTextAsync(folder.PathOf("calibrate.json"), CalibrationReport.Serialize(results), ct);
+            await File.WriteAllTextAsync(folder.PathOf("calibrate.md"), CalibrationReport.Markdown(results), ct);
+            ct.ThrowIfCancellationRequested();
+            var final = folder.Complete(updateLatest: false);
+            ctx.Work.Leave();
+            return (results, final);
+        }
+        catch
+        {
+            folder.Abandon();
+            throw;
+        }
+        finally
+        {
+            foreach (var p in prepared)
+            {
+                await p.DisposeAsync();
+            }
+        }
+    }
+}

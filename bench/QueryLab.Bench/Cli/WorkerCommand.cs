@@ -1,0 +1,51 @@
+using System.CommandLine;
+using QueryLab.Bench.Timing;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Cli;
+
+/// <summary>
+/// <c>querylab worker</c>: what <c>querylab ab</c> starts of each build to interleave them slice by slice. It prepares
+/// and warms the selected scenarios, then answers the protocol of <see cref="SliceWorker"/> on standard input and
+/// output; everything else it says goes to standard error.
+/// </summary>
+public static class WorkerCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).")
+        {
+            Hidden = true,
+        };
+        cmd.Options.Add(ScenarioOptions.Scenario);
+        cmd.Options.Add(BenchCommand.InjectDelay);
+        cmd.SetAction(async (pr, ct) =>
+        {
+            var scenarios = ScenarioOptions.Select(pr);
+            var delays = TimingOptions.ParseDelays(pr.GetValue(BenchCommand.InjectDelay) ?? [], scenarios);
+            var quiet = ctx with { Out = ctx.Err };
+            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), quiet);
+            await using var lab = await LabPipeline.OpenAsync(choice, quiet, seed: null, ct);
+            var prepared = new List<IPreparedScenario>();
+            try
+            {
+                foreach (var s in scenarios)
+                {
+                    prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
+                }
+
+                await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, ct);
+            }
+            finally
+            {
+                foreach (var p in prepared)
+                {
+                    await p.DisposeAsync();
+                }
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+}

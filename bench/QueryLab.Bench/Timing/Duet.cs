@@ -1,0 +1,156 @@
+using System.Diagnostics;
+
+namespace QueryLab.Bench.Timing;
+
+/// <summary>One side of a paired measurement: runs a slice of a case's operations and says how long each took.</summary>
+public interface ISliceRunner
+{
+    /// <summary>Runs operations <paramref name="start"/> … <paramref name="start"/>+<paramref name="count"/>−1 of the case; nanoseconds per operation.</summary>
+    Task<double> SliceAsync(string key, int start, int count, CancellationToken ct);
+}
+
+/// <summary>A slice runner in this process, over cases already prepared (and warmed).</summary>
+public sealed class LocalSliceRunner(IReadOnlyDictionary<string, CasePlan> cases) : ISliceRunner
+{
+    public async Task<double> SliceAsync(string key, int start, int count, CancellationToken ct)
+    {
+        var c = cases[key];
+        var started = Stopwatch.GetTimestamp();
+        await Task.Run(() => OperationLoop.RunAsync(c, start, count, ct), ct);
+        return Stopwatch.GetElapsedTime(started).TotalNanoseconds / count;
+    }
+}
+
+/// <summary>What a paired measurement found for one variant.</summary>
+public enum DuetVerdict
+{
+    /// <summary>The interval lies within ± the threshold.</summary>
+    Unchanged,
+
+    /// <summary>B is slower by at least the threshold, significantly, and a second measurement agreed.</summary>
+    Slower,
+
+    /// <summary>B is faster by at least the threshold, significantly, and a second measurement agreed.</summary>
+    Faster,
+
+    /// <summary>Not decided: the interval is too wide, the change is below the threshold but not excluded, or the re-measurement disagreed.</summary>
+    Unknown,
+}
+
+/// <summary>One side of a duet: what runs its slices, which case, and how many operations a slice holds.</summary>
+public sealed record DuetSide(ISliceRunner Runner, string Key, int Operations);
+
+/// <summary>One variant's paired measurement: B ÷ A with its interval, both sides' medians, and the verdict.</summary>
+public sealed record DuetResult(string Key, PairedRatio.Estimate Ratio, double AMedianNs, double BMedianNs, DuetVerdict Verdict, PairedRatio.Estimate? Remeasured, string Why);
+
+/// <summary>How a duet measures and decides.</summary>
+/// <param name="Pairs">B slices per measurement (A gets one more: A B A B … A).</param>
+/// <param name="SliceTime">How long one slice is planned to last.</param>
+/// <param name="Threshold">The smallest relative change called slower or faster (0.05 = 5%).</param>
+/// <param name="Confidence">The level of the interval (1 − α).</param>
+public sealed record DuetSettings(int Pairs, TimeSpan SliceTime, double Threshold, double Confidence);
+
+/// <summary>
+/// Duet (interleaved) measurement of two sides — two builds, or a variant with and without an injected slowdown, or a
+/// variant and its baseline — on one machine at the same time: slices of ~50 ms alternate A B A B … A, each B slice is
+/// divided by the geometric mean of the A slices on either side of it (so a linear drift of the machine cancels), and
+/// the ratio is the Hodges–Lehmann estimate of those pair ratios with its exact signed-rank interval (Laaber et al.,
+/// EMSE 2019; Bulej et al., ICPE 2020). A change flagged as slower or faster is measured a second time, with fresh
+/// slices, before it is reported: only a change both measurements show is a verdict.
+/// </summary>
+public static class Duet
+{
+    /// <summary>The operations of one slice: a power of two that fits <paramref name="sliceTime"/> at <paramref name="estimateNs"/> per operation.</summary>
+    public static int SliceOperations(double estimateNs, TimeSpan sliceTime)
+    {
+        var ops = 1;
+        while (estimateNs > 0 && ops * 2 * estimateNs <= sliceTime.TotalNanoseconds && ops < 4096)
+        {
+            ops *= 2;
+        }
+
+        return ops;
+    }
+
+    /// <summary>Measures B against A and decides, re-measuring a flagged change.</summary>
+    public static async Task<DuetResult> CompareAsync(DuetSide a, DuetSide b, DuetSettings settings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(settings);
+        var first = await MeasureAsync(a, b, settings, 0, ct);
+        var verdict = Judge(first.Ratio, settings);
+        if (verdict is DuetVerdict.Unchanged or DuetVerdict.Unknown)
+        {
+            return new DuetResult(a.Key, first.Ratio, first.AMedian, first.BMedian, verdict, null, Explain(first.Ratio, settings, verdict));
+        }
+
+        var second = await MeasureAsync(a, b, settings, 1, ct);
+        var again = Judge(second.Ratio, settings);
+        return again == verdict
+            ? new DuetResult(a.Key, first.Ratio, first.AMedian, first.BMedian, verdict, second.Ratio, Explain(first.Ratio, settings, verdict) + $"; confirmed on re-measure ({Describe(second.Ratio)})")
+            : new DuetResult(a.Key, first.Ratio, first.AMedian, first.BMedian, DuetVerdict.Unknown, second.Ratio, $"{Describe(first.Ratio)}, but the re-measure gave {Describe(second.Ratio)}: not confirmed");
+    }
+
+    /// <summary>One measurement: A B A B … A, <see cref="DuetSettings.Pairs"/> B slices; B ÷ A with its interval, and both medians.</summary>
+    public static async Task<(PairedRatio.Estimate Ratio, double AMedian, double BMedian)> MeasureAsync(DuetSide a, DuetSide b, DuetSettings settings, int attempt, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(settings);
+        var pairs = settings.Pairs;
+        var aTimes = new List<double>(pairs + 1);
+        var bTimes = new List<double>(pairs);
+        // Slice i of either side runs the i-th stretch of the parameter rotation, so both sides see the same values in turn.
+        var slice = attempt * (pairs + 1);
+        for (var i = 0; i < pairs; i++, slice++)
+        {
+            aTimes.Add(await a.Runner.SliceAsync(a.Key, slice * a.Operations, a.Operations, ct));
+            bTimes.Add(await b.Runner.SliceAsync(b.Key, slice * b.Operations, b.Operations, ct));
+        }
+
+        aTimes.Add(await a.Runner.SliceAsync(a.Key, slice * a.Operations, a.Operations, ct));
+        var ratios = bTimes.Select((t, i) => t / Math.Sqrt(aTimes[i] * aTimes[i + 1])).ToList();
+        var ratio = PairedRatio.OfRatios(ratios, settings.Confidence) ?? new PairedRatio.Estimate(double.NaN, null, null, 0, settings.Confidence);
+        return (ratio, PairedRatio.RoundMedian(aTimes), PairedRatio.RoundMedian(bTimes));
+    }
+
+    /// <summary>Slower: the estimate at least the threshold above 1 and the interval above 1; faster likewise below; unchanged: the interval within ± the threshold.</summary>
+    public static DuetVerdict Judge(PairedRatio.Estimate e, DuetSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (e.Lower is not { } lo || e.Upper is not { } hi || double.IsNaN(e.Ratio))
+        {
+            return DuetVerdict.Unknown;
+        }
+
+        var t = settings.Threshold;
+        if (e.Ratio >= 1 + t && lo > 1)
+        {
+            return DuetVerdict.Slower;
+        }
+
+        if (e.Ratio <= 1 / (1 + t) && hi < 1)
+        {
+            return DuetVerdict.Faster;
+        }
+
+        return lo >= 1 / (1 + t) && hi <= 1 + t ? DuetVerdict.Unchanged : DuetVerdict.Unknown;
+    }
+
+    public static string Describe(PairedRatio.Estimate e) =>
+        e.Lower is { } lo && e.Upper is { } hi
+            ? $"{Change(e.Ratio)} [{Change(lo)} … {Change(hi)}]"
+            : Change(e.Ratio);
+
+    private static string Explain(PairedRatio.Estimate e, DuetSettings s, DuetVerdict v) => v switch
+    {
+        DuetVerdict.Slower => $"{Describe(e)}: slower by at least {s.Threshold:P0}, the {s.Confidence:P0} interval above 0",
+        DuetVerdict.Faster => $"{Describe(e)}: faster by at least {s.Threshold:P0}, the {s.Confidence:P0} interval below 0",
+        DuetVerdict.Unchanged => $"{Describe(e)}: the {s.Confidence:P0} interval within ±{s.Threshold:P0}",
+        _ => $"{Describe(e)}: not decided (the interval reaches past ±{s.Threshold:P0} without the change reaching it)",
+    };
+
+    private static string Change(double ratio) =>
+        (ratio >= 1 ? "+" : "−") + Math.Abs((ratio - 1) * 100).ToString(Math.Abs(ratio - 1) < 0.1 ? "0.0" : "0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+}

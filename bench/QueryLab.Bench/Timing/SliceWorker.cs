@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Timing;
+
+/// <summary>
+/// <c>querylab worker</c>'s loop: a long-lived, warmed-up process that runs slices of the catalog's variants when told,
+/// so <c>querylab ab</c> can interleave two builds variant by variant, slice by slice (duet benchmarking). One line in,
+/// one JSON line out, on standard input and output:
+/// <list type="bullet">
+/// <item>at start, once warm: <c>{"ready":true,"protocol":1,"cases":[{"key":"scenario/variant","estimateNs":123.4},…]}</c>;</item>
+/// <item><c>slice KEY START COUNT</c> → <c>{"ns":123.4}</c> (nanoseconds per operation of operations START…START+COUNT−1);</item>
+/// <item><c>quit</c> → the process ends; so does the end of its input.</item>
+/// </list>
+/// Anything else, or a failed slice, is answered <c>{"error":"…"}</c> and the worker goes on.
+/// </summary>
+public static class SliceWorker
+{
+    /// <summary>The protocol's version: <c>ab</c> interleaves only with a worker that speaks it.</summary>
+    public const int Protocol = 1;
+
+    public static async Task RunAsync(IReadOnlyList<IPreparedScenario> prepared, TextReader input, TextWriter output, TextWriter log, IReadOnlyDictionary<string, double> delaysNs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        var cases = prepared
+            .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (Prepared: p, Variant: v)))
+            .ToList();
+        var estimates = await WarmUp.RunAsync(cases, log, ct);
+        ArgumentNullException.ThrowIfNull(delaysNs);
+        var plans = cases.ToDictionary(
+            c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name),
+            c => new CasePlan(c.Prepared, c.Variant, 1, 1, Ticks(delaysNs.GetValueOrDefault(BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name)))),
+            StringComparer.Ordinal);
+        foreach (var (key, ns) in delaysNs)
+        {
+            await log.WriteLineAsync($"worker: injecting {Reports.Units.Time(ns)} of busy CPU into every operation of {key} — a calibration, not a measurement of the code");
+        }
+
+        var runner = new LocalSliceRunner(plans);
+        await WriteAsync(output, new { ready = true, protocol = Protocol, cases = plans.Keys.Select(k => new { key = k, estimateNs = estimates.GetValueOrDefault(k) }) });
+        while (await input.ReadLineAsync(ct) is { } line)
+        {
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words is ["quit"])
+            {
+                return;
+            }
+
+            if (words is ["slice", var key, var start, var count]
+                && plans.ContainsKey(key)
+                && int.TryParse(start, NumberStyles.None, CultureInfo.InvariantCulture, out var s)
+                && int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 1_000_000)
+            {
+                try
+                {
+                    await WriteAsync(output, new { ns = await runner.SliceAsync(key, s, n, ct) });
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    await WriteAsync(output, new { error = $"{key}: {e.GetType().Name}: {e.Message}" });
+                }
+
+                continue;
+            }
+
+            await WriteAsync(output, new { error = $"not understood: '{line}' (slice KEY START COUNT, or quit)" });
+        }
+    }
+
+    private static long Ticks(double ns) => (long)Math.Round(ns * System.Diagnostics.Stopwatch.Frequency / 1e9);
+
+    private static async Task WriteAsync(TextWriter o, object value)
+    {
+        await o.WriteLineAsync(JsonSerializer.Serialize(value));
+        await o.FlushAsync();
+    }
+}

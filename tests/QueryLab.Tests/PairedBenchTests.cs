@@ -1,0 +1,143 @@
+using System.Text.Json;
+using QueryLab.Bench.Ab;
+using QueryLab.Bench.Calibration;
+using QueryLab.Bench.Results;
+using QueryLab.Bench.Timing;
+using QueryLab.Tests.Infrastructure;
+
+namespace QueryLab.Tests;
+
+/// <summary>
+/// Paired timing against the real server on tiny: × raw with its interval, the harness floor, the allocation pass and
+/// the fidelity check in one ci run; two worker processes interleaved (ab's duet) catching an injected slowdown; and
+/// calibrate writing what the runner can detect without touching reports/latest.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class PairedBenchTests(LabFixture lab)
+{
+    [Fact]
+    public async Task A_ci_run_reports_paired_ratios_the_harness_floor_allocations_and_fidelity()
+    {
+        var reports = Directory.CreateTempSubdirectory("querylab-paired").FullName;
+        var r = await CliRunner.RunAsync(null, "bench", "--connection", lab.ConnectionString, "--reports", reports,
+            "--scenario", "lookup-by-tracking-number", "--profile", "ci", "--iterations", "6", "--no-profile", "--fidelity");
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("bench: harness floor: raw Npgsql's one-row lookup in a plain async loop:", r.Out, StringComparison.Ordinal);
+        Assert.Contains("bench: counted allocated bytes per operation of 5 variant(s)", r.Out, StringComparison.Ordinal);
+        Assert.Matches(@"fidelity: bench ÷ plain loop [0-9.]+× median over 5 variant\(s\)", r.Out);
+
+        var results = ResultsJson.Read(Path.Combine(reports, "latest"));
+        Assert.NotNull(results.Floor);
+        Assert.True(results.Floor!.LoopMedianNs > 0);
+        Assert.True(results.Floor.PgbenchNs is > 0 || results.Floor.PgbenchNote is { Length: > 0 }, "pgbench either measured or said why not");
+        var variants = results.Scenarios.Single().Variants;
+        foreach (var v in variants)
+        {
+            var t = v.Timing!;
+            Assert.Equal(6, t.MeasurementsNs.Count); // 2 rounds of 3
+            Assert.Equal(2, t.RoundMediansNs!.Count);
+            Assert.Equal(6, t.LoopNs!.Count); // a plain-loop batch after every measured iteration
+            Assert.True(t.OperationsPerInvoke is >= 1 and <= 4096);
+            var a = t.Allocation!;
+            Assert.True(a.MinBytesPerOp <= a.BytesPerOp && a.BytesPerOp <= a.MaxBytesPerOp && a.MinBytesPerOp > 0, $"{v.Name}: {a}");
+            Assert.Equal(t.AllocatedBytesPerOp, a.BytesPerOp);
+            if (v.IsBaseline)
+            {
+                Assert.Null(v.Ratio);
+                continue;
+            }
+
+            // × raw from 6 pairs: the exact 95% signed-rank interval exists from 6 pairs on, and holds the estimate.
+            var ratio = v.Ratio!;
+            Assert.Equal(6, ratio.Pairs);
+            Assert.True(ratio.Lower <= ratio.Ratio && ratio.Ratio <= ratio.Upper, $"{v.Name}: {ratio}");
+            Assert.Equal(ratio.Ratio, v.RatioToBaseline);
+        }
+
+        var report = await File.ReadAllTextAsync(Path.Combine(reports, "latest", "report.md"));
+        Assert.Contains("| harness floor |", report, StringComparison.Ordinal);
+        Assert.Contains("## Fidelity: bench against a plain loop", report, StringComparison.Ordinal);
+        Assert.Matches(@"\| [0-9.]+× \[[0-9.]+–[0-9.]+\] \|", report); // × raw with its interval
+        Assert.Single(Directory.GetDirectories(Path.Combine(reports, "latest", "benchmarkdotnet"), "round-01"));
+    }
+
+    [Fact]
+    public async Task Two_workers_interleaved_catch_a_slowdown_injected_into_one_variant_of_one_side()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "querylab.dll");
+        var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = lab.ConnectionString, ["QUERYLAB_HOME"] = LabFixture.TestHome };
+        var args = new[] { "--scenario", "lookup-by-tracking-number" };
+        var log = new StringWriter();
+        var settings = new DuetSettings(8, TimeSpan.FromMilliseconds(20), 0.05, 0.99);
+
+        var results = await AbDuet.RunAsync(
+            new DuetBuild("base", dll, env, args),
+            new DuetBuild("head", dll, env, [.. args, "--inject-delay", "lookup-by-tracking-number/dapper=3ms"]),
+            settings,
+            log,
+            CancellationToken.None);
+
+        Assert.Equal(5, results.Count);
+        var dapper = results["lookup-by-tracking-number/dapper"];
+        Assert.True(dapper.Verdict == DuetVerdict.Slower, log.ToString());
+        Assert.True(dapper.Ratio.Ratio > 2, $"3 ms added to an operation well under 3 ms: {dapper.Why}");
+        Assert.NotNull(dapper.Remeasured);
+        Assert.Contains("head: worker: injecting 3.00 ms of busy CPU into every operation of lookup-by-tracking-number/dapper", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_worker_says_which_cases_it_runs_and_refuses_one_it_does_not_know()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "querylab.dll");
+        var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = lab.ConnectionString, ["QUERYLAB_HOME"] = LabFixture.TestHome };
+        var log = new StringWriter();
+        await using var w = await WorkerClient.StartAsync("test", dll, ["--scenario", "pending-page"], env, log, CancellationToken.None);
+
+        Assert.Equal(["pending-page/dapper", "pending-page/ef-no-tracking", "pending-page/npgsql-prepared"], w.Estimates.Keys.Order(StringComparer.Ordinal));
+        Assert.All(w.Estimates.Values, ns => Assert.True(ns > 0));
+        Assert.True(await w.SliceAsync("pending-page/dapper", 0, 4, CancellationToken.None) > 0);
+        var e = await Assert.ThrowsAsync<QueryLab.Seed.LabException>(() => w.SliceAsync("pending-page/no-such", 0, 4, CancellationToken.None));
+        Assert.Contains("not understood", e.Message, StringComparison.Ordinal);
+        Assert.True(await w.SliceAsync("pending-page/npgsql-prepared", 4, 4, CancellationToken.None) > 0); // and it goes on
+        Assert.DoesNotContain(lab.Password ?? "no password", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calibrate_writes_what_the_runner_detects_and_leaves_latest_alone()
+    {
+        var reports = Directory.CreateTempSubdirectory("querylab-calibrate").FullName;
+        var r = await CliRunner.RunAsync(null, "calibrate", "--connection", lab.ConnectionString, "--reports", reports,
+            "--scenario", "pending-page", "--trials", "2", "--slowdowns", "300%");
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("calibrate: 3 variant(s), 2 A/A and 2 × raw duets each, then slowdowns of 300% injected in the client", r.Out, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(reports, "latest")), "calibrate is not a bench run: reports/latest stays as it was");
+        var folder = Assert.Single(Directory.GetDirectories(reports, "*-calibrate"));
+        var results = CalibrationReport.Deserialize(await File.ReadAllTextAsync(Path.Combine(folder, "calibrate.json")))!;
+        Assert.Equal(3, results.Variants.Count);
+        foreach (var v in results.Variants)
+        {
+            Assert.Equal(2, v.AaTrials.Count);
+            Assert.Equal(v.IsBaseline ? 0 : 2, v.RawTrials.Count);
+            var injected = Assert.Single(v.Injections);
+            // Three times the median added in the client: the duet measures far more than double, whatever the noise.
+            Assert.True(injected.MeasuredRatio > 2, $"{v.Variant}: {injected}");
+            Assert.True(injected.Caught, $"{v.Variant}: {injected}");
+        }
+
+        var md = await File.ReadAllTextAsync(Path.Combine(folder, "calibrate.md"));
+        Assert.Contains("| pending-page/dapper |", md, StringComparison.Ordinal);
+        Assert.Contains("300% slowdown caught in **3 of 3** variants", md, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--trials", "1", "--trials must be between 2 and 20")]
+    [InlineData("--slowdowns", "ten", "--slowdowns 'ten' is not a percentage")]
+    [InlineData("--threshold-time", "5", "--threshold-time '5' is not a percentage")]
+    public async Task Bad_calibrate_options_are_exit_2_before_anything_runs(string option, string value, string expected)
+    {
+        var r = await CliRunner.RunAsync(null, "calibrate", "--connection", "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z", option, value);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Err, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,91 @@
+using QueryLab.Bench.Timing;
+
+namespace QueryLab.Tests;
+
+/// <summary>The statistics behind paired × raw and the duet's verdicts: no server needed.</summary>
+public sealed class PairedTimingTests
+{
+    [Fact]
+    public void The_signed_rank_critical_values_are_the_published_ones()
+    {
+        // Two-sided 5% (tail 0.025): n = 6 → 0, n = 8 → 3, n = 10 → 8, n = 16 → 29 (standard Wilcoxon tables).
+        Assert.Equal(0, PairedRatio.CriticalW(6, 0.025));
+        Assert.Equal(3, PairedRatio.CriticalW(8, 0.025));
+        Assert.Equal(8, PairedRatio.CriticalW(10, 0.025));
+        Assert.Equal(29, PairedRatio.CriticalW(16, 0.025));
+        // Five pairs cannot give a two-sided 5% interval: even W = 0 has probability 1/32 > 0.025.
+        Assert.Null(PairedRatio.CriticalW(5, 0.025));
+    }
+
+    [Fact]
+    public void A_constant_ratio_is_estimated_exactly_with_an_interval_around_it()
+    {
+        var ratios = Enumerable.Range(0, 16).Select(i => 1.5 * (1 + ((i % 4) - 1.5) * 0.01)).ToList();
+
+        var e = PairedRatio.OfRatios(ratios)!;
+
+        Assert.InRange(e.Ratio, 1.49, 1.51);
+        Assert.True(e.Lower < e.Ratio && e.Ratio < e.Upper, $"{e.Lower} {e.Ratio} {e.Upper}");
+        Assert.InRange(e.Lower!.Value, 1.48, 1.5);
+        Assert.InRange(e.Upper!.Value, 1.5, 1.52);
+        Assert.Equal(16, e.Pairs);
+    }
+
+    [Fact]
+    public void One_wild_pair_moves_the_estimate_little()
+    {
+        var ratios = Enumerable.Repeat(2.0, 15).Append(40.0).ToList();
+
+        Assert.InRange(PairedRatio.OfRatios(ratios)!.Ratio, 1.99, 2.2);
+    }
+
+    [Theory]
+    [InlineData(1.12, 1.08, 1.16, DuetVerdict.Slower)]
+    [InlineData(1.12, 0.98, 1.30, DuetVerdict.Unknown)] // as large as the threshold, not significant
+    [InlineData(1.03, 1.01, 1.05, DuetVerdict.Unchanged)] // significant, but within ±5%
+    [InlineData(0.90, 0.86, 0.93, DuetVerdict.Faster)]
+    [InlineData(1.00, 0.90, 1.10, DuetVerdict.Unknown)] // too wide to say it is unchanged
+    public void The_duet_verdict_needs_the_threshold_and_the_interval(double ratio, double lower, double upper, DuetVerdict expected)
+    {
+        var settings = new DuetSettings(8, TimeSpan.FromMilliseconds(40), 0.05, 0.99);
+
+        Assert.Equal(expected, Duet.Judge(new PairedRatio.Estimate(ratio, lower, upper, 8, 0.99), settings));
+    }
+
+    [Theory]
+    [InlineData(100_000, 256)] // 100 µs: 256 operations fit 40 ms (512 would not)
+    [InlineData(50_000_000, 1)] // slower than a slice: one operation
+    [InlineData(0, 1)]
+    public void A_slice_holds_a_power_of_two_of_operations(double estimateNs, int expected)
+    {
+        Assert.Equal(expected, Duet.SliceOperations(estimateNs, TimeSpan.FromMilliseconds(40)));
+    }
+
+    [Fact]
+    public async Task A_duet_of_a_side_against_a_slower_copy_of_itself_is_called_slower_and_confirmed()
+    {
+        var fast = new FakeSide(1_000);
+        var slow = new FakeSide(1_150);
+        var settings = new DuetSettings(8, TimeSpan.FromMilliseconds(40), 0.05, 0.99);
+
+        var r = await Duet.CompareAsync(new DuetSide(fast, "s/v", 16), new DuetSide(slow, "s/v", 16), settings, CancellationToken.None);
+
+        Assert.Equal(DuetVerdict.Slower, r.Verdict);
+        Assert.NotNull(r.Remeasured); // measured a second time before the verdict
+        Assert.InRange(r.Ratio.Ratio, 1.14, 1.16);
+        Assert.Contains("confirmed on re-measure", r.Why, StringComparison.Ordinal);
+    }
+
+    /// <summary>A side whose operation takes a fixed time, with a deterministic wobble of ±1%, and that drifts.</summary>
+    private sealed class FakeSide(double ns) : ISliceRunner
+    {
+        private int _calls;
+
+        public Task<double> SliceAsync(string key, int start, int count, CancellationToken ct)
+        {
+            var drift = 1 + (0.002 * _calls); // the machine slowing down: pairs cancel it
+            var wobble = 1 + (((_calls++ * 7) % 5) - 2) * 0.005;
+            return Task.FromResult(ns * drift * wobble);
+        }
+    }
+}
