@@ -1,3 +1,4 @@
+using QueryLab.Bench.Findings;
 using System.Diagnostics;
 using Npgsql;
 using QueryLab.Bench.Cli;
@@ -61,7 +62,7 @@ public sealed class LoadTests(LabFixture lab)
         Assert.Equal(8, first.Clients);
         Assert.True(first.Failures.Where(f => f.Kind == FailureKind.PoolExhausted).Sum(f => f.Count) >= 6, r.Out);
         Assert.True(first.Completed >= 2, r.Out); // the two blocked updates finish once the lock is gone
-        var finding = Assert.Single(load.Findings, f => f.Code == LoadFindingCodes.PoolExhausted && f.Variant == "npgsql-batch");
+        var finding = Assert.Single(load.Findings, f => f.Code == FindingCodes.PoolExhausted && f.Variant == "npgsql-batch");
         Assert.Contains("Timeout=1 s", finding.Message, StringComparison.Ordinal);
         Assert.Contains("Maximum Pool Size 2", finding.Message, StringComparison.Ordinal);
         Assert.Equal(2, load.Settings.MaxPoolSize);
@@ -71,7 +72,7 @@ public sealed class LoadTests(LabFixture lab)
         // Nothing of the run is left on the server, and the writes were rolled back.
         Assert.All(load.Steps, s => Assert.Equal(0, s.LeakedBackends));
         Assert.Equal(0, load.LeakedBackendsAtEnd);
-        Assert.DoesNotContain(load.Findings, f => f.Code == LoadFindingCodes.LeakedConnections);
+        Assert.DoesNotContain(load.Findings, f => f.Code == FindingCodes.LeakedConnections);
         Assert.Equal(0, await BackendsAsync(""));
         Assert.Equal(delivered, await DeliveredAsync());
     }
@@ -162,9 +163,9 @@ public sealed class LoadTests(LabFixture lab)
             var refused = Assert.Single(step.Failures, f => f.Kind == FailureKind.ServerRefused);
             Assert.Equal("53300", refused.SqlState);
             Assert.Equal(3, load.Settings.Limits.RoleLimit);
-            var finding = Assert.Single(load.Findings, f => f.Code == LoadFindingCodes.ServerConnectionLimit);
+            var finding = Assert.Single(load.Findings, f => f.Code == FindingCodes.ServerConnectionLimit);
             Assert.Contains("CONNECTION LIMIT 3", finding.Message, StringComparison.Ordinal);
-            Assert.Contains(load.Findings, f => f.Code == LoadFindingCodes.PoolAboveServerLimit);
+            Assert.Contains(load.Findings, f => f.Code == FindingCodes.PoolAboveServerLimit);
             Assert.Equal(0, load.LeakedBackendsAtEnd);
             Assert.Equal(0, await BackendsAsync(""));
         }

@@ -130,7 +130,7 @@ public sealed class ProfilingTests(LabFixture lab)
 
         // v < 95000 is nearly the whole table (a sequential scan); a generic plan cannot know the value and
         // guesses a third of the table (a bitmap scan of the index).
-        var statement = new CapturedStatement(1, "command", "SELECT count(pad) FROM skewed WHERE v < @limit", [new CapturedParameter("@limit", NpgsqlTypes.NpgsqlDbType.Integer, null, 95000)]);
+        var statement = new CapturedStatement(1, StatementKind.Command, "SELECT count(pad) FROM skewed WHERE v < @limit", [new CapturedParameter("@limit", NpgsqlTypes.NpgsqlDbType.Integer, null, 95000)]);
         var explained = await new ExplainRunner(ds).ExplainAsync(statement, default);
         Assert.NotNull(explained.CustomPlanJson);
         Assert.NotNull(explained.GenericPlanJson);

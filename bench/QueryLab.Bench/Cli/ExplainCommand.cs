@@ -52,7 +52,7 @@ public static class ExplainCommand
             o.WriteLine($"{profile.Statements} statement(s) in {profile.RoundTrips} round trip(s), {profile.Rows} row(s)");
             foreach (var f in profile.Findings)
             {
-                o.WriteLine($"  {f.Severity.ToUpperInvariant()} {f.Code} ({f.Where}): {f.Message}");
+                o.WriteLine($"  {f.Severity.ToString().ToUpperInvariant()} {f.Code} ({f.Where}): {f.Message}");
                 o.WriteLine($"      fix: {f.Fix}");
             }
 

@@ -73,7 +73,7 @@ public static class LoadCommand
             var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
             var outcome = await new LoadSession(lab, ctx, plan, BenchCommand.ReportsDir(pr, ctx), command).RunAsync(ct);
             ctx.Out.WriteLine($"load: {Path.Combine(outcome.RunFolder, "load.md")}");
-            var leaked = outcome.Results.Findings.Any(f => f.Code == LoadFindingCodes.LeakedConnections);
+            var leaked = outcome.Results.Findings.Any(f => f.Code == Findings.FindingCodes.LeakedConnections);
             return leaked ? (int)ExitCode.Failed : 0;
         });
         return cmd;

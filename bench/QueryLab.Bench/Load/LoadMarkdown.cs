@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Load;
@@ -77,7 +78,7 @@ public static class LoadMarkdown
         foreach (var f in r.Findings)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {f.Severity.ToString().ToLowerInvariant()} | `{f.Code}` | {(f.Variant is null ? "run" : $"{f.Variant}{(f.Clients is { } c ? $", {c} clients" : "")}")} | {Escape(f.Message)} | {Escape(f.Fix)} |");
+                $"| {Severities.Name(f.Severity)} | `{f.Code}` | {(f.Variant is null ? "run" : $"{f.Variant}{(f.Clients is { } c ? $", {c} clients" : "")}")} | {Escape(f.Message)} | {Escape(f.Fix)} |");
         }
 
         md.AppendLine();

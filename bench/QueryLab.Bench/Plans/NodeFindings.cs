@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using QueryLab.Bench.Findings;
 
 namespace QueryLab.Bench.Plans;
 
@@ -196,7 +197,7 @@ internal static partial class NodeFindings
             FindingCodes.HashSpill,
             n.Path,
             $"{n.DisplayLabel} split its hash table into {Fmt.Count(h.Batches)} batches{planned}{memory}{disk}",
-            "Raise work_mem (or hash_mem_multiplier) for this query so the hash table fits in one batch, or hash fewer or narrower rows");
+            FindingCodes.Of(FindingCodes.HashSpill).Fix);
     }
 
     private static PlanFinding? LossyBitmap(PlanNode n)
@@ -214,7 +215,7 @@ internal static partial class NodeFindings
             FindingCodes.LossyBitmap,
             n.Path,
             $"{n.DisplayLabel}: {Fmt.Count(lossy)} of {Fmt.Count(total)} heap blocks lossy, so every row on them was rechecked{rechecked}",
-            "Raise work_mem for this query so the bitmap keeps one bit per row instead of one per page");
+            FindingCodes.Of(FindingCodes.LossyBitmap).Fix);
     }
 
     private static PlanFinding? WorkersNotLaunched(PlanNode n)
@@ -229,7 +230,7 @@ internal static partial class NodeFindings
             FindingCodes.WorkersNotLaunched,
             n.Path,
             $"{n.DisplayLabel} planned {Fmt.Count(planned)} parallel workers and launched {Fmt.Count(launched)}",
-            "Raise max_parallel_workers (and max_worker_processes), or run fewer parallel queries at once: the plan was costed for workers it did not get");
+            FindingCodes.Of(FindingCodes.WorkersNotLaunched).Fix);
     }
 
     /// <summary>$1 (a parameter, or an InitPlan's value up to PostgreSQL 16) or (InitPlan 1) (17+).</summary>

@@ -1,3 +1,5 @@
+using QueryLab.Bench.Findings;
+
 namespace QueryLab.Bench.Plans;
 
 /// <summary>The findings about the statement as a whole (JIT, planning, cache) and its hot nodes. Thresholds in FINDINGS.md.</summary>
@@ -46,7 +48,7 @@ internal static class StatementFindings
             FindingCodes.JitShare,
             "",
             $"JIT took {Fmt.Ms(jit.TotalMs)} of {Fmt.Ms(a.ExecutionTime)} execution ({Fmt.Percent(Math.Min(1, jit.TotalMs / a.ExecutionTime))}) compiling {Fmt.Count(jit.Functions)} functions" + (phases.Length > 0 ? $" ({phases})" : ""),
-            "Raise jit_above_cost (and jit_inline_above_cost, jit_optimize_above_cost) or SET jit = off for short queries: compiling costs more than it saves here");
+            FindingCodes.Of(FindingCodes.JitShare).Fix);
     }
 
     private static PlanFinding? Planning(PlanAnalysis a, FindingThresholds t)
@@ -61,7 +63,7 @@ internal static class StatementFindings
             FindingCodes.PlanningShare,
             "",
             $"Planning took {Fmt.Ms(a.PlanningTime)}, longer than execution ({Fmt.Ms(a.ExecutionTime)})",
-            "Prepare the statement so its plan is reused: Npgsql auto-prepare (Max Auto Prepare) or NpgsqlCommand.Prepare(), an EF Core compiled query");
+            FindingCodes.Of(FindingCodes.PlanningShare).Fix);
     }
 
     private static PlanFinding? Cache(PlanAnalysis a, FindingThresholds t)
@@ -77,7 +79,7 @@ internal static class StatementFindings
             FindingCodes.CacheMisses,
             "",
             $"{Fmt.Count(b.SharedHit)} of {Fmt.Count(b.SharedTouched)} shared blocks were in cache ({Fmt.Percent(rate)}); {Fmt.Count(b.SharedRead)} ({Fmt.Kb(b.SharedRead * 8)}) were read from disk or the OS cache",
-            "Expected on a cold cache: warm it (run the query once, or pg_prewarm) before timing; if it persists, the working set does not fit in shared_buffers");
+            FindingCodes.Of(FindingCodes.CacheMisses).Fix);
     }
 
     private static string HotNodeHint(PlanNode n) => n.NodeType switch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Reports;
@@ -7,8 +8,6 @@ namespace QueryLab.Bench.Reports;
 /// <summary>The report's profiling parts: what to look at first, counters, and each variant's SQL, plan and findings.</summary>
 public static partial class MarkdownReport
 {
-    private static readonly string[] SeverityOrder = ["Critical", "Warning", "Info"];
-
     private static void LookFirst(StringBuilder md, RunResults r)
     {
         var items = new List<(int Rank, string Text)>();
@@ -26,7 +25,7 @@ public static partial class MarkdownReport
                     items.Add((1, $"**{s.Name} / {v.Name}** is an N+1: one statement ran {f.Count} times per operation, each in its own round trip ({v.Profile!.RoundTrips} round trips in all)."));
                 }
 
-                foreach (var f in v.Profile?.Findings.Where(f => f.Severity == "Critical" && f.Code != "n-plus-one") ?? [])
+                foreach (var f in v.Profile?.Findings.Where(f => f.Severity == Severity.Critical && f.Code != FindingCodes.NPlusOne) ?? [])
                 {
                     items.Add((2, $"**{s.Name} / {v.Name}**: {f.Message} ({f.Where}) — {f.Fix}."));
                 }
@@ -72,13 +71,8 @@ public static partial class MarkdownReport
 
     private static string FindingCounts(IEnumerable<FindingRecord> findings)
     {
-        var list = findings.ToList();
-        if (list.Count == 0)
-        {
-            return "none";
-        }
-
-        return string.Join(", ", SeverityOrder.Select(sev => (sev, n: list.Count(f => f.Severity == sev))).Where(x => x.n > 0).Select(x => $"{x.n} {x.sev.ToLowerInvariant()}"));
+        var counts = Severities.Counts(findings.Select(f => f.Severity));
+        return counts.Length == 0 ? "none" : counts;
     }
 
     private static string Counters(ProfileRecord? p) =>
@@ -100,9 +94,9 @@ public static partial class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture,
             $"<summary><b>{v.Name}</b> — {p.Statements} statement(s) in {p.RoundTrips} round trip(s), {Units.Count(p.Rows)} row(s); findings: {FindingCounts(p.Findings)}</summary>");
         md.AppendLine();
-        foreach (var f in p.Findings.OrderBy(f => Array.IndexOf(SeverityOrder, f.Severity)))
+        foreach (var f in p.Findings.OrderByDescending(f => f.Severity))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{f.Severity.ToLowerInvariant()}** `{f.Code}` ({f.Where}): {Escape(f.Message)}. *Fix:* {Escape(f.Fix)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Severities.Name(f.Severity)}** `{f.Code}` ({f.Where}): {Escape(f.Message)}. *Fix:* {Escape(f.Fix)}");
         }
 
         if (p.Findings.Count > 0)

@@ -1,8 +1,9 @@
-namespace QueryLab.Bench.Plans;
+namespace QueryLab.Bench.Findings;
 
 /// <summary>
 /// Where each finding starts. The defaults are the ones FINDINGS.md justifies; a caller can tighten or
 /// loosen one with <c>with</c> (e.g. <c>FindingThresholds.Default with { SeqScanMinRows = 1_000 }</c>).
+/// The round-trip findings (repeated-statement, n-plus-one) start here too.
 /// Shares are fractions (0.1 = 10 %), times are ms, rows are totals over all loops unless named per loop.
 /// </summary>
 public sealed record FindingThresholds
@@ -57,4 +58,10 @@ public sealed record FindingThresholds
 
     /// <summary>seq-scan-large-table and rows-removed-by-filter become Critical when their node is also hot.</summary>
     public double CriticalWhenHotShare { get; init; } = 0.50;
+
+    /// <summary>repeated-statement: one statement (by normalised SQL) sent this many times in one operation.</summary>
+    public int RepeatedMinCount { get; init; } = 2;
+
+    /// <summary>n-plus-one: a repeated statement sent in at least this many round trips (repeats in one batch share one).</summary>
+    public int NPlusOneMinRoundTrips { get; init; } = 5;
 }
