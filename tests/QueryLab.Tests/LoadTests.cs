@@ -108,7 +108,7 @@ public sealed class LoadTests(LabFixture lab)
         Assert.Contains("xychart-beta horizontal", md, StringComparison.Ordinal);
         Assert.Contains("throughput (ops/s", md, StringComparison.Ordinal);
         Assert.Contains("p99 latency", md, StringComparison.Ordinal);
-        Assert.Contains("\"npgsql-prepared, 2 clients\"", md, StringComparison.Ordinal);
+        Assert.Contains("\"npgsql-prepared, 2 clients · ", md, StringComparison.Ordinal); // each bar labelled with its figure
         Assert.Contains("| ef-compiled | EF Core | 1 |", md, StringComparison.Ordinal);
         Assert.Equal(0, await BackendsAsync(""));
     }

@@ -50,7 +50,7 @@ public sealed record FindingThresholds
     /// <summary>cache-misses: hit rate below this…</summary>
     public double CacheMinHitRate { get; init; } = 0.90;
 
-    /// <summary>cache-misses: …with at least this many shared blocks read (100 blocks = 800 kB).</summary>
+    /// <summary>cache-misses: …with at least this many shared blocks read (100 blocks = 800 KiB).</summary>
     public long CacheMinReadBlocks { get; init; } = 100;
 
     /// <summary>hot-node: a node whose exclusive time is above this share of execution time.</summary>

@@ -1,4 +1,5 @@
 using QueryLab.Bench.Findings;
+using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Plans;
 
@@ -28,7 +29,7 @@ internal static class StatementFindings
                 Severity.Info,
                 FindingCodes.HotNode,
                 hot.Path,
-                $"{hot.DisplayLabel} is {Fmt.Percent(hot.ExecutionShare)} of execution time ({Fmt.Ms(hot.ExclusiveTime)} of its own)",
+                $"{hot.DisplayLabel} is {Units.Percent(hot.ExecutionShare)} of execution time ({Units.Ms(hot.ExclusiveTime)} of its own)",
                 "Start here: " + HotNodeHint(hot));
         }
     }
@@ -42,12 +43,12 @@ internal static class StatementFindings
 
         var phases = string.Join(", ", new[] { ("generation", jit.GenerationMs), ("inlining", jit.InliningMs), ("optimization", jit.OptimizationMs), ("emission", jit.EmissionMs) }
             .Where(p => p.Item2 is not null)
-            .Select(p => $"{p.Item1} {Fmt.Ms(p.Item2!.Value)}"));
+            .Select(p => $"{p.Item1} {Units.Ms(p.Item2!.Value)}"));
         return new PlanFinding(
             Severity.Warning,
             FindingCodes.JitShare,
             "",
-            $"JIT took {Fmt.Ms(jit.TotalMs)} of {Fmt.Ms(a.ExecutionTime)} execution ({Fmt.Percent(Math.Min(1, jit.TotalMs / a.ExecutionTime))}) compiling {Fmt.Count(jit.Functions)} functions" + (phases.Length > 0 ? $" ({phases})" : ""),
+            $"JIT took {Units.Ms(jit.TotalMs)} of {Units.Ms(a.ExecutionTime)} execution ({Units.Percent(Math.Min(1, jit.TotalMs / a.ExecutionTime))}) compiling {Units.Count(jit.Functions)} functions" + (phases.Length > 0 ? $" ({phases})" : ""),
             FindingCodes.Of(FindingCodes.JitShare).Fix);
     }
 
@@ -62,7 +63,7 @@ internal static class StatementFindings
             a.PlanningTime >= t.PlanningWarningMs ? Severity.Warning : Severity.Info,
             FindingCodes.PlanningShare,
             "",
-            $"Planning took {Fmt.Ms(a.PlanningTime)}, longer than execution ({Fmt.Ms(a.ExecutionTime)})",
+            $"Planning took {Units.Ms(a.PlanningTime)}, longer than execution ({Units.Ms(a.ExecutionTime)})",
             FindingCodes.Of(FindingCodes.PlanningShare).Fix);
     }
 
@@ -78,7 +79,7 @@ internal static class StatementFindings
             Severity.Info,
             FindingCodes.CacheMisses,
             "",
-            $"{Fmt.Count(b.SharedHit)} of {Fmt.Count(b.SharedTouched)} shared blocks were in cache ({Fmt.Percent(rate)}); {Fmt.Count(b.SharedRead)} ({Fmt.Kb(b.SharedRead * 8)}) were read from disk or the OS cache",
+            $"{Units.Count(b.SharedHit)} of {Units.Count(b.SharedTouched)} shared blocks were in cache ({Units.Percent(rate)}); {Units.Count(b.SharedRead)} ({Units.KiB(b.SharedRead * 8)}) were read from disk or the OS cache",
             FindingCodes.Of(FindingCodes.CacheMisses).Fix);
     }
 

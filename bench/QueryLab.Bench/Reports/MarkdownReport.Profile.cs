@@ -75,9 +75,6 @@ public static partial class MarkdownReport
         return counts.Length == 0 ? "none" : counts;
     }
 
-    private static string Counters(ProfileRecord? p) =>
-        p is null ? "– | – | –" : $"{p.RoundTrips} | {Units.Count(p.Rows)} | {Units.Count(p.SharedBuffers)}";
-
     /// <summary>Plans up to this size are also inlined in the report; larger ones are only linked.</summary>
     private const long MaxInlinePlanBytes = 12 * 1024;
 
@@ -96,7 +93,7 @@ public static partial class MarkdownReport
         md.AppendLine();
         foreach (var f in p.Findings.OrderByDescending(f => f.Severity))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Severities.Name(f.Severity)}** `{f.Code}` ({f.Where}): {Escape(f.Message)}. *Fix:* {Escape(f.Fix)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Severities.Name(f.Severity)}** `{f.Code}` ({f.Where}): {Markdown.Cell(f.Message)}. *Fix:* {Markdown.Cell(f.Fix)}");
         }
 
         if (p.Findings.Count > 0)
@@ -106,7 +103,7 @@ public static partial class MarkdownReport
 
         foreach (var (st, i) in p.DistinctStatements.Select((st, i) => (st, i + 1)))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Ms(st.Plan.ExecutionMs)}, planning {Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({(h * 100).ToString("0.#", CultureInfo.InvariantCulture)}% from cache)" : "")}, plan shape `{st.Plan.ShapeHash}`")}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}, plan shape `{st.Plan.ShapeHash}`")}");
             md.AppendLine();
             md.AppendLine("```sql");
             md.AppendLine(SqlFormatter.Format(st.Sql));
@@ -119,7 +116,7 @@ public static partial class MarkdownReport
             if (st.Note is not null)
             {
                 md.AppendLine();
-                md.AppendLine(CultureInfo.InvariantCulture, $"*{Escape(st.Note)}*");
+                md.AppendLine(CultureInfo.InvariantCulture, $"*{Markdown.Cell(st.Note)}*");
             }
 
             if (st.Plan is not null)
@@ -138,7 +135,7 @@ public static partial class MarkdownReport
                 md.AppendLine("**The generic plan differs** — what the server runs once the statement is prepared and it switches plans:");
                 foreach (var c in st.GenericPlanChanges)
                 {
-                    md.AppendLine(CultureInfo.InvariantCulture, $"- {Escape(c)}");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"- {Markdown.Cell(c)}");
                 }
 
                 md.AppendLine();
@@ -176,6 +173,4 @@ public static partial class MarkdownReport
         md.AppendLine();
         _ = s;
     }
-
-    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture) + " ms";
 }

@@ -177,7 +177,7 @@ public class RunComparerTests
         var c = With(Run(seed: 2), "pending-page", "dapper", v => Scaled(v, 1.5));
         var md = CompareMarkdown.Render(Compare(Run(seed: 1), c));
 
-        var order = new[] { "**Verdict: regression**", "## Regressions (1)", "## Improvements (0)", "```mermaid\nxychart-beta", "<details>", "## How this was decided" }
+        var order = new[] { "**Verdict: regression**", "## Regressions (1)", "## Improvements (0)", "```mermaid\nxychart-beta horizontal", "<details>", "## How this was decided" }
             .Select(s => md.IndexOf(s, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, order);
         Assert.Equal(order.Order(), order);
