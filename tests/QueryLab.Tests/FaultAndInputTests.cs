@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using QueryLab.Bench.Cli;
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
