@@ -421,7 +421,7 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
     public async Task Every_variant_binds_the_scenario_parameters_and_never_splices_them()
     {
         await using var source = lab.Server.CreateDataSource(WireCapture.Configure);
-        await using var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure);
+        await using var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure) { Poolers = PgBouncerLauncher.Instance };
         var checkedStatements = 0;
         foreach (var scenario in ScenarioCatalog.All)
         {

@@ -1,4 +1,5 @@
 using Npgsql;
+using QueryLab.Bench.Cli;
 using QueryLab.Bench.Profiling;
 using QueryLab.Queries.Catalog;
 using QueryLab.Tests.Infrastructure;
@@ -12,7 +13,7 @@ public sealed class ProfilingTests(LabFixture lab)
     private async Task<(IPreparedScenario Prepared, CatalogContext Catalog, NpgsqlDataSource Source)> PrepareAsync(string scenario)
     {
         var source = lab.Server.CreateDataSource(WireCapture.Configure);
-        var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure);
+        var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure) { Poolers = PgBouncerLauncher.Instance };
         var prepared = await ScenarioCatalog.All.Single(s => s.Name == scenario).PrepareAsync(catalog, default);
         return (prepared, catalog, source);
     }

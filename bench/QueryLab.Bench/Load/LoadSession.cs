@@ -148,7 +148,7 @@ public sealed class LoadSession(LabPipeline lab, CliContext ctx, LoadPlan plan, 
         StepMeasurement m;
         await using (var ds = new NpgsqlDataSourceBuilder(connectionString).Build())
         {
-            var catalog = new CatalogContext(ds, lab.Manifest.ReferenceTime, connectionString);
+            var catalog = new CatalogContext(ds, lab.Manifest.ReferenceTime, connectionString) { Poolers = lab.Catalog.Poolers };
             var prepared = await plan.Scenario.PrepareAsync(catalog, ct);
             try
             {
