@@ -1,5 +1,6 @@
 namespace QueryLab.Tests;
 
+[Trait("Category", "Serverless")]
 public class SmokeTests
 {
     [Fact]
