@@ -11,7 +11,7 @@ namespace QueryLab.Seed.Server;
 /// <summary>
 /// A throwaway PgBouncer in transaction mode in front of the lab server, for scenarios that measure a pooler: a
 /// server the lab starts, like the embedded PostgreSQL, with the same parts — a free loopback port
-/// (<see cref="EmbeddedServer.FreePort"/>), owner-only files (<see cref="OwnerOnlyFile"/>) in a temporary folder
+/// (<see cref="LoopbackPort"/>), owner-only files (<see cref="OwnerOnlyFile"/>) in a temporary folder
 /// deleted when it stops (its config, and an auth file holding the lab password), and <see cref="ProcessRunner"/>
 /// for what runs to completion. As root it runs as the server's OS user (pgbouncer refuses root) through its own
 /// <c>-u</c> switch, so the process QueryLab holds is pgbouncer itself and stopping it signals the right process.
@@ -101,7 +101,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var folder = Directory.CreateTempSubdirectory("querylab-pgbouncer-").FullName; // mode 0700
-            var port = EmbeddedServer.FreePort();
+            var port = LoopbackPort.Free();
             PgBouncer? bouncer = null;
             try
             {
