@@ -149,7 +149,12 @@ public sealed class ProfilingTests(LabFixture lab)
             QueryLab.Bench.Plans.PlanAnalyzer.Analyze(both.CustomPlanJson!).ShapeHash,
             QueryLab.Bench.Plans.PlanAnalyzer.Analyze(both.GenericPlanJson!).ShapeHash);
     }
+}
 
+/// <summary>Normalising captured SQL needs no server.</summary>
+[Trait("Category", "Serverless")]
+public sealed class PlaceholderTests
+{
     [Fact]
     public void Named_placeholders_become_positional_outside_strings_and_comments()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using QueryLab.Bench.Plans;
+using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
 
@@ -76,7 +77,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         a.Buffers.SharedRead,
         a.Buffers.Temp,
         a.CacheHitRate,
-        a.TopNodes.Select(h => $"{NodeLabel.Display(h.Node)}: {h.ExclusiveTime.ToString("0.###", CultureInfo.InvariantCulture)} ms ({(h.Share * 100).ToString("0", CultureInfo.InvariantCulture)}%)").ToList(),
+        a.TopNodes.Select(h => $"{NodeLabel.Display(h.Node)}: {Units.Ms(h.ExclusiveTime)} ({Units.Percent(h.Share)})").ToList(),
         PlanText.Render(a, 110));
 
     private async Task<string?> SaveAsync(string scenario, string variant, int index, string suffix, string? json, CancellationToken ct)
