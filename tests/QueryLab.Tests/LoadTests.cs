@@ -106,7 +106,7 @@ public sealed class LoadTests(LabFixture lab)
         var md = await File.ReadAllTextAsync(Path.Combine(folder, "load.md"));
         Assert.Equal(2, md.Split("```mermaid").Length - 1);
         Assert.Contains("xychart-beta horizontal", md, StringComparison.Ordinal);
-        Assert.Contains("throughput (ops/s", md, StringComparison.Ordinal);
+        Assert.Matches(@"throughput \((k )?ops/s\)", md); // thousands on the axis from 1,000 ops/s
         Assert.Contains("p99 latency", md, StringComparison.Ordinal);
         Assert.Contains("\"npgsql-prepared, 2 clients · ", md, StringComparison.Ordinal); // each bar labelled with its figure
         Assert.Contains("| ef-compiled | EF Core | 1 |", md, StringComparison.Ordinal);
