@@ -156,7 +156,7 @@ public static partial class AbCommand
 
     /// <summary>
     /// Each round's share of the profile's measured iterations (--iterations when given), so that a side's rounds
-    /// together take what one run of the profile takes; null for a profile without a fixed count (release, smoke).
+    /// together take what one run of the profile takes; null for the smoke profile, which runs each variant once.
     /// </summary>
     public static int? IterationsPerRound(BenchProfile profile, int rounds, int? requested)
     {
@@ -166,13 +166,12 @@ public static partial class AbCommand
             return BenchCommand.CheckIterations(r);
         }
 
-        var run = profile.Job.Run;
-        if (!profile.CountsAreMeaningful || !run.HasValue(BenchmarkDotNet.Jobs.RunMode.IterationCountCharacteristic))
+        if (!profile.CountsAreMeaningful)
         {
             return null;
         }
 
-        return Math.Max(3, (int)Math.Ceiling(run.IterationCount / (double)rounds));
+        return Math.Max(3, (int)Math.Ceiling(profile.MeasuredIterations / (double)rounds));
     }
 
     /// <summary>Whether the base's bench takes --iterations and --no-profile (older bases do not).</summary>

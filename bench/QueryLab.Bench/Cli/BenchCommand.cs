@@ -13,7 +13,7 @@ public static class BenchCommand
 {
     public static readonly Option<string> Profile = new("--profile", "-p")
     {
-        Description = "smoke (each variant once, for tests), ci (short: a stable median in minutes) or release (BenchmarkDotNet's default accuracy).",
+        Description = "smoke (each variant once, for tests), ci (2 rounds of 8 paired iterations: a stable × raw in minutes) or release (3 rounds of 12: tighter intervals).",
         DefaultValueFactory = _ => "ci",
     };
 
@@ -29,7 +29,7 @@ public static class BenchCommand
 
     public static readonly Option<int?> Iterations = new("--iterations")
     {
-        Description = "Measured iterations per variant instead of the profile's (the ci profile takes 15); `querylab ab` gives each round its share.",
+        Description = "Measured iterations per variant instead of the profile's (the ci profile takes 16: 2 rounds of 8); `querylab ab` gives each round its share.",
     };
 
     public static readonly Option<bool> NoProfile = new("--no-profile")
@@ -44,6 +44,11 @@ public static class BenchCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static readonly Option<bool> Fidelity = new("--fidelity")
+    {
+        Description = "After each variant is timed, run the same operations in a plain async loop (as an application, or `querylab load`, runs them) and report bench ÷ loop: the check that bench times the operation, not the harness.",
+    };
+
     /// <summary>The options that shape the timing of a measuring verb (bench, run).</summary>
     public static void AddTimingOptions(Command cmd)
     {
@@ -51,6 +56,7 @@ public static class BenchCommand
         cmd.Options.Add(Iterations);
         cmd.Options.Add(NoProfile);
         cmd.Options.Add(InjectDelay);
+        cmd.Options.Add(Fidelity);
     }
 
     /// <summary>The profile as --profile and --iterations make it, and the rest of the timing options, checked.</summary>
@@ -72,7 +78,7 @@ public static class BenchCommand
         }
 
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
-        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays));
+        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity) });
     }
 
     /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>

@@ -18,6 +18,7 @@ public static partial class MarkdownReport
         md.AppendLine();
         Header(md, r);
         Summary(md, r);
+        Fidelity(md, r);
         foreach (var s in r.Scenarios)
         {
             Scenario(md, s, runFolder);
@@ -30,7 +31,7 @@ public static partial class MarkdownReport
     {
         var m = r.Machine;
         var d = r.Dataset;
-        new MarkdownTable("", "")
+        var header = new MarkdownTable("", "")
             .Row("when", $"{r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC ({Markdown.Took(r.StartedAt, r.FinishedAt)})")
             .Row("commit", Markdown.Commit(r.Git?.Commit, r.Git?.Dirty ?? false, r.Git?.Branch))
             .Row("machine", $"{m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime}")
@@ -38,8 +39,13 @@ public static partial class MarkdownReport
             .Row("settings", string.Join(", ", r.Server.Settings.Select(kv => $"{kv.Key}={kv.Value}")))
             .Row("dataset", $"scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion}, data up to {d.ReferenceTime:yyyy-MM-dd}; {string.Join(", ", d.RowCounts.Select(kv => $"{kv.Key} {Units.Count(kv.Value)} rows"))}")
             .Row("benchmark", $"profile **{r.Profile.Name}**: {r.Profile.Description} (BenchmarkDotNet job {Markdown.Code(r.Profile.Job)})")
-            .Row("command", Markdown.Code(r.Command))
-            .WriteTo(md);
+            .Row("command", Markdown.Code(r.Command));
+        if (r.Floor is { } floor)
+        {
+            header.Row("harness floor", FloorText(floor));
+        }
+
+        header.WriteTo(md);
         if (r.InjectedDelaysNs is { Count: > 0 } delays)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
@@ -47,6 +53,13 @@ public static partial class MarkdownReport
             md.AppendLine();
         }
     }
+
+    /// <summary>The harness floor in one cell: what the simplest operation costs through QueryLab, and through pgbench.</summary>
+    public static string FloorText(HarnessFloor f) =>
+        $"raw Npgsql's one-row lookup in a plain async loop: {Units.Time(f.LoopMedianNs)} per operation (median of {f.Batches} batches, {Units.Time(f.LoopMinNs)}–{Units.Time(f.LoopMaxNs)}); "
+        + (f.PgbenchNs is { } pg
+            ? $"`pgbench -S -M prepared -c 1` on the same server: {Units.Time(pg)} per transaction ({Units.Time(f.PgbenchMinNs ?? pg)}–{Units.Time(f.PgbenchMaxNs ?? pg)} over its 1-second windows)"
+            : $"pgbench: {f.PgbenchNote ?? "not run"}");
 
     private static void Summary(StringBuilder md, RunResults r)
     {
@@ -67,19 +80,64 @@ public static partial class MarkdownReport
                 $"[{s.Name}](#{Anchor(s.Name)})",
                 fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})",
                 baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs),
-                Units.Ratio(s.BestRatio("EF Core")),
-                Units.Ratio(s.BestRatio("Dapper")),
+                Units.Ratio(s.BestVariant("EF Core")?.Ratio, s.BestRatio("EF Core")),
+                Units.Ratio(s.BestVariant("Dapper")?.Ratio, s.BestRatio("Dapper")),
                 RoundTripRange(s),
                 FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? [])),
                 s.Verification.Passed ? "yes" : "**no**");
         }
 
         summary.WriteTo(md);
-        md.AppendLine("× raw is a variant's mean time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long. "
+        md.AppendLine("× raw is a variant's time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long. It is measured in pairs — "
+            + "each measured iteration of a variant lies between two slices of its baseline, milliseconds apart, so the machine's drift cancels — and given as the "
+            + "median pair ratio (Hodges–Lehmann) with its 95% interval, `1.54× [1.47–1.62]`. "
             + "Round trips are statements or batches sent per operation (fewest–most over the variants). Findings come from the plans of every statement and from the round trips (N+1).");
         md.AppendLine();
     }
 
+
+    /// <summary>bench --fidelity: each variant's bench time against the same operations' plain async loop, pair by pair.</summary>
+    private static void Fidelity(StringBuilder md, RunResults r)
+    {
+        var rows = FidelityRows(r).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Fidelity: bench against a plain loop");
+        md.AppendLine();
+        md.AppendLine("After each measured iteration of a variant, the same operations ran in a plain async loop (as an application, or `querylab load`, runs them). "
+            + "bench ÷ loop is the median ratio of those pairs (Hodges–Lehmann, 95% interval): near 1.00, bench timed the operation, not the harness.");
+        md.AppendLine();
+        var table = new MarkdownTable("variant", Column.Figures("bench median"), Column.Figures("loop median"), Column.Figures("bench ÷ loop"));
+        foreach (var f in rows)
+        {
+            table.Row(f.Key, Units.Time(f.BenchNs), Units.Time(f.LoopNs), Units.Ratio(f.Ratio, null));
+        }
+
+        table.WriteTo(md);
+    }
+
+    /// <summary>A variant the fidelity check measured: bench's median, the loop's, and bench ÷ loop pair by pair.</summary>
+    public sealed record FidelityRow(string Key, double BenchNs, double LoopNs, RatioRecord? Ratio);
+
+    public static IEnumerable<FidelityRow> FidelityRows(RunResults r) =>
+        r.Scenarios.SelectMany(s => s.Variants
+            .Where(v => v.Timing is { Error: null, LoopNs.Count: > 0 })
+            .Select(v => new FidelityRow($"{s.Name}/{v.Name}", v.Timing!.MedianNs, Median(v.Timing.LoopNs!), FidelityRatio(v.Timing))));
+
+    private static RatioRecord? FidelityRatio(TimingRecord t)
+    {
+        var pairs = t.MeasurementsNs.Zip(t.LoopNs!, (b, l) => b / l).ToList();
+        return Timing.PairedRatio.OfRatios(pairs) is { } e ? new RatioRecord(e.Ratio, e.Lower, e.Upper, e.Pairs, e.Confidence) : null;
+    }
+
+    private static double Median(IReadOnlyList<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+    }
 
     private static void Scenario(StringBuilder md, ScenarioResult s, string? runFolder)
     {
@@ -123,7 +181,7 @@ public static partial class MarkdownReport
             var p = v.Profile;
             table.Row(
                 name, v.Library, v.Technique, Units.Time(t.MeanNs), Units.Time(t.MedianNs), Units.Time(t.P95Ns), Units.Time(t.StdErrNs), Units.Bytes(t.AllocatedBytesPerOp),
-                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers), Units.Ratio(v.RatioToBaseline));
+                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers), Units.Ratio(v.Ratio, v.RatioToBaseline));
         }
 
         table.WriteTo(md);
@@ -151,7 +209,7 @@ public static partial class MarkdownReport
         MermaidChart.Write(md, new BarChart(
             MermaidChart.Title(s.Name, $"mean {unit} per operation"),
             unit,
-            timed.Select(v => v.RatioToBaseline is { } x ? $"{v.Name} · {Units.Ratio(x)} raw" : v.Name).ToList(),
+            timed.Select(v => (v.Ratio?.Ratio ?? v.RatioToBaseline) is { } x ? $"{v.Name} · {Units.Ratio(x)} raw" : v.Name).ToList(),
             timed.Select(v => v.Timing!.MeanNs / div).ToList()));
     }
 

@@ -56,6 +56,14 @@ public static class Units
     /// <summary>An estimate's factor: 333.3 → "333×", 12.5 → "12.5×".</summary>
     public static string Factor(double f) => (f < 100 ? F(f, "0.#") : F(f, "N0")) + "×";
 
+    /// <summary>A paired ratio with its interval, <c>1.54× [1.47–1.62]</c>; the plain ratio when it has no interval.</summary>
+    public static string Ratio(Results.RatioRecord? paired, double? plain) => paired switch
+    {
+        { Lower: { } lo, Upper: { } hi } => $"{Ratio(paired.Ratio)} [{F(lo, lo < 10 ? "0.00" : "0.0")}–{F(hi, hi < 10 ? "0.00" : "0.0")}]",
+        not null => Ratio(paired.Ratio),
+        _ => Ratio(plain),
+    };
+
     public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>100000 → "100,000"; fractions (per-loop averages) keep up to two decimals.</summary>

@@ -36,7 +36,18 @@ public sealed record RunResults
     /// run that measures what <c>compare</c> can detect, never a measurement of the code. Null for a normal run.
     /// </summary>
     public IReadOnlyDictionary<string, double>? InjectedDelaysNs { get; init; }
+
+    /// <summary>What the harness itself costs on this server: the floor every time in the report stands on.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HarnessFloor? Floor { get; init; }
 }
+
+/// <summary>
+/// The harness floor: raw Npgsql's one-row lookup in a plain async loop in this process (median of batches, ns per
+/// operation), and <c>pgbench -S -M prepared</c> against the same server (µs per transaction; null when pgbench is not
+/// installed or could not run, with the reason).
+/// </summary>
+public sealed record HarnessFloor(double LoopMedianNs, double LoopMinNs, double LoopMaxNs, int Batches, double? PgbenchNs, double? PgbenchMinNs, double? PgbenchMaxNs, string? PgbenchNote);
 
 public sealed record GitInfo(string Commit, bool Dirty, string? Branch);
 
@@ -75,8 +86,11 @@ public sealed record ScenarioResult
     public VariantResultRecord? Fastest() => Variants.Where(v => v.Timing is { Error: null }).MinBy(v => v.Timing!.MeanNs);
 
     /// <summary>A library's best variant as a multiple of the baseline's time ("× raw"), or null when none was timed.</summary>
-    public double? BestRatio(string library) =>
-        Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).Select(v => v.RatioToBaseline).Min();
+    public double? BestRatio(string library) => BestVariant(library)?.RatioToBaseline;
+
+    /// <summary>A library's variant with the smallest × raw, or null when none was timed.</summary>
+    public VariantResultRecord? BestVariant(string library) =>
+        Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).MinBy(v => v.RatioToBaseline);
 }
 
 public sealed record VerificationResult(bool Passed, int ParameterValues, IReadOnlyList<MismatchRecord> Mismatches);
@@ -101,9 +115,25 @@ public sealed record VariantResultRecord
     /// <summary>The profiling pass: statements, round trips, rows, plans and findings of one operation.</summary>
     public ProfileRecord? Profile { get; init; }
 
-    /// <summary>Mean time over the baseline's mean time (the "× raw" column); null when either was not timed.</summary>
+    /// <summary>
+    /// Time over the baseline's time (the "× raw" column): the paired estimate of <see cref="Ratio"/> when the run had
+    /// paired rounds, else the ratio of the means; null when either was not timed.
+    /// </summary>
     public double? RatioToBaseline { get; init; }
+
+    /// <summary>× raw measured round by round against the baseline, with its interval; null for the baseline and untimed variants.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RatioRecord? Ratio { get; init; }
 }
+
+/// <summary>Allocated bytes per operation: the median of <paramref name="Passes"/> passes of the same <paramref name="Operations"/> operations, with the smallest and largest.</summary>
+public sealed record AllocationRecord(long BytesPerOp, long MinBytesPerOp, long MaxBytesPerOp, int Operations, int Passes);
+
+/// <summary>
+/// A paired ratio: the Hodges–Lehmann estimate of the per-round ratios of a variant to its baseline, and its exact
+/// Wilcoxon signed-rank interval at <see cref="Confidence"/> (null bounds: too few rounds for one).
+/// </summary>
+public sealed record RatioRecord(double Ratio, double? Lower, double? Upper, int Pairs, double Confidence);
 
 /// <summary>BenchmarkDotNet's figures for one variant, in nanoseconds per operation, with its raw iteration measurements.</summary>
 public sealed record TimingRecord(
@@ -140,4 +170,20 @@ public sealed record TimingRecord(
 
         return rounds;
     }
+
+    /// <summary>The median of each of bench's paired rounds, in nanoseconds per operation (what × raw pairs by index).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? RoundMediansNs { get; init; }
+
+    /// <summary>Operations per invocation: how many operations each measured iteration ran.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? OperationsPerInvoke { get; init; }
+
+    /// <summary>How <see cref="AllocatedBytesPerOp"/> was counted: the median of several passes over the same operations, and their spread.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AllocationRecord? Allocation { get; init; }
+
+    /// <summary>The plain async loop of the same operations, batch by batch (calibrate's fidelity check), ns per operation.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? LoopNs { get; init; }
 }

@@ -7,24 +7,26 @@ using QueryLab.Seed;
 namespace QueryLab.Bench.Timing;
 
 /// <summary>
-/// How hard to time: <c>smoke</c> runs each variant once (a dry run, for tests), <c>ci</c> takes enough
-/// iterations for a stable median in a few minutes, <c>release</c> is BenchmarkDotNet's default accuracy.
-/// Benchmarks run in-process: the server, the seeded data and the prepared parameter sets are set up once
-/// per run, not once per benchmark case.
+/// How hard to time. A profile is a number of <em>rounds</em>: in each round every variant of a scenario is timed for
+/// <see cref="IterationsPerRound"/> short iterations, one variant after another in a rotating order, so a variant and its
+/// baseline are measured seconds apart and their ratio is taken round by round (<see cref="PairedRatio"/>).
+/// <c>smoke</c> runs each variant once (a dry run, for tests); <c>ci</c> takes 2 rounds of 8 iterations of ~60 ms;
+/// <c>release</c> 3 rounds of 12 iterations of ~100 ms. Benchmarks run in-process: the server, the seeded data and the
+/// prepared parameter sets are set up once per run, not once per benchmark case.
 /// </summary>
-public sealed record BenchProfile(string Name, string Description, Job Job)
+public sealed record BenchProfile(string Name, string Description, Job Job, int Rounds, int IterationsPerRound, TimeSpan IterationTime)
 {
     public static BenchProfile Smoke { get; } = new(
         "smoke",
         "each variant once (BenchmarkDotNet's Dry job): proves the catalog runs, times nothing worth comparing",
-        Job.Dry.WithToolchain(InProcessEmitToolchain.DontLogOutput).WithId("smoke"));
+        Job.Dry.WithToolchain(InProcessEmitToolchain.DontLogOutput).WithId("smoke"),
+        Rounds: 1,
+        IterationsPerRound: 1,
+        IterationTime: TimeSpan.Zero);
 
-    public static BenchProfile Ci { get; } = CiWith(15);
+    public static BenchProfile Ci { get; } = Paired("ci", rounds: 2, perRound: 8, TimeSpan.FromMilliseconds(60), "a stable × raw in minutes");
 
-    public static BenchProfile Release { get; } = new(
-        "release",
-        "BenchmarkDotNet's default accuracy (adaptive warm-up and iteration counts until the error is small)",
-        Job.Default.WithToolchain(InProcessEmitToolchain.DontLogOutput).WithId("release"));
+    public static BenchProfile Release { get; } = Paired("release", rounds: 3, perRound: 12, TimeSpan.FromMilliseconds(100), "tighter intervals, for a release decision");
 
     public static IReadOnlyList<BenchProfile> All { get; } = [Smoke, Ci, Release];
 
@@ -32,29 +34,37 @@ public sealed record BenchProfile(string Name, string Description, Job Job)
         All.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw LabException.BadInput($"unknown profile '{name}'; available profiles are: {string.Join(", ", All.Select(p => p.Name))}");
 
-    /// <summary>The same profile with another number of measured iterations (what each round of <c>querylab ab</c> takes).</summary>
+    /// <summary>Measured iterations per variant in all.</summary>
+    public int MeasuredIterations => Rounds * IterationsPerRound;
+
+    /// <summary>
+    /// The same profile with another number of measured iterations in all (what each round of <c>querylab ab</c> takes):
+    /// two rounds of half as many when the count is even and at least 6, else one round of them all.
+    /// </summary>
     public BenchProfile WithIterations(int iterations)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 2);
-        return Name == Ci.Name
-            ? CiWith(iterations)
-            : this with
-            {
-                Description = $"{Description}, with {iterations} measured iterations",
-                Job = Job.WithIterationCount(iterations).WithId(Name),
-            };
+        var rounds = iterations >= 6 && iterations % 2 == 0 ? 2 : 1;
+        return Paired(Name, rounds, iterations / rounds, IterationTime, $"{iterations} measured iterations");
     }
 
-    private static BenchProfile CiWith(int iterations) => new(
-        "ci",
-        $"1 launch, 3 warm-up and {iterations} measured iterations of ~100 ms each per variant: a stable median in minutes",
+    private static BenchProfile Paired(string name, int rounds, int perRound, TimeSpan iteration, string purpose) => new(
+        name,
+        $"{rounds} paired rounds of {perRound} iteration(s) of ~{iteration.TotalMilliseconds:0} ms per variant, the variants of a scenario one after another in each round: {purpose}",
         Job.Default
             .WithToolchain(InProcessEmitToolchain.DontLogOutput)
+            .WithStrategy(RunStrategy.Monitoring) // no pilot, no jitting stage, no overhead: the invocation count is planned from the warm-up
             .WithLaunchCount(1)
-            .WithWarmupCount(3)
-            .WithIterationCount(iterations)
-            .WithIterationTime(TimeInterval.FromMilliseconds(100))
-            .WithId("ci"));
+            .WithWarmupCount(0) // the process is warm (bench's warm-up pass); each round's first iteration is measured like the rest
+            .WithIterationCount(perRound)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithEvaluateOverhead(false) // an invocation lasts milliseconds; the cost of calling it is nanoseconds
+            .WithIterationTime(TimeInterval.FromMilliseconds(iteration.TotalMilliseconds))
+            .WithId(name),
+        rounds,
+        perRound,
+        iteration);
 
     public bool CountsAreMeaningful => Job.Run.RunStrategy != RunStrategy.ColdStart;
 }

@@ -1,17 +1,20 @@
+using System.Collections.Immutable;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Json;
-using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Mathematics;
+using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using QueryLab.Queries.Catalog;
 
 namespace QueryLab.Bench.Timing;
 
-/// <summary>The timing of one variant, as BenchmarkDotNet measured it (nanoseconds per operation).</summary>
+/// <summary>The timing of one variant, as BenchmarkDotNet measured it (nanoseconds per operation), round by round.</summary>
 public sealed record TimedVariant(
     string Scenario,
     string Variant,
@@ -21,9 +24,29 @@ public sealed record TimedVariant(
     double StdErrNs,
     long? AllocatedBytesPerOp,
     IReadOnlyList<double> MeasurementsNs,
-    string? Error);
+    string? Error)
+{
+    /// <summary>The median of each round: what the paired ratio pairs with the baseline's round of the same index.</summary>
+    public IReadOnlyList<double> RoundMediansNs { get; init; } = [];
 
-/// <summary>Runs BenchmarkDotNet over prepared cases and reads its results back into plain records.</summary>
+    /// <summary>Each measured iteration over the baseline's slices around it (empty for the baseline).</summary>
+    public IReadOnlyList<double> PairRatios { get; init; } = [];
+
+    /// <summary>Operations per invocation (and so per measured iteration).</summary>
+    public int OperationsPerInvoke { get; init; } = 1;
+
+    /// <summary>The plain loop's batches of the same operations, when the run checked fidelity.</summary>
+    public IReadOnlyList<double> LoopNs { get; init; } = [];
+
+    /// <summary>Allocated bytes per operation of each round's allocation pass.</summary>
+    public IReadOnlyList<long> AllocatedPerRound { get; init; } = [];
+}
+
+/// <summary>
+/// Runs BenchmarkDotNet over prepared cases, round by round, and reads its results back into plain records. Each round
+/// is one BenchmarkDotNet run of every case, ordered scenario by scenario with each scenario's variants in an order that
+/// rotates from round to round, so that no variant always follows the same one.
+/// </summary>
 public static class BenchRunner
 {
     /// <summary>How long an interrupted run waits for BenchmarkDotNet to fail the remaining cases and return.</summary>
@@ -34,19 +57,11 @@ public static class BenchRunner
     /// reaches it through the operations: the one running is cancelled (its statement too, and its write rolls back),
     /// and every case after it fails at once. The run waits a few seconds for that, then gives up on BenchmarkDotNet.
     /// </summary>
-    /// <param name="onCase">Told the scenario/variant BenchmarkDotNet starts timing.</param>
-    public static async Task<IReadOnlyList<TimedVariant>> RunAsync(
-        IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases,
-        BenchProfile profile,
-        string artifactsDir,
-        TextWriter progress,
-        Action<string>? onCase,
-        CancellationToken ct,
-        IReadOnlyDictionary<string, double>? delaysNs = null,
-        LabVacuum? vacuum = null)
+    public static async Task<IReadOnlyList<TimedVariant>> RunAsync(TimingRun run, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(run);
         ct.ThrowIfCancellationRequested();
-        if (cases.Count == 0)
+        if (run.Cases.Count == 0)
         {
             return [];
         }
@@ -56,7 +71,7 @@ public static class BenchRunner
         {
             try
             {
-                done.SetResult(Run(cases, profile, artifactsDir, progress, onCase, ct, delaysNs, vacuum));
+                done.SetResult(Run(run, ct));
             }
             catch (Exception e)
             {
@@ -82,32 +97,47 @@ public static class BenchRunner
         }
     }
 
-    private static List<TimedVariant> Run(
-        IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases,
-        BenchProfile profile,
-        string artifactsDir,
-        TextWriter progress,
-        Action<string>? onCase,
-        CancellationToken ct,
-        IReadOnlyDictionary<string, double>? delaysNs,
-        LabVacuum? vacuum)
+    /// <summary>The order of one round: scenario by scenario as given, each scenario's variants rotated by the round.</summary>
+    public static IReadOnlyList<string> RoundOrder(IReadOnlyList<CasePlan> cases, int round)
     {
-        BenchmarkCases.Set(cases, ct, delaysNs);
-        BenchmarkCases.Vacuum = vacuum;
+        var order = new List<string>(cases.Count);
+        foreach (var scenario in cases.GroupBy(c => c.Prepared.Scenario.Name))
+        {
+            var variants = scenario.ToList();
+            for (var i = 0; i < variants.Count; i++)
+            {
+                order.Add(variants[(i + round) % variants.Count].Key);
+            }
+        }
+
+        return order;
+    }
+
+    private static List<TimedVariant> Run(TimingRun run, CancellationToken ct)
+    {
+        var cases = run.Cases;
+        if (run.Profile.CountsAreMeaningful)
+        {
+            foreach (var c in cases)
+            {
+                c.Partner = c.Variant.IsBaseline ? null : cases.FirstOrDefault(b => b.Variant.IsBaseline && b.Prepared == c.Prepared);
+            }
+        }
+
+        BenchmarkCases.Set(cases, ct, run.Vacuum, run.LoopCheck);
+        var progress = new RoundProgress(run.Progress, cases.Count, run.Profile.Rounds, run.OnCase, ct);
         try
         {
-            var config = ManualConfig.CreateEmpty()
-                .AddJob(profile.Job)
-                .AddDiagnoser(MemoryDiagnoser.Default)
-                .AddColumnProvider(DefaultColumnProviders.Instance)
-                .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub)
-                .AddLogger(new ProgressLogger(progress, cases.Count, onCase, ct))
-                .WithArtifactsPath(artifactsDir)
-                .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
-                // Tests run a Debug build; a release measurement comes from run.ps1, which builds Release.
-                .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.DisableLogFile);
-            var summary = BenchmarkRunner.Run<CatalogBenchmark>(config);
-            return Read(summary);
+            for (var round = 0; round < run.Profile.Rounds && !ct.IsCancellationRequested; round++)
+            {
+                var order = RoundOrder(cases, round);
+                BenchmarkCases.StartRound(round, order);
+                progress.StartRound(round);
+                var summary = BenchmarkRunner.Run(RoundInfo(run, round, order, progress));
+                Collect(summary, run.Profile);
+            }
+
+            return cases.Select(c => Timed(c)).ToList();
         }
         finally
         {
@@ -115,90 +145,101 @@ public static class BenchRunner
         }
     }
 
-    private static List<TimedVariant> Read(Summary summary)
+    private static BenchmarkRunInfo RoundInfo(TimingRun run, int round, IReadOnlyList<string> order, RoundProgress progress)
     {
-        var list = new List<TimedVariant>();
-        foreach (var c in summary.BenchmarksCases)
+        var plans = run.Cases.ToDictionary(c => c.Key, StringComparer.Ordinal);
+        var config = ManualConfig.CreateEmpty()
+            .AddJob(run.Profile.Job)
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddColumnProvider(DefaultColumnProviders.Instance)
+            .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub)
+            .AddLogger(progress.Logger)
+            .AddEventProcessor(progress)
+            // Each case runs the method whose operations per invocation were planned for it.
+            .AddFilter(new SimpleFilter(b => b.Descriptor.WorkloadMethod.Name == CatalogBenchmark.MethodFor(plans[Case(b)].OperationsPerInvoke)))
+            .WithOrderer(new RoundOrderer(order))
+            .WithArtifactsPath(Path.Combine(run.ArtifactsDir, $"round-{round + 1:00}"))
+            .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
+            // Tests run a Debug build; a release measurement comes from run.ps1, which builds Release.
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.DisableLogFile);
+        return BenchmarkConverter.TypeToBenchmarks(typeof(CatalogBenchmark), config);
+    }
+
+    private static string Case(BenchmarkCase b) => (string)b.Parameters["Case"];
+
+    private static void Collect(Summary summary, BenchProfile profile)
+    {
+        foreach (var b in summary.BenchmarksCases)
         {
-            var key = (string)c.Parameters["Case"];
-            var slash = key.IndexOf('/', StringComparison.Ordinal);
-            var (scenario, variant) = (key[..slash], key[(slash + 1)..]);
-            var report = summary[c];
-            var stats = report?.ResultStatistics;
-            if (report is null || stats is null)
+            var plan = BenchmarkCases.Get(Case(b));
+            var report = summary[b];
+            var measured = report?.AllMeasurements
+                .Where(m => m.IterationMode == IterationMode.Workload && m.IterationStage == IterationStage.Actual)
+                .Select(m => m.Nanoseconds / m.Operations)
+                .ToList();
+            if (report is null || measured is not { Count: > 0 } || (profile.CountsAreMeaningful && !report.Success))
             {
-                list.Add(new TimedVariant(scenario, variant, double.NaN, double.NaN, double.NaN, double.NaN, null, [], "BenchmarkDotNet produced no result (see the log in the run folder)"));
+                plan.Error ??= "BenchmarkDotNet produced no result (see the log in the run folder)";
+                plan.Rounds.Add([]);
                 continue;
             }
 
-            var measurements = report.AllMeasurements
-                .Where(m => m.IterationMode == IterationMode.Workload && m.IterationStage == IterationStage.Result)
-                .Select(m => m.Nanoseconds / m.Operations)
-                .ToList();
-            var allocated = report.GcStats.GetBytesAllocatedPerOperation(c);
-            list.Add(new TimedVariant(
-                scenario,
-                variant,
-                stats.Mean,
-                stats.Median,
-                stats.Percentiles.P95,
-                stats.StandardError,
-                allocated,
-                measurements,
-                null));
+            plan.Rounds.Add(measured);
+            if (report.GcStats.GetBytesAllocatedPerOperation(b) is { } bytes)
+            {
+                plan.AllocatedPerRound.Add(bytes);
+            }
         }
-
-        return list;
     }
 
-    /// <summary>Passes BenchmarkDotNet's progress lines on, and keeps its verbose log out of the terminal.</summary>
-    private sealed class ProgressLogger(TextWriter o, int total, Action<string>? onCase, CancellationToken ct) : ILogger
+    private static TimedVariant Timed(CasePlan c)
     {
-        private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
-        private string _current = "";
-        private int _done;
-
-        public string Id => "querylab-progress";
-
-        public int Priority => 0;
-
-        public void Write(LogKind logKind, string text)
+        var (scenario, variant) = (c.Prepared.Scenario.Name, c.Variant.Name);
+        var all = c.Rounds.SelectMany(r => r).ToList();
+        if (all.Count == 0)
         {
+            return new TimedVariant(scenario, variant, double.NaN, double.NaN, double.NaN, double.NaN, null, [], c.Error ?? "not timed");
         }
 
-        public void WriteLine()
+        var stats = new Statistics(all);
+        return new TimedVariant(
+            scenario,
+            variant,
+            stats.Mean,
+            stats.Median,
+            stats.Percentiles.P95,
+            stats.StandardError,
+            // The allocation pass runs the same operations in every round; what else the process allocated meanwhile
+            // only ever adds to it, so the smallest round is the operations' own figure.
+            c.AllocatedPerRound.Count > 0 ? c.AllocatedPerRound.Min() : null,
+            all,
+            c.Error)
         {
-        }
+            RoundMediansNs = c.Rounds.Where(r => r.Count > 0).Select(PairedRatio.RoundMedian).ToList(),
+            PairRatios = c.PairRatios().ToList(),
+            OperationsPerInvoke = c.OperationsPerInvoke,
+            LoopNs = c.LoopNs.ToList(),
+            AllocatedPerRound = c.AllocatedPerRound.ToList(),
+        };
+    }
 
-        public void WriteLine(LogKind logKind, string text)
+    /// <summary>Runs the cases in the order of the round (BenchmarkDotNet's own order sorts them by name).</summary>
+    private sealed class RoundOrderer(IReadOnlyList<string> order) : DefaultOrderer
+    {
+        public override IEnumerable<BenchmarkCase> GetExecutionOrder(ImmutableArray<BenchmarkCase> benchmarksCase, IEnumerable<BenchmarkLogicalGroupRule>? order1 = null)
         {
-            if (ct.IsCancellationRequested)
-            {
-                // Interrupted: the cases that fail from now on are not news, and the case interrupted stays the one named.
-                return;
-            }
-
-            if (text.StartsWith("// Benchmark: ", StringComparison.Ordinal))
-            {
-                var at = text.IndexOf("[Case=", StringComparison.Ordinal);
-                _current = at >= 0 ? text[(at + 6)..].TrimEnd(']') : text;
-                onCase?.Invoke(_current);
-            }
-            else if (text.StartsWith("// ** Remained", StringComparison.Ordinal))
-            {
-                // "// ** Remained 4 (80.0 %) benchmark(s) to run. …": BenchmarkDotNet's own estimate of the finish
-                // is not shown, because in-process it does not account for the setup of each case.
-                _done++;
-                o.WriteLine($"  [{_done}/{total}] timed {_current} ({_watch.Elapsed.TotalSeconds:0} s so far)");
-            }
-            else if (logKind == LogKind.Error && !text.Contains("is located in temp", StringComparison.Ordinal))
-            {
-                // (that one is BenchmarkDotNet's shadow-copy check for xUnit; querylab ab builds the base in a temporary
-                // worktree on purpose, and in-process timing is unaffected)
-                o.WriteLine("  BenchmarkDotNet: " + text.Trim());
-            }
+            var index = order.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i, StringComparer.Ordinal);
+            return benchmarksCase.OrderBy(b => index.GetValueOrDefault(Case(b), int.MaxValue));
         }
-
-        public void Flush() => o.Flush();
     }
 }
+
+/// <summary>What one timing run times, and how (the cases' plans are made from the warm-up's estimates).</summary>
+public sealed record TimingRun(
+    IReadOnlyList<CasePlan> Cases,
+    BenchProfile Profile,
+    string ArtifactsDir,
+    TextWriter Progress,
+    Action<string>? OnCase,
+    LabVacuum? Vacuum,
+    bool LoopCheck);

@@ -43,17 +43,30 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
 
                 var cases = prepared
                     .Where(p => verifications[p.Scenario.Name].Passed)
-                    .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (p, v)))
+                    .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (Prepared: p, Variant: v)))
                     .ToList();
+                var estimates = new Dictionary<string, double>(StringComparer.Ordinal);
                 if (profile.CountsAreMeaningful)
                 {
                     ctx.Work.Step("warming up");
-                    await WarmUpAsync(cases, ct);
+                    estimates = await WarmUp.RunAsync(cases, ctx.Out, ct);
                 }
 
                 foreach (var (key, ns) in _options.InjectedDelaysNs)
                 {
                     ctx.Out.WriteLine($"bench: injecting {Units.Time(ns)} of busy CPU into every operation of {key} — a calibration run, not a measurement of the code");
+                }
+
+                var plans = cases.Select(c => Plan(c.Prepared, c.Variant, estimates)).ToList();
+                var allocations = new Dictionary<string, AllocationCount>(StringComparer.Ordinal);
+                HarnessFloor? floor = null;
+                if (profile.CountsAreMeaningful)
+                {
+                    ctx.Work.Step("counting allocations");
+                    allocations = await AllocationCounter.MeasureAsync(plans, estimates, ct);
+                    ctx.Out.WriteLine($"bench: counted allocated bytes per operation of {allocations.Count} variant(s) (median of {AllocationCounter.Passes} passes over the same operations)");
+                    ctx.Work.Step("measuring the harness floor");
+                    floor = await HarnessFloorProbe.MeasureAsync(lab, ctx.Out, ct);
                 }
 
                 ctx.Work.Step("restoring the lab tables");
@@ -62,7 +75,9 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                 ctx.Out.WriteLine($"bench: VACUUM and REINDEX of the lab tables (dead rows and index growth of earlier runs, verification and warm-up) in {vacuum.RestoreTime.TotalSeconds:0.0} s; VACUUM again before each variant that follows a write");
                 ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
                 ctx.Work.Step("timing");
-                var timings = await BenchRunner.RunAsync(cases, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), ct, _options.InjectedDelaysNs, vacuum);
+                var timings = await BenchRunner.RunAsync(
+                    new TimingRun(plans, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), vacuum, _options.LoopCheck),
+                    ct);
                 ctx.Out.WriteLine($"bench: {vacuum.Count} VACUUM(s) in {vacuum.Spent.TotalSeconds:0.0} s kept each variant's starting state the same");
                 var profiles = _options.Profile
                     ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, vacuum, ct)
@@ -78,8 +93,9 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
                     Dataset = RunEnvironment.Dataset(lab.Manifest),
                     Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
-                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, profiles)).ToList(),
+                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles)).ToList(),
                     InjectedDelaysNs = _options.InjectedDelaysNs.Count > 0 ? _options.InjectedDelaysNs : null,
+                    Floor = floor,
                 };
                 ctx.Out.WriteLine($"report: writing results.json and report.md into {folder.WorkDir}");
                 ctx.Work.Step("writing the report");
@@ -107,32 +123,25 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
     }
 
     /// <summary>
-    /// Warms the process before anything is timed: each case runs for about 150 ms, then, after a pause in which .NET's
-    /// tiered compilation promotes what ran hot to optimized code, for about 50 ms more. BenchmarkDotNet's own warm-up
-    /// (a few iterations per case, in this one process) is too short for that: without this pass the first cases of a
-    /// run — the first scenario's EF Core variants, or any scenario timed on its own — were measured up to 2× slower
-    /// than the same cases timed after others, so a case's time depended on what ran before it.
+    /// A case's plan: as many operations per invocation (a power of two) as fit in one iteration at the warm-up's pace,
+    /// so BenchmarkDotNet waits for the loop once an iteration rather than once an operation.
     /// </summary>
-    private async Task WarmUpAsync(IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases, CancellationToken ct)
+    private CasePlan Plan(IPreparedScenario p, IVariant v, IReadOnlyDictionary<string, double> estimates)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var operations = 0;
-        foreach (var (budget, minimum) in new[] { (TimeSpan.FromMilliseconds(150), 2), (TimeSpan.FromMilliseconds(50), 1) })
+        var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
+        var delayNs = _options.InjectedDelaysNs.GetValueOrDefault(key);
+        var ops = 1;
+        if (estimates.TryGetValue(key, out var ns) && ns > 0 && profile.IterationTime > TimeSpan.Zero)
         {
-            foreach (var (p, v) in cases)
+            var fit = profile.IterationTime.TotalNanoseconds / (ns + delayNs);
+            while (ops * 2 <= fit && ops < 4096)
             {
-                var started = watch.Elapsed;
-                for (var i = 0; i < minimum || (watch.Elapsed - started < budget && i < 500); i++)
-                {
-                    await p.RunAsync(v, i, collect: false, ct);
-                    operations++;
-                }
+                ops *= 2;
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
         }
 
-        ctx.Out.WriteLine($"bench: warmed up with {operations:N0} operations over {cases.Count} variant(s) in {watch.Elapsed.TotalSeconds:0.0} s");
+        var ticks = (long)Math.Round(delayNs * System.Diagnostics.Stopwatch.Frequency / 1e9);
+        return new CasePlan(p, v, ops, profile.IterationsPerRound, ticks);
     }
 
     /// <summary>
@@ -164,7 +173,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
         return profiles;
     }
 
-    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, ProfileRecord> profiles)
+    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, AllocationCount> allocations, IReadOnlyDictionary<string, ProfileRecord> profiles)
     {
         var s = p.Scenario;
         TimedVariant? Timed(IVariant variant) => timings.FirstOrDefault(t => t.Scenario == s.Name && t.Variant == variant.Name);
@@ -184,6 +193,8 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                 var t = Timed(variant);
                 var notRun = p.NotRunReason(variant)
                     ?? (!v.Passed ? "not timed: the scenario failed verification" : t is null ? "not timed" : null);
+                var allocation = allocations.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name));
+                var paired = variant.IsBaseline || t is not { Error: null } || baseline is not { Error: null } ? null : PairedRatio.OfRatios(t.PairRatios);
                 return new VariantResultRecord
                 {
                     Name = variant.Name,
@@ -191,9 +202,17 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Technique = variant.Technique,
                     IsBaseline = variant.IsBaseline,
                     NotRun = notRun,
-                    Timing = t is null ? null : new TimingRecord(t.MeanNs, t.MedianNs, t.P95Ns, t.StdErrNs, t.AllocatedBytesPerOp, t.MeasurementsNs, t.Error),
+                    Timing = t is null ? null : new TimingRecord(t.MeanNs, t.MedianNs, t.P95Ns, t.StdErrNs, allocation?.BytesPerOp ?? t.AllocatedBytesPerOp, t.MeasurementsNs, t.Error)
+                    {
+                        RoundMediansNs = t.RoundMediansNs.Count > 0 ? t.RoundMediansNs : null,
+                        OperationsPerInvoke = t.OperationsPerInvoke,
+                        Allocation = allocation is null ? null : new AllocationRecord(allocation.BytesPerOp, allocation.MinBytesPerOp, allocation.MaxBytesPerOp, allocation.Operations, allocation.Passes),
+                        LoopNs = t.LoopNs.Count > 0 ? t.LoopNs : null,
+                    },
                     Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
-                    RatioToBaseline = t is not null && baseline is not null && baseline.MeanNs > 0 && !double.IsNaN(t.MeanNs) ? t.MeanNs / baseline.MeanNs : null,
+                    RatioToBaseline = paired?.Ratio
+                        ?? (t is not null && baseline is not null && baseline.MeanNs > 0 && !double.IsNaN(t.MeanNs) ? t.MeanNs / baseline.MeanNs : null),
+                    Ratio = paired is null ? null : new RatioRecord(paired.Ratio, paired.Lower, paired.Upper, paired.Pairs, paired.Confidence),
                 };
             }).ToList(),
         };

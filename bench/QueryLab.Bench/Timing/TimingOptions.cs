@@ -14,6 +14,9 @@ public sealed partial record TimingOptions(int? Iterations, bool Profile, IReadO
 {
     public static TimingOptions Default { get; } = new(null, true, new Dictionary<string, double>());
 
+    /// <summary>Each case is followed by a plain async loop of the same operations (calibrate's fidelity check).</summary>
+    public bool LoopCheck { get; init; }
+
     /// <summary>
     /// Parses <c>scenario/variant=duration</c> (duration: <c>250ns</c>, <c>40us</c>, <c>1.5ms</c>; the variant may be
     /// <c>*</c> for every variant of the scenario) against the catalog; anything else is exit 2.

@@ -57,93 +57,24 @@ public sealed partial class Seeder
         }
     }
 
-    private async Task RunAdminAsync(bool dropFirst, CancellationToken ct)
-    {
-        try
-        {
-            await using var conn = await _dataSource.OpenConnectionAsync(ct);
-            await using (var drop = new NpgsqlCommand("DROP DATABASE IF EXISTS querylab_pgbench_compare WITH (FORCE)", conn))
-            {
-                await drop.ExecuteNonQueryAsync(ct);
-            }
-
-            if (dropFirst)
-            {
-                await using var create = new NpgsqlCommand("CREATE DATABASE querylab_pgbench_compare", conn);
-                await create.ExecuteNonQueryAsync(ct);
-            }
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            throw new SeedException(
-                $"the pgbench comparison needs a role that may create databases (CREATEDB) for its scratch database {PgbenchDatabase}: {e.MessageText}", e);
-        }
-    }
+    private Task RunAdminAsync(bool dropFirst, CancellationToken ct) => PgbenchProcess.ResetDatabaseAsync(_dataSource, PgbenchDatabase, dropFirst, ct);
 
     private static async Task<(TimeSpan Elapsed, string Steps)> RunPgbenchAsync(
         PgbenchOptions options, NpgsqlConnectionStringBuilder settings, int scale, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(options.PgbenchPath)
+        var result = await PgbenchProcess.RunAsync(
+            options.PgbenchPath, settings, options.Password ?? settings.Password, PgbenchDatabase,
+            ["-i", "-q", "-s", scale.ToString(CultureInfo.InvariantCulture)], "querylab-pgbench-compare", ct);
+        if (result.ExitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "-i", "-q", "-s", scale.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        if (!string.IsNullOrEmpty(settings.Host))
-        {
-            start.ArgumentList.Add("-h");
-            start.ArgumentList.Add(settings.Host);
-        }
-
-        start.ArgumentList.Add("-p");
-        start.ArgumentList.Add(settings.Port.ToString(CultureInfo.InvariantCulture));
-        if (!string.IsNullOrEmpty(settings.Username))
-        {
-            start.ArgumentList.Add("-U");
-            start.ArgumentList.Add(settings.Username);
-        }
-
-        start.ArgumentList.Add(PgbenchDatabase);
-        var password = options.Password ?? settings.Password;
-        if (!string.IsNullOrEmpty(password))
-        {
-            start.Environment["PGPASSWORD"] = password; // never on the command line, where ps would show it
-        }
-
-        start.Environment["PGAPPNAME"] = "querylab-pgbench-compare";
-
-        using var process = Process.Start(start) ?? throw new SeedException($"could not start {options.PgbenchPath}");
-        var started = Stopwatch.GetTimestamp();
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var output = (await stdout) + (await stderr);
-        if (process.ExitCode != 0)
-        {
-            var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
-            throw new SeedException($"pgbench -i exited with code {process.ExitCode}: {last}");
+            throw new SeedException($"pgbench -i exited with code {result.ExitCode}: {result.LastLine}");
         }
 
         // "done in 12.34 s (drop tables 0.00 s, create tables 0.01 s, client-side generate 9.87 s, vacuum 1.01 s, primary keys 1.45 s)."
-        var done = DoneLine().Match(output);
+        var done = DoneLine().Match(result.Output);
         return done.Success
             ? (TimeSpan.FromSeconds(double.Parse(done.Groups[1].Value, CultureInfo.InvariantCulture)), done.Groups[2].Value)
-            : (elapsed, "");
+            : (result.Elapsed, "");
     }
 
     private async Task<long> PgbenchBytesAsync(NpgsqlConnectionStringBuilder settings, CancellationToken ct)
