@@ -9,6 +9,7 @@ namespace QueryLab.Tests;
 /// `querylab ab` without building or benchmarking anything: the interleaved order, the merge of the
 /// rounds, and the arguments it refuses before it touches git worktrees or a server.
 /// </summary>
+[Trait("Category", "Serverless")]
 public class AbTests
 {
     [Fact]

@@ -24,16 +24,19 @@ public sealed class BenchSmokeTests(LabFixture lab)
         var runs = Directory.GetDirectories(reports).Where(d => !Path.GetFileName(d).StartsWith('.') && Path.GetFileName(d) != "latest").ToList();
         var run = Assert.Single(runs);
         Assert.True(File.Exists(Path.Combine(run, "report.md")));
-        var bdnJson = Directory.GetFiles(Path.Combine(run, "benchmarkdotnet"), "*-report-full.json", SearchOption.AllDirectories);
-        Assert.Single(bdnJson);
-        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(bdnJson[0])))
+        var results = ResultsJson.Read(run);
+
+        // BenchmarkDotNet's exports hold one benchmark per variant that ran here (every variant but those not runnable on this machine).
+        var ran = results.Scenarios.Sum(s => s.Variants.Count(v => v.NotRun is null));
+        Assert.True(ran >= ScenarioCatalog.All.Sum(s => s.Variants.Count(v => !v.Name.Contains("pgbouncer", StringComparison.Ordinal))), $"{ran} variants ran");
+        var bdnJson = Assert.Single(Directory.GetFiles(Path.Combine(run, "benchmarkdotnet"), "*-report-full.json", SearchOption.AllDirectories));
+        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(bdnJson)))
         {
-            var expected = ScenarioCatalog.All.Sum(s => s.Variants.Count);
-            Assert.InRange(doc.RootElement.GetProperty("Benchmarks").GetArrayLength(), 1, expected);
+            Assert.Equal(ran, doc.RootElement.GetProperty("Benchmarks").GetArrayLength());
         }
 
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "benchmarkdotnet"), "*-report-github.md", SearchOption.AllDirectories));
-        var results = ResultsJson.Read(run);
+        var github = Assert.Single(Directory.GetFiles(Path.Combine(run, "benchmarkdotnet"), "*-report-github.md", SearchOption.AllDirectories));
+        Assert.Contains("npgsql-prepared", await File.ReadAllTextAsync(github), StringComparison.Ordinal);
         Assert.Equal(ScenarioCatalog.All.Select(s => s.Name), results.Scenarios.Select(s => s.Name));
         Assert.Equal("tiny", results.Dataset.Scale);
         foreach (var s in results.Scenarios)

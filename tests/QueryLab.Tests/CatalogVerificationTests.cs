@@ -24,6 +24,10 @@ public sealed class CatalogVerificationTests(LabFixture lab)
         Verifier.Print(result, report);
         Assert.True(result.Passed, report.ToString());
         Assert.Equal(scenario.Variants.Count, result.Agreed.Count + result.NotRun.Count);
+
+        // Only the pooler's variants may be left out, and only on a machine without pgbouncer: the lab starts one where it is installed.
+        var mayBeLeftOut = QueryLab.Seed.Server.PgBouncer.FindExecutable() is null ? scenario.Variants.Where(v => v.Name.Contains("pgbouncer", StringComparison.Ordinal)).Select(v => v.Name) : [];
+        Assert.True(result.NotRun.Keys.All(mayBeLeftOut.Contains), report.ToString());
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using QueryLab.Seed.Server;
 
 namespace QueryLab.Tests;
 
+[Trait("Category", "Serverless")]
 public class ConnectionStringTests
 {
     private const string Secret = "Sup3rS3cret";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using QueryLab.Bench.Cli;
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
@@ -225,19 +226,6 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    [Fact]
-    public void An_unexpected_error_is_exit_1_one_line_with_the_password_redacted()
-    {
-        var bug = new InvalidOperationException("boom while using Host=db;Username=u;Password=hunter2-secret;Database=d");
-
-        var (code, message) = Failures.Describe(bug);
-
-        Assert.Equal(ExitCode.Failed, code);
-        Assert.StartsWith("unexpected InvalidOperationException: boom while using Host=db;Username=u;Password=***", message, StringComparison.Ordinal);
-        Assert.EndsWith("a bug in QueryLab; run with --verbose and report it", message, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", message, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("start")]
     [InlineData("stop")]
@@ -420,7 +408,7 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
     public async Task Every_variant_binds_the_scenario_parameters_and_never_splices_them()
     {
         await using var source = lab.Server.CreateDataSource(WireCapture.Configure);
-        await using var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure);
+        await using var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure) { Poolers = PgBouncerLauncher.Instance };
         var checkedStatements = 0;
         foreach (var scenario in ScenarioCatalog.All)
         {
@@ -493,4 +481,22 @@ public sealed class FaultAndInputTests(LabFixture lab, ITestOutputHelper output)
     /// time, a uuid) — not a page size such as 50, nor a word such as 'delivered' that is also part of a column name.
     /// </summary>
     private static bool Distinctive(string text) => text.Length >= 6 && text.Any(char.IsDigit);
+}
+
+/// <summary>What a bug prints needs no server.</summary>
+[Trait("Category", "Serverless")]
+public sealed class BugLineTests
+{
+    [Fact]
+    public void An_unexpected_error_is_exit_1_one_line_with_the_password_redacted()
+    {
+        var bug = new InvalidOperationException("boom while using Host=db;Username=u;Password=hunter2-secret;Database=d");
+
+        var (code, message) = Failures.Describe(bug);
+
+        Assert.Equal(ExitCode.Failed, code);
+        Assert.StartsWith("unexpected InvalidOperationException: boom while using Host=db;Username=u;Password=***", message, StringComparison.Ordinal);
+        Assert.EndsWith("a bug in QueryLab; run with --verbose and report it", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", message, StringComparison.Ordinal);
+    }
 }

@@ -2,6 +2,7 @@ using QueryLab.Seed.Migrations;
 
 namespace QueryLab.Tests;
 
+[Trait("Category", "Serverless")]
 public class MigrationLintTests
 {
     /// <summary>Tables an earlier, already applied migration created.</summary>

@@ -1,4 +1,5 @@
 using Npgsql;
+using QueryLab.Bench.Cli;
 using QueryLab.Bench.Profiling;
 using QueryLab.Queries.Catalog;
 using QueryLab.Tests.Infrastructure;
@@ -12,7 +13,7 @@ public sealed class ProfilingTests(LabFixture lab)
     private async Task<(IPreparedScenario Prepared, CatalogContext Catalog, NpgsqlDataSource Source)> PrepareAsync(string scenario)
     {
         var source = lab.Server.CreateDataSource(WireCapture.Configure);
-        var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure);
+        var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure) { Poolers = PgBouncerLauncher.Instance };
         var prepared = await ScenarioCatalog.All.Single(s => s.Name == scenario).PrepareAsync(catalog, default);
         return (prepared, catalog, source);
     }
@@ -130,7 +131,7 @@ public sealed class ProfilingTests(LabFixture lab)
 
         // v < 95000 is nearly the whole table (a sequential scan); a generic plan cannot know the value and
         // guesses a third of the table (a bitmap scan of the index).
-        var statement = new CapturedStatement(1, "command", "SELECT count(pad) FROM skewed WHERE v < @limit", [new CapturedParameter("@limit", NpgsqlTypes.NpgsqlDbType.Integer, null, 95000)]);
+        var statement = new CapturedStatement(1, StatementKind.Command, "SELECT count(pad) FROM skewed WHERE v < @limit", [new CapturedParameter("@limit", NpgsqlTypes.NpgsqlDbType.Integer, null, 95000)]);
         var explained = await new ExplainRunner(ds).ExplainAsync(statement, default);
         Assert.NotNull(explained.CustomPlanJson);
         Assert.NotNull(explained.GenericPlanJson);
@@ -148,7 +149,12 @@ public sealed class ProfilingTests(LabFixture lab)
             QueryLab.Bench.Plans.PlanAnalyzer.Analyze(both.CustomPlanJson!).ShapeHash,
             QueryLab.Bench.Plans.PlanAnalyzer.Analyze(both.GenericPlanJson!).ShapeHash);
     }
+}
 
+/// <summary>Normalising captured SQL needs no server.</summary>
+[Trait("Category", "Serverless")]
+public sealed class PlaceholderTests
+{
     [Fact]
     public void Named_placeholders_become_positional_outside_strings_and_comments()
     {

@@ -3,6 +3,7 @@ using QueryLab.Seed.Seeding;
 namespace QueryLab.Tests;
 
 /// <summary>When a seed loads, does nothing, or refuses: the manifest's rules, without a database.</summary>
+[Trait("Category", "Serverless")]
 public sealed class SeedingDecisionTests
 {
     private static SeedManifest Manifest(string scale, int seed, string status = SeedManifest.Complete, string version = GeneratorInfo.Version) =>

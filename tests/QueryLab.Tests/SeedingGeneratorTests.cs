@@ -3,6 +3,7 @@ using QueryLab.Seed.Seeding;
 namespace QueryLab.Tests;
 
 /// <summary>The generator alone, with no database.</summary>
+[Trait("Category", "Serverless")]
 public sealed class SeedingGeneratorTests
 {
     private static readonly Scale FourChunks = new(ScaleName.Small, (GeneratorInfo.ChunkSize * 3) + 100, 50);

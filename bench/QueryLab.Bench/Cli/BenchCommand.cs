@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
@@ -142,13 +143,13 @@ public static class BenchCommand
         var outcome = await session.RunAsync(scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");
-        var code = outcome.VerificationFailed ? (int)ExitCode.Failed : 0;
-        if (baseline is { } b)
+        var verified = ExitCodes.If(outcome.VerificationFailed, Ending.VerificationFailed);
+        if (baseline is not { } b)
         {
-            var compared = CompareCommand.CompareAndReport(b.Baseline, b.Path, outcome.Results, outcome.RunFolder, b.Settings, ctx);
-            code = Math.Max(code, compared);
+            return ExitCodes.Code(verified);
         }
 
-        return code;
+        var compared = CompareCommand.CompareAndReport(b.Baseline, b.Path, outcome.Results, outcome.RunFolder, b.Settings, ctx);
+        return Math.Max(ExitCodes.Code(verified), compared);
     }
 }

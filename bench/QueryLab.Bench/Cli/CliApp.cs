@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using QueryLab.Bench.Exits;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Cli;
@@ -47,7 +48,7 @@ public static class CliApp
             }
 
             ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
-            return (int)ExitCode.BadInput;
+            return ExitCodes.Code(Ending.BadInput);
         }
 
         var verbose = parse.GetValue(CommonOptions.Verbose);
@@ -67,7 +68,7 @@ public static class CliApp
                 ctx.Err.WriteLine(QueryLab.Seed.Server.ConnectionStrings.Redact(ex.ToString()));
             }
 
-            return (int)ExitCode.Interrupted;
+            return ExitCodes.Code(Ending.Interrupted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {

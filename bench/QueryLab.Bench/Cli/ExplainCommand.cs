@@ -38,7 +38,7 @@ public static class ExplainCommand
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
             await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
-            var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure);
+            var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
             await using var prepared = await scenario.PrepareAsync(catalog, ct);
             if (prepared.NotRunReason(variant) is { } reason)
             {
@@ -52,7 +52,7 @@ public static class ExplainCommand
             o.WriteLine($"{profile.Statements} statement(s) in {profile.RoundTrips} round trip(s), {profile.Rows} row(s)");
             foreach (var f in profile.Findings)
             {
-                o.WriteLine($"  {f.Severity.ToUpperInvariant()} {f.Code} ({f.Where}): {f.Message}");
+                o.WriteLine($"  {f.Severity.ToString().ToUpperInvariant()} {f.Code} ({f.Where}): {f.Message}");
                 o.WriteLine($"      fix: {f.Fix}");
             }
 

@@ -54,7 +54,7 @@ public sealed class LabPipeline : IAsyncDisposable
             }
 
             ctx.Out.WriteLine($"dataset: {manifest}");
-            return new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString));
+            return new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString) { Poolers = PgBouncerLauncher.Instance });
         }
         catch
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Load;
 using QueryLab.Seed;
 
@@ -73,8 +74,8 @@ public static class LoadCommand
             var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
             var outcome = await new LoadSession(lab, ctx, plan, BenchCommand.ReportsDir(pr, ctx), command).RunAsync(ct);
             ctx.Out.WriteLine($"load: {Path.Combine(outcome.RunFolder, "load.md")}");
-            var leaked = outcome.Results.Findings.Any(f => f.Code == LoadFindingCodes.LeakedConnections);
-            return leaked ? (int)ExitCode.Failed : 0;
+            var leaked = outcome.Results.Findings.Any(f => f.Code == Findings.FindingCodes.LeakedConnections);
+            return ExitCodes.Code(ExitCodes.If(leaked, Ending.ConnectionsLeftOpen));
         });
         return cmd;
     }

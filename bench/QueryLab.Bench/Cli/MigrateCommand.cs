@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Exits;
 using QueryLab.Seed.Migrations;
 using QueryLab.Seed.Server;
 
@@ -65,7 +66,7 @@ public static class MigrateCommand
         }
 
         ctx.Out.WriteLine($"migrate --check: {status.Pending.Count} pending file(s), {findings.Count} finding(s)");
-        return findings.Count == 0 ? 0 : (int)QueryLab.Seed.ExitCode.Failed;
+        return ExitCodes.Code(ExitCodes.If(findings.Count > 0, Ending.LintFindings));
     }
 
     /// <summary>The migrate step of the pipeline (`run`): apply what is pending, say what was done.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Verification;
 using QueryLab.Seed;
 
@@ -32,7 +33,7 @@ public static class VerifyCommand
 
             ctx.Work.Leave();
             ctx.Out.WriteLine(failed == 0 ? $"verify: all {scenarios.Count} scenario(s) agree" : $"verify: {failed} of {scenarios.Count} scenario(s) have variants that disagree with the baseline");
-            return failed == 0 ? 0 : (int)ExitCode.Failed;
+            return ExitCodes.Code(ExitCodes.If(failed > 0, Ending.VerificationFailed));
         });
         return cmd;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Seed;
@@ -32,7 +33,8 @@ public static class Comparability
 
         if (refusals.Count > 0)
         {
-            throw LabException.BadInput(
+            throw new LabException(
+                ExitCodes.Of(Ending.CannotCompare),
                 $"cannot compare {candidate.RunId} with baseline {baseline.RunId}: {string.Join("; ", refusals)} (baseline vs candidate); "
                 + "run the candidate with the baseline's dataset, server and profile, or save a new baseline");
         }

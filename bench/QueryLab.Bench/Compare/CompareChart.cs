@@ -1,13 +1,12 @@
-using System.Globalization;
 using System.Text;
+using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Compare;
 
 /// <summary>
-/// Baseline against candidate per scenario: a Mermaid <c>xychart-beta</c> (GitHub renders it) with two bar
-/// series, the baseline's median and the candidate's. xychart draws a category's bars on top of each other,
-/// so each variant gets two categories, "variant (base)" and "variant (cand)", and each series
-/// is zero on the other's: the bars stand side by side in two colours.
+/// Baseline against candidate per scenario: a bar chart of medians, two bars per variant one under the other,
+/// "variant: base" and "variant: cand 1.12×" (the candidate's median over the baseline's, the figure a reader
+/// compares), drawn from zero.
 /// </summary>
 public static class CompareChart
 {
@@ -26,31 +25,19 @@ public static class CompareChart
 
         md.AppendLine("## Baseline against candidate");
         md.AppendLine();
-        md.AppendLine("Median time per operation of each variant timed in both runs: for each variant the first bar (base) is the baseline, the second (cand) the candidate.");
+        md.AppendLine("Median time per operation of each variant timed in both runs: for each variant the first bar (base) is the baseline, the second (cand) the candidate, labelled with the candidate's median as a multiple of the baseline's.");
         md.AppendLine();
         var order = r.Compared.Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i);
         int Position(MetricChange c) => order.GetValueOrDefault(new VariantRef(c.Scenario, c.Variant), int.MaxValue);
         foreach (var scenario in times.OrderBy(g => g.Min(Position)))
         {
             var variants = scenario.OrderBy(Position).ToList();
-            var max = variants.Max(c => Math.Max(c.Baseline!.Value, c.Candidate!.Value));
-            var (unit, div) = max >= 1_000_000 ? ("ms", 1_000_000.0) : max >= 1_000 ? ("µs", 1_000.0) : ("ns", 1.0);
-            var labels = variants.SelectMany(c => new[] { Label(c.Variant + " (base)"), Label(c.Variant + " (cand)") });
-            var baseline = variants.SelectMany(c => new[] { N(c.Baseline!.Value / div), "0" });
-            var candidate = variants.SelectMany(c => new[] { "0", N(c.Candidate!.Value / div) });
-            md.AppendLine("```mermaid");
-            md.AppendLine("xychart-beta");
-            md.AppendLine(CultureInfo.InvariantCulture, $"    title {Label($"{scenario.Key}: median {unit} per operation, baseline and candidate")}");
-            md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", labels)}]");
-            md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis \"{unit}\" 0 --> {N(max / div * 1.1)}");
-            md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", baseline)}]");
-            md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", candidate)}]");
-            md.AppendLine("```");
-            md.AppendLine();
+            var (unit, div) = MermaidChart.TimeUnit(variants.Max(c => Math.Max(c.Baseline!.Value, c.Candidate!.Value)));
+            MermaidChart.Write(md, new BarChart(
+                MermaidChart.Title(scenario.Key, $"median {unit}, base and cand"),
+                unit,
+                variants.SelectMany(c => new[] { $"{c.Variant}: base", $"{c.Variant}: cand {Units.Ratio(c.Candidate!.Value / c.Baseline!.Value)}" }).ToList(),
+                variants.SelectMany(c => new[] { c.Baseline!.Value / div, c.Candidate!.Value / div }).ToList()));
         }
     }
-
-    private static string Label(string s) => "\"" + s.Replace("\"", "'", StringComparison.Ordinal) + "\"";
-
-    private static string N(double v) => v.ToString(v >= 100 ? "0.#" : v >= 1 ? "0.###" : "0.#####", CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Compare;
 
@@ -37,17 +38,15 @@ public static class CompareMarkdown
             md.AppendLine();
             md.AppendLine("What the data cannot decide either way. These never fail a comparison.");
             md.AppendLine();
-            md.AppendLine("| scenario | variant | what | baseline | candidate | change | why |");
-            md.AppendLine("| --- | --- | --- | ---: | ---: | --- | --- |");
+            var unknown = new MarkdownTable("scenario", "variant", "what", Column.Figures("baseline"), Column.Figures("candidate"), "change", "why");
             foreach (var c in r.Unknown)
             {
                 var change = c.Time is null ? "–" : c.ChangeText; // an estimate only when the test ran
                 var why = c.Kind == ChangeKind.Time ? c.Note ?? "" : c.ChangeText;
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {Cell(c.Scenario)} | {Cell(c.Variant)} | {What(c)} | {Cell(c.BaselineText)} | {Cell(c.CandidateText)} | {Cell(change)} | {Cell(why)} |");
+                unknown.Row(c.Scenario, c.Variant, What(c), c.BaselineText, c.CandidateText, change, why);
             }
 
-            md.AppendLine();
+            unknown.WriteTo(md);
         }
 
         AddedRemoved(md, r);
@@ -81,35 +80,30 @@ public static class CompareMarkdown
             return;
         }
 
-        md.AppendLine("| scenario | variant | kind | what | baseline | candidate | change |");
-        md.AppendLine("| --- | --- | --- | --- | ---: | ---: | --- |");
+        var table = new MarkdownTable("scenario", "variant", "kind", "what", Column.Figures("baseline"), Column.Figures("candidate"), "change");
         foreach (var c in changes)
         {
-            var baseline = c.Kind == ChangeKind.Plan ? $"`{c.BaselineText}`" : Cell(c.BaselineText);
-            var candidate = c.Kind == ChangeKind.Plan ? $"`{c.CandidateText}`" : Cell(c.CandidateText);
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(c.Scenario)} | {Cell(c.Variant)} | {Kind(c.Kind)} | {What(c)} | {baseline} | {candidate} | {Cell(c.ChangeText)} |");
+            var baseline = c.Kind == ChangeKind.Plan ? Markdown.Code(c.BaselineText) : c.BaselineText;
+            var candidate = c.Kind == ChangeKind.Plan ? Markdown.Code(c.CandidateText) : c.CandidateText;
+            table.Row(c.Scenario, c.Variant, Kind(c.Kind), What(c), baseline, candidate, c.ChangeText);
         }
 
-        md.AppendLine();
+        table.WriteTo(md);
     }
 
     private static void Runs(StringBuilder md, CompareReport r)
     {
-        md.AppendLine("| | baseline | candidate |");
-        md.AppendLine("| --- | --- | --- |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| run | {Cell(r.Baseline.RunId)} | {Cell(r.Candidate.RunId)} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| commit | {Commit(r.Baseline)} | {Commit(r.Candidate)} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| started | {r.Baseline.StartedAt:yyyy-MM-dd HH:mm} UTC | {r.Candidate.StartedAt:yyyy-MM-dd HH:mm} UTC |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| dataset, profile | scale {r.Baseline.Scale}, seed {r.Baseline.Seed}, {r.Baseline.Profile} | scale {r.Candidate.Scale}, seed {r.Candidate.Seed}, {r.Candidate.Profile} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| results | `{Cell(r.Baseline.Path)}` | `{Cell(r.Candidate.Path)}` |");
-        md.AppendLine();
+        new MarkdownTable("", "baseline", "candidate")
+            .Row("run", r.Baseline.RunId, r.Candidate.RunId)
+            .Row("commit", Markdown.Commit(r.Baseline.Commit, branch: r.Baseline.Branch), Markdown.Commit(r.Candidate.Commit, branch: r.Candidate.Branch))
+            .Row("started", $"{r.Baseline.StartedAt:yyyy-MM-dd HH:mm} UTC", $"{r.Candidate.StartedAt:yyyy-MM-dd HH:mm} UTC")
+            .Row("dataset, profile", $"scale {r.Baseline.Scale}, seed {r.Baseline.Seed}, {r.Baseline.Profile}", $"scale {r.Candidate.Scale}, seed {r.Candidate.Seed}, {r.Candidate.Profile}")
+            .Row("results", Markdown.Code(r.Baseline.Path), Markdown.Code(r.Candidate.Path))
+            .WriteTo(md);
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Counters and plans first (buffers and allocations: ±{CompareSettings.Pct(r.Method.CounterThreshold)}), then time (Mann–Whitney, Benjamini–Hochberg corrected, α = {r.Method.Alpha.ToString(CultureInfo.InvariantCulture)}, at least ±{CompareSettings.Pct(r.Method.TimeThreshold)}); see [How this was decided](#how-this-was-decided).");
         md.AppendLine();
     }
-
-    private static string Commit(RunRef r) =>
-        r.Commit is null ? "unknown" : $"`{r.Commit[..Math.Min(12, r.Commit.Length)]}`" + (r.Branch is null ? "" : $" on {Cell(r.Branch)}");
 
     private static void Warnings(StringBuilder md, CompareReport r)
     {
@@ -128,7 +122,7 @@ public static class CompareMarkdown
             var p = c.Plan!;
             md.AppendLine(CultureInfo.InvariantCulture, $"### {c.Scenario} / {c.Variant}: {c.Metric} changed");
             md.AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"Statement: `{Cell(Short(c.Statement ?? "", 300))}`");
+            md.AppendLine(CultureInfo.InvariantCulture, $"Statement: {Markdown.Code(Markdown.Cell(Short(c.Statement ?? "", 300)))}");
             md.AppendLine();
             foreach (var line in p.Changes)
             {
@@ -176,15 +170,13 @@ public static class CompareMarkdown
         md.AppendLine();
         if (r.Unchanged.Count > 0)
         {
-            md.AppendLine("| scenario | variant | kind | what | baseline | candidate | change | note |");
-            md.AppendLine("| --- | --- | --- | --- | ---: | ---: | --- | --- |");
+            var unchanged = new MarkdownTable("scenario", "variant", "kind", "what", Column.Figures("baseline"), Column.Figures("candidate"), "change", "note");
             foreach (var c in r.Unchanged)
             {
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {Cell(c.Scenario)} | {Cell(c.Variant)} | {Kind(c.Kind)} | {What(c)} | {Cell(c.BaselineText)} | {Cell(c.CandidateText)} | {Cell(c.ChangeText)} | {Cell(c.Note ?? "")} |");
+                unchanged.Row(c.Scenario, c.Variant, Kind(c.Kind), What(c), c.BaselineText, c.CandidateText, c.ChangeText, c.Note);
             }
 
-            md.AppendLine();
+            unchanged.WriteTo(md);
         }
 
         md.AppendLine("</details>");
@@ -206,7 +198,7 @@ public static class CompareMarkdown
     }
 
     private static string What(MetricChange c) =>
-        c.Statement is null ? Cell(c.Metric) : $"{Cell(c.Metric)} of `{Cell(Short(c.Statement, 60))}`";
+        c.Statement is null ? c.Metric : $"{c.Metric} of {Markdown.Code(Short(c.Statement, 60))}";
 
     public static string Kind(ChangeKind k) => k switch
     {
@@ -218,7 +210,4 @@ public static class CompareMarkdown
     private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
 
     private static string Short(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
-
-    public static string Cell(string s) =>
-        (s ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

@@ -1,3 +1,4 @@
+using QueryLab.Bench.Exits;
 using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Compare;
@@ -62,7 +63,7 @@ public static class RunComparer
         return new CompareReport
         {
             Verdict = regressions.Count > 0 ? "regression" : "no regression",
-            ExitCode = regressions.Count > 0 ? 1 : 0,
+            ExitCode = ExitCodes.Code(ExitCodes.If(regressions.Count > 0, Ending.Regression)),
             Baseline = Ref(baseline, baselinePath),
             Candidate = Ref(candidate, candidatePath),
             Method = duets is null ? Method(settings) : DuetMethod(settings),

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using QueryLab.Bench.Plans;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Load;
@@ -38,32 +38,32 @@ public static class LoadFindings
 
         if (Count(FailureKind.PoolExhausted) is > 0 and var pool)
         {
-            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.PoolExhausted, v, c,
+            yield return new LoadFinding(Severity.Warning, FindingCodes.PoolExhausted, v, c,
                 $"pool exhausted: {Of(pool)} waited longer than Timeout={settings.PoolTimeoutSeconds} s for a pooled connection ({c} clients share Maximum Pool Size {settings.MaxPoolSize})",
-                "raise Maximum Pool Size (--pool-size) or lower --clients; a pool smaller than the clients makes them queue, and a queue longer than Timeout fails");
+                FindingCodes.Of(FindingCodes.PoolExhausted).Fix);
         }
 
         if (Count(FailureKind.ServerRefused) is > 0 and var refused)
         {
             var l = settings.Limits;
             var limits = $"max_connections {l.MaxConnections} ({l.ReservedConnections} reserved), role {l.Role}: {Limit(l.RoleLimit)}, database: {Limit(l.DatabaseLimit)}";
-            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.ServerConnectionLimit, v, c,
+            yield return new LoadFinding(Severity.Warning, FindingCodes.ServerConnectionLimit, v, c,
                 $"server connection limit: {Of(refused)} were refused a connection by the server ({Examples(step, FailureKind.ServerRefused)}; {limits})",
-                "the server cannot hold the connections asked for: lower --pool-size or --clients, put a pooler (PgBouncer) in front, or raise max_connections or the CONNECTION LIMIT");
+                FindingCodes.Of(FindingCodes.ServerConnectionLimit).Fix);
         }
 
         if (Count(FailureKind.Timeout) is > 0 and var timeouts)
         {
-            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.Timeouts, v, c,
+            yield return new LoadFinding(Severity.Warning, FindingCodes.Timeouts, v, c,
                 $"timeouts: {Of(timeouts)} timed out ({Examples(step, FailureKind.Timeout)})",
-                "at this concurrency the server (or a lock) is the bottleneck: lower --clients, or look at the statement with `querylab explain`; raise Command Timeout only if the wait is acceptable");
+                FindingCodes.Of(FindingCodes.Timeouts).Fix);
         }
 
         if (Count(FailureKind.Error) is > 0 and var errors)
         {
-            yield return new LoadFinding(Severity.Warning, LoadFindingCodes.Errors, v, c,
+            yield return new LoadFinding(Severity.Warning, FindingCodes.Errors, v, c,
                 $"errors: {Of(errors)} failed ({Examples(step, FailureKind.Error)})",
-                "40P01/40001 are concurrent writes colliding (an application retries them); anything else: run `querylab verify` and `querylab explain` on the variant");
+                FindingCodes.Of(FindingCodes.Errors).Fix);
         }
 
         if (step.LeakedBackends > 0)
@@ -73,9 +73,9 @@ public static class LoadFindings
     }
 
     public static LoadFinding Leak(int backends, string applicationName, string when, string? variant = null, int? clients = null) =>
-        new(Severity.Critical, LoadFindingCodes.LeakedConnections, variant, clients,
+        new(Severity.Critical, FindingCodes.LeakedConnections, variant, clients,
             $"leaked connections: {backends} backend(s) with application_name {applicationName} were still open on the server {when}, once every pool and data source of the run was closed",
-            "a variant opens a connection it never closes (or a pool outlives its data source): dispose every connection, command and data source it creates");
+            FindingCodes.Of(FindingCodes.LeakedConnections).Fix);
 
     /// <summary>Before the run: a pool that can grow past what the server lets this role open.</summary>
     public static LoadFinding? PoolAboveLimit(LoadSettings s)
@@ -85,9 +85,9 @@ public static class LoadFindings
         var free = s.Limits.FreeAtStart;
         return wanted <= free
             ? null
-            : new LoadFinding(Severity.Info, LoadFindingCodes.PoolAboveServerLimit, null, null,
+            : new LoadFinding(Severity.Info, FindingCodes.PoolAboveServerLimit, null, null,
                 $"up to {wanted} connections may be opened (Maximum Pool Size {s.MaxPoolSize}, {s.Clients.Max()} clients) but role {s.Limits.Role} could open only {free} more when the run started",
-                "expect server-connection-limit failures: lower --pool-size to what the server allows, or raise max_connections or the CONNECTION LIMIT");
+                FindingCodes.Of(FindingCodes.PoolAboveServerLimit).Fix);
     }
 
     private static string Limit(int n) => n < 0 ? "no limit" : $"CONNECTION LIMIT {n}";

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Load;
 
 /// <summary>
 /// load.md: the load run a reviewer reads — the setup, the findings first, a table per (variant, clients) and two
-/// Mermaid charts (throughput and p99 latency at each client count, one colour per variant). Rendered from load.json's model alone.
+/// Mermaid charts (throughput and p99 latency at each client count, each bar labelled with its figure, from zero). Rendered from load.json's model alone.
 /// </summary>
 public static class LoadMarkdown
 {
@@ -30,19 +31,18 @@ public static class LoadMarkdown
         var s = r.Settings;
         var l = s.Limits;
         var d = r.Dataset;
-        md.AppendLine("| | |");
-        md.AppendLine("| --- | --- |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| when | {r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC{(r.FinishedAt is { } f ? $" (took {(f - r.StartedAt).TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min)" : "")} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| commit | {(r.Git is null ? "unknown" : $"`{r.Git.Commit[..Math.Min(12, r.Git.Commit.Length)]}`{(r.Git.Dirty ? " with uncommitted changes" : "")}{(r.Git.Branch is null ? "" : $" on {r.Git.Branch}")}")} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| machine | {m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime} (the clients run here) |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL | {Escape(r.Server.Version)} ({(r.Server.Embedded ? "" : "given server ")}{Escape(r.Server.Description)}) |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| dataset | scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| scenario | **{s.Scenario}**{(s.Writes ? " (writes: each operation in a transaction that is rolled back)" : "")} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| load | clients {string.Join(", ", s.Clients)}; each step {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.WarmupMs))} warm-up (not counted), then {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.DurationMs))} measured; variants one after the other |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| pool | Maximum Pool Size {s.MaxPoolSize}, Timeout {s.PoolTimeoutSeconds} s, application_name `{s.ApplicationName}` |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| server limits | max_connections {l.MaxConnections} ({l.ReservedConnections} reserved), role {Escape(l.Role)}: {Limit(l.RoleLimit)}, database: {Limit(l.DatabaseLimit)}; {l.FreeAtStart} more connections free for the role when the run started |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| command | `{Escape(r.Command)}` |");
-        md.AppendLine();
+        new MarkdownTable("", "")
+            .Row("when", $"{r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC{(r.FinishedAt is null ? "" : $" ({Markdown.Took(r.StartedAt, r.FinishedAt)})")}")
+            .Row("commit", Markdown.Commit(r.Git?.Commit, r.Git?.Dirty ?? false, r.Git?.Branch))
+            .Row("machine", $"{m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime} (the clients run here)")
+            .Row("PostgreSQL", $"{r.Server.Version} ({(r.Server.Embedded ? "" : "given server ")}{r.Server.Description})")
+            .Row("dataset", $"scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion}")
+            .Row("scenario", $"**{s.Scenario}**{(s.Writes ? " (writes: each operation in a transaction that is rolled back)" : "")}")
+            .Row("load", $"clients {string.Join(", ", s.Clients)}; each step {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.WarmupMs))} warm-up (not counted), then {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.DurationMs))} measured; variants one after the other")
+            .Row("pool", $"Maximum Pool Size {s.MaxPoolSize}, Timeout {s.PoolTimeoutSeconds} s, application_name {Markdown.Code(s.ApplicationName)}")
+            .Row("server limits", $"max_connections {l.MaxConnections} ({l.ReservedConnections} reserved), role {l.Role}: {Limit(l.RoleLimit)}, database: {Limit(l.DatabaseLimit)}; {l.FreeAtStart} more connections free for the role when the run started")
+            .Row("command", Markdown.Code(r.Command))
+            .WriteTo(md);
     }
 
     private static void Summary(StringBuilder md, LoadResults r)
@@ -57,7 +57,7 @@ public static class LoadMarkdown
         md.AppendLine();
         foreach (var n in r.NotRun)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- `{n.Variant}` not run: {Escape(n.Reason)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- `{n.Variant}` not run: {Markdown.Cell(n.Reason)}");
         }
 
         if (r.NotRun.Count > 0)
@@ -72,42 +72,39 @@ public static class LoadMarkdown
             return;
         }
 
-        md.AppendLine("| severity | finding | where | what | fix |");
-        md.AppendLine("| --- | --- | --- | --- | --- |");
+        var findings = new MarkdownTable("severity", "finding", "where", "what", "fix");
         foreach (var f in r.Findings)
         {
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {f.Severity.ToString().ToLowerInvariant()} | `{f.Code}` | {(f.Variant is null ? "run" : $"{f.Variant}{(f.Clients is { } c ? $", {c} clients" : "")}")} | {Escape(f.Message)} | {Escape(f.Fix)} |");
+            findings.Row(Severities.Name(f.Severity), Markdown.Code(f.Code), f.Variant is null ? "run" : $"{f.Variant}{(f.Clients is { } c ? $", {c} clients" : "")}", f.Message, f.Fix);
         }
 
-        md.AppendLine();
+        findings.WriteTo(md);
     }
 
     private static void Table(StringBuilder md, LoadResults r)
     {
         md.AppendLine("## Throughput and latency");
         md.AppendLine();
-        md.AppendLine("| variant | library | clients | sent | completed | failed | ops/s | mean | p50 | p90 | p99 | p99.9 | max |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var table = new MarkdownTable(
+            "variant", "library", Column.Figures("clients"), Column.Figures("sent"), Column.Figures("completed"), Column.Figures("failed"), Column.Figures("ops/s"),
+            Column.Figures("mean"), Column.Figures("p50"), Column.Figures("p90"), Column.Figures("p99"), Column.Figures("p99.9"), Column.Figures("max"));
         foreach (var s in r.Steps)
         {
             var l = s.Latency;
             string T(Func<LatencyRecord, double> f) => l is null ? "–" : Units.Time(f(l));
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Variant}{(s.Interrupted ? " (interrupted)" : "")} | {s.Library} | {s.Clients} | {Units.Count(s.Sent)} | {Units.Count(s.Completed)} | {Units.Count(s.Failed)} | {s.Throughput.ToString("N1", CultureInfo.InvariantCulture)} | {T(x => x.MeanNs)} | {T(x => x.P50Ns)} | {T(x => x.P90Ns)} | {T(x => x.P99Ns)} | {T(x => x.P999Ns)} | {T(x => x.MaxNs)} |");
+            table.Row(
+                $"{s.Variant}{(s.Interrupted ? " (interrupted)" : "")}", s.Library, $"{s.Clients}", Units.Count(s.Sent), Units.Count(s.Completed), Units.Count(s.Failed), Units.Throughput(s.Throughput),
+                T(x => x.MeanNs), T(x => x.P50Ns), T(x => x.P90Ns), T(x => x.P99Ns), T(x => x.P999Ns), T(x => x.MaxNs));
         }
 
-        md.AppendLine();
+        table.WriteTo(md);
         md.AppendLine("A request is sent when it starts after the warm-up and before the duration ends; every one is counted once, completed or failed (sent = completed + failed). "
             + "ops/s is completed requests over the measured time (from the end of the warm-up until the last request sent had finished). "
             + "Latency is that of completed requests, a wait for a pooled connection included: exact, from every request's recorded time, percentiles by nearest rank.");
         md.AppendLine();
     }
 
-    /// <summary>
-    /// Two horizontal Mermaid bar charts, one category per (variant, clients) in run order. xychart has no legend, so each
-    /// variant is a bar series of its own that is zero outside its categories: the label names it, the colour groups it.
-    /// </summary>
+    /// <summary>Two bar charts, one bar per (variant, clients) in run order, each labelled with its figure.</summary>
     private static void Charts(StringBuilder md, LoadResults r)
     {
         if (r.Steps.Count == 0)
@@ -117,28 +114,19 @@ public static class LoadMarkdown
 
         md.AppendLine("## Charts");
         md.AppendLine();
-        Chart(md, r, $"{r.Settings.Scenario}: throughput (ops/s, longer is more)", "ops/s", s => s.Throughput, 1);
-        var maxP99 = r.Steps.Select(s => s.Latency?.P99Ns ?? 0).Max();
-        var (unit, div) = maxP99 >= 1_000_000 ? ("ms", 1_000_000.0) : ("µs", 1_000.0);
-        Chart(md, r, $"{r.Settings.Scenario}: p99 latency ({unit}, shorter is faster)", unit, s => s.Latency?.P99Ns ?? 0, div);
+        var (perSecond, scale) = r.Steps.Max(s => s.Throughput) >= 1_000 ? ("k ops/s", 1_000.0) : ("ops/s", 1.0); // short numbers on the axis
+        Chart(md, r, perSecond, $"throughput ({perSecond})", s => s.Throughput, scale, s => Units.Throughput(s.Throughput) + " ops/s");
+        var (unit, div) = MermaidChart.TimeUnit(r.Steps.Select(s => s.Latency?.P99Ns ?? 0).Max());
+        Chart(md, r, unit, $"p99 latency ({unit})", s => s.Latency?.P99Ns ?? 0, div, s => s.Latency is { } l ? "p99 " + Units.Time(l.P99Ns) : "none completed");
     }
 
-    private static void Chart(StringBuilder md, LoadResults r, string title, string unit, Func<LoadStep, double> value, double div)
+    private static void Chart(StringBuilder md, LoadResults r, string unit, string what, Func<LoadStep, double> value, double div, Func<LoadStep, string> figure)
     {
-        var variants = r.Steps.Select(s => s.Variant).Distinct(StringComparer.Ordinal).ToList();
-        var max = r.Steps.Max(s => value(s) / div);
-        md.AppendLine("```mermaid");
-        md.AppendLine("xychart-beta horizontal");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Label(title)}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", r.Steps.Select(s => Label($"{s.Variant}, {s.Clients} client{(s.Clients == 1 ? "" : "s")}")))}]");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis \"{unit}\" 0 --> {N(max > 0 ? max * 1.1 : 1)}");
-        foreach (var v in variants)
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", r.Steps.Select(s => s.Variant == v ? N(value(s) / div) : "0"))}]");
-        }
-
-        md.AppendLine("```");
-        md.AppendLine();
+        MermaidChart.Write(md, new BarChart(
+            MermaidChart.Title(r.Settings.Scenario, what),
+            unit,
+            r.Steps.Select(s => $"{s.Variant}, {s.Clients} client{(s.Clients == 1 ? "" : "s")} · {figure(s)}").ToList(),
+            r.Steps.Select(s => value(s) / div).ToList()));
     }
 
     private static void Failures(StringBuilder md, LoadResults r)
@@ -151,17 +139,16 @@ public static class LoadMarkdown
 
         md.AppendLine("## Failures");
         md.AppendLine();
-        md.AppendLine("| variant | clients | kind | SqlState | requests | first seen |");
-        md.AppendLine("| --- | ---: | --- | --- | ---: | --- |");
+        var failures = new MarkdownTable("variant", Column.Figures("clients"), "kind", "SqlState", Column.Figures("requests"), "first seen");
         foreach (var s in failed)
         {
             foreach (var f in s.Failures)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Variant} | {s.Clients} | {Kind(f.Kind)} | {f.SqlState ?? "–"} | {Units.Count(f.Count)} | {Escape(f.Example)} |");
+                failures.Row(s.Variant, $"{s.Clients}", Kind(f.Kind), f.SqlState ?? "–", Units.Count(f.Count), f.Example);
             }
         }
 
-        md.AppendLine();
+        failures.WriteTo(md);
     }
 
     public static string Kind(FailureKind k) => k switch
@@ -174,10 +161,4 @@ public static class LoadMarkdown
     };
 
     private static string Limit(int n) => n < 0 ? "no limit" : $"CONNECTION LIMIT {n}";
-
-    private static string Label(string s) => "\"" + s.Replace("\"", "'", StringComparison.Ordinal) + "\"";
-
-    private static string N(double v) => v.ToString(v >= 100 ? "0.#" : v >= 1 ? "0.###" : "0.#####", CultureInfo.InvariantCulture);
-
-    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using QueryLab.Bench.Plans;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Results;
 using QueryLab.Seed;
 
@@ -112,19 +112,9 @@ public sealed record FailureCount(FailureKind Kind, string? SqlState, long Count
 
 /// <summary>
 /// Something the run found about capacity or correctness: pool exhaustion, a server connection limit, timeouts,
-/// errors, connections left open. <see cref="Code"/> is stable; <see cref="Message"/> has the numbers; <see cref="Fix"/> says what to do.
+/// errors, connections left open. <see cref="Code"/> is one of <see cref="FindingCodes"/> (stable); <see cref="Message"/> has the numbers; <see cref="Fix"/> says what to do.
 /// </summary>
 public sealed record LoadFinding(Severity Severity, string Code, string? Variant, int? Clients, string Message, string Fix);
-
-public static class LoadFindingCodes
-{
-    public const string PoolExhausted = "pool-exhausted";
-    public const string ServerConnectionLimit = "server-connection-limit";
-    public const string Timeouts = "timeouts";
-    public const string Errors = "errors";
-    public const string LeakedConnections = "leaked-connections";
-    public const string PoolAboveServerLimit = "pool-above-server-limit";
-}
 
 /// <summary>Reads and writes load.json with the options of results.json (camelCase, enums as strings).</summary>
 public static class LoadJson

@@ -148,7 +148,7 @@ public sealed class LoadSession(LabPipeline lab, CliContext ctx, LoadPlan plan, 
         StepMeasurement m;
         await using (var ds = new NpgsqlDataSourceBuilder(connectionString).Build())
         {
-            var catalog = new CatalogContext(ds, lab.Manifest.ReferenceTime, connectionString);
+            var catalog = new CatalogContext(ds, lab.Manifest.ReferenceTime, connectionString) { Poolers = lab.Catalog.Poolers };
             var prepared = await plan.Scenario.PrepareAsync(catalog, ct);
             try
             {
@@ -201,7 +201,7 @@ public sealed class LoadSession(LabPipeline lab, CliContext ctx, LoadPlan plan, 
     {
         var lat = s.Latency is { } l ? $"; p50 {Units.Time(l.P50Ns)}, p99 {Units.Time(l.P99Ns)}, max {Units.Time(l.MaxNs)}" : "";
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {Units.Count(s.Sent)} sent, {Units.Count(s.Completed)} completed, {Units.Count(s.Failed)} failed; {s.Throughput:N1} ops/s{lat}{(s.Interrupted ? " (interrupted)" : "")}"));
+            $"  {Units.Count(s.Sent)} sent, {Units.Count(s.Completed)} completed, {Units.Count(s.Failed)} failed; {Units.Throughput(s.Throughput)} ops/s{lat}{(s.Interrupted ? " (interrupted)" : "")}"));
         foreach (var f in found)
         {
             ctx.Out.WriteLine($"  {f.Severity.ToString().ToUpperInvariant()} {f.Code}: {f.Message}");

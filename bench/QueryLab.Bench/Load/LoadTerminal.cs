@@ -19,7 +19,7 @@ public static class LoadTerminal
             var l = s.Latency;
             string T(Func<LatencyRecord, double> f) => l is null ? "–" : Units.Time(f(l));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Variant.PadRight(width)} {s.Clients,7} {Units.Count(s.Sent),10} {Units.Count(s.Completed),10} {Units.Count(s.Failed),8} {s.Throughput,10:N1} {T(x => x.MeanNs),9} {T(x => x.P50Ns),9} {T(x => x.P90Ns),9} {T(x => x.P99Ns),9} {T(x => x.P999Ns),9} {T(x => x.MaxNs),9}{(s.Interrupted ? "  (interrupted)" : "")}"));
+                $"{s.Variant.PadRight(width)} {s.Clients,7} {Units.Count(s.Sent),10} {Units.Count(s.Completed),10} {Units.Count(s.Failed),8} {Units.Throughput(s.Throughput),10} {T(x => x.MeanNs),9} {T(x => x.P50Ns),9} {T(x => x.P90Ns),9} {T(x => x.P99Ns),9} {T(x => x.P999Ns),9} {T(x => x.MaxNs),9}{(s.Interrupted ? "  (interrupted)" : "")}"));
         }
 
         o.WriteLine("(latency of completed requests, including any wait for a pooled connection; ops/s = completed ÷ measured time)");

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using QueryLab.Bench.Findings;
+using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Plans;
 
@@ -58,9 +60,9 @@ internal static partial class NodeFindings
         }
 
         var severity = e.Factor >= t.EstimateCriticalFactor ? Severity.Critical : e.Factor >= t.EstimateWarningFactor ? Severity.Warning : Severity.Info;
-        var loops = n.ActualLoops > 1 ? $" × {Fmt.Count(n.ActualLoops.Value)} loops" : "";
+        var loops = n.ActualLoops > 1 ? $" × {Units.Count(n.ActualLoops.Value)} loops" : "";
         var way = e.Direction == EstimateDirection.Under ? "under-estimate" : "over-estimate";
-        var message = $"{n.DisplayLabel}: {Fmt.Count(e.ActualPerLoop)} rows per loop{loops}, planned {Fmt.Count(e.PlannedPerLoop)} ({Fmt.Factor(e.Factor)} {way})";
+        var message = $"{n.DisplayLabel}: {Units.Count(e.ActualPerLoop)} rows per loop{loops}, planned {Units.Count(e.PlannedPerLoop)} ({Units.Factor(e.Factor)} {way})";
         return new PlanFinding(severity, FindingCodes.RowEstimate, n.Path, message, EstimateFix(n));
     }
 
@@ -93,7 +95,7 @@ internal static partial class NodeFindings
             severity,
             FindingCodes.SeqScanLargeTable,
             n.Path,
-            $"{n.DisplayLabel} read {Fmt.Count(read)} rows to keep {Fmt.Count(kept)} ({Fmt.Percent(kept / read)}); Filter: {filter}",
+            $"{n.DisplayLabel} read {Units.Count(read)} rows to keep {Units.Count(kept)} ({Units.Percent(kept / read)}); Filter: {filter}",
             $"Add an index on {n.RelationName} for the filter's columns (a partial index if it tests a constant) so only matching rows are read");
     }
 
@@ -139,7 +141,7 @@ internal static partial class NodeFindings
             severity,
             FindingCodes.RowsRemovedByFilter,
             n.Path,
-            $"{n.DisplayLabel}: {main} removed {Fmt.Count(removed)} of {Fmt.Count(read)} rows read ({Fmt.Percent(share)})" + (expression is null ? "" : $"; {main}: {expression}"),
+            $"{n.DisplayLabel}: {main} removed {Units.Count(removed)} of {Units.Count(read)} rows read ({Units.Percent(share)})" + (expression is null ? "" : $"; {main}: {expression}"),
             fix);
     }
 
@@ -156,7 +158,7 @@ internal static partial class NodeFindings
             share + Eps >= t.HeapFetchWarningShare ? Severity.Warning : Severity.Info,
             FindingCodes.HeapFetches,
             n.Path,
-            $"{n.DisplayLabel} went to the heap {Fmt.Count(fetches)} times for {Fmt.Count(n.TotalActualRows)} rows ({Fmt.Percent(Math.Min(1, share))}): their pages are not marked all-visible",
+            $"{n.DisplayLabel} went to the heap {Units.Count(fetches)} times for {Units.Count(n.TotalActualRows)} rows ({Units.Percent(Math.Min(1, share))}): their pages are not marked all-visible",
             $"VACUUM {n.RelationName} (and tune autovacuum for it) so the visibility map lets the index answer alone");
     }
 
@@ -175,8 +177,8 @@ internal static partial class NodeFindings
             Severity.Warning,
             FindingCodes.SortSpill,
             n.Path,
-            $"{n.DisplayLabel} spilled to disk{who}: {method}, {Fmt.Kb(disk)} written to temporary files",
-            $"Raise work_mem for this query (SET LOCAL work_mem; in memory it needs roughly 2–3× the {Fmt.Kb(disk)} on disk), or sort fewer rows (filter first, or an index that returns them in order)");
+            $"{n.DisplayLabel} spilled to disk{who}: {method}, {Units.KiB(disk)} written to temporary files",
+            $"Raise work_mem for this query (SET LOCAL work_mem; in memory it needs roughly 2–3× the {Units.KiB(disk)} on disk), or sort fewer rows (filter first, or an index that returns them in order)");
     }
 
     private static PlanFinding? HashSpill(PlanNode n)
@@ -187,16 +189,16 @@ internal static partial class NodeFindings
         }
 
         var planned = h.OriginalBatches is { } o && o != h.Batches
-            ? $" (planned {Fmt.Count(o)}: the planner expected fewer rows)"
-            : h.OriginalBatches is { } same ? $" (planned {Fmt.Count(same)})" : "";
-        var memory = h.PeakMemoryKb is { } peak ? $", peak memory {Fmt.Kb(peak)}" : "";
-        var disk = h.DiskUsageKb is > 0 ? $", {Fmt.Kb(h.DiskUsageKb.Value)} on disk" : "";
+            ? $" (planned {Units.Count(o)}: the planner expected fewer rows)"
+            : h.OriginalBatches is { } same ? $" (planned {Units.Count(same)})" : "";
+        var memory = h.PeakMemoryKb is { } peak ? $", peak memory {Units.KiB(peak)}" : "";
+        var disk = h.DiskUsageKb is > 0 ? $", {Units.KiB(h.DiskUsageKb.Value)} on disk" : "";
         return new PlanFinding(
             Severity.Warning,
             FindingCodes.HashSpill,
             n.Path,
-            $"{n.DisplayLabel} split its hash table into {Fmt.Count(h.Batches)} batches{planned}{memory}{disk}",
-            "Raise work_mem (or hash_mem_multiplier) for this query so the hash table fits in one batch, or hash fewer or narrower rows");
+            $"{n.DisplayLabel} split its hash table into {Units.Count(h.Batches)} batches{planned}{memory}{disk}",
+            FindingCodes.Of(FindingCodes.HashSpill).Fix);
     }
 
     private static PlanFinding? LossyBitmap(PlanNode n)
@@ -208,13 +210,13 @@ internal static partial class NodeFindings
 
         var lossy = n.LossyHeapBlocks.Value;
         var total = lossy + (n.ExactHeapBlocks ?? 0);
-        var rechecked = n.RowsRemovedByIndexRecheck is > 0 ? $", {Fmt.Count(n.RowsRemovedByIndexRecheck.Value * (n.ActualLoops ?? 1))} rows removed by the recheck" : "";
+        var rechecked = n.RowsRemovedByIndexRecheck is > 0 ? $", {Units.Count(n.RowsRemovedByIndexRecheck.Value * (n.ActualLoops ?? 1))} rows removed by the recheck" : "";
         return new PlanFinding(
             Severity.Warning,
             FindingCodes.LossyBitmap,
             n.Path,
-            $"{n.DisplayLabel}: {Fmt.Count(lossy)} of {Fmt.Count(total)} heap blocks lossy, so every row on them was rechecked{rechecked}",
-            "Raise work_mem for this query so the bitmap keeps one bit per row instead of one per page");
+            $"{n.DisplayLabel}: {Units.Count(lossy)} of {Units.Count(total)} heap blocks lossy, so every row on them was rechecked{rechecked}",
+            FindingCodes.Of(FindingCodes.LossyBitmap).Fix);
     }
 
     private static PlanFinding? WorkersNotLaunched(PlanNode n)
@@ -228,8 +230,8 @@ internal static partial class NodeFindings
             launched == 0 ? Severity.Warning : Severity.Info,
             FindingCodes.WorkersNotLaunched,
             n.Path,
-            $"{n.DisplayLabel} planned {Fmt.Count(planned)} parallel workers and launched {Fmt.Count(launched)}",
-            "Raise max_parallel_workers (and max_worker_processes), or run fewer parallel queries at once: the plan was costed for workers it did not get");
+            $"{n.DisplayLabel} planned {Units.Count(planned)} parallel workers and launched {Units.Count(launched)}",
+            FindingCodes.Of(FindingCodes.WorkersNotLaunched).Fix);
     }
 
     /// <summary>$1 (a parameter, or an InitPlan's value up to PostgreSQL 16) or (InitPlan 1) (17+).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using QueryLab.Bench.Findings;
 
 namespace QueryLab.Bench.Plans;
 

@@ -1,6 +1,8 @@
+using QueryLab.Bench.Findings;
+
 namespace QueryLab.Bench.Plans;
 
-/// <summary>Every finding of a plan, most severe first, then in plan order (statement-wide ones first).</summary>
+/// <summary>Every finding of a plan, most severe first, then in plan order (statement-wide ones first), then in the registry's order.</summary>
 internal static class PlanFindings
 {
     public static IReadOnlyList<PlanFinding> For(PlanAnalysis a, FindingThresholds t)
@@ -10,20 +12,7 @@ internal static class PlanFindings
             .Concat(StatementFindings.For(a, t))
             .OrderByDescending(f => f.Severity)
             .ThenBy(f => order.GetValueOrDefault(f.NodePath, -1))
-            .ThenBy(f => IndexOf(f.Code))
+            .ThenBy(f => FindingCodes.Rank(f.Code))
             .ToList();
-    }
-
-    private static int IndexOf(string code)
-    {
-        for (var i = 0; i < FindingCodes.All.Count; i++)
-        {
-            if (FindingCodes.All[i] == code)
-            {
-                return i;
-            }
-        }
-
-        return int.MaxValue;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Plans;
 
@@ -61,17 +62,17 @@ public static class PlanText
 
     private static string Header(PlanAnalysis a)
     {
-        var parts = new List<string> { $"execution {Fmt.Ms(a.ExecutionTime)}", $"planning {Fmt.Ms(a.PlanningTime)}" };
+        var parts = new List<string> { $"execution {Units.Ms(a.ExecutionTime)}", $"planning {Units.Ms(a.PlanningTime)}" };
         var buf = a.Buffers;
-        parts.Add($"shared hit {Fmt.Count(buf.SharedHit)} read {Fmt.Count(buf.SharedRead)}" + (a.CacheHitRate is { } r ? $" ({Fmt.Percent(r)} cached)" : ""));
+        parts.Add($"shared hit {Units.Count(buf.SharedHit)} read {Units.Count(buf.SharedRead)}" + (a.CacheHitRate is { } r ? $" ({Units.Percent(r)} cached)" : ""));
         if (buf.Temp > 0)
         {
-            parts.Add($"temp read {Fmt.Count(buf.TempRead)} written {Fmt.Count(buf.TempWritten)}");
+            parts.Add($"temp read {Units.Count(buf.TempRead)} written {Units.Count(buf.TempWritten)}");
         }
 
         if (a.Jit is { } jit)
         {
-            parts.Add($"JIT {Fmt.Ms(jit.TotalMs)} ({Fmt.Count(jit.Functions)} functions)");
+            parts.Add($"JIT {Units.Ms(jit.TotalMs)} ({Units.Count(jit.Functions)} functions)");
         }
 
         parts.Add("shape " + a.ShapeHash);
@@ -111,21 +112,21 @@ public static class PlanText
 
         if (a.TopNodes.Any(h => ReferenceEquals(h.Node, n) && h.Share >= HotMarkShare))
         {
-            marks.Add($"◀ {Fmt.Percent(n.ExecutionShare)} of time");
+            marks.Add($"◀ {Units.Percent(n.ExecutionShare)} of time");
         }
 
         var executed = n.Executed;
         var actual = !executed ? (n.ActualLoops is null ? "" : "never executed")
-            : Fmt.Short(n.ActualRows ?? 0) + (n.ActualLoops > 1 ? "×" + Fmt.Short(n.ActualLoops.Value) : "");
+            : Units.Short(n.ActualRows ?? 0) + (n.ActualLoops > 1 ? "×" + Units.Short(n.ActualLoops.Value) : "");
         var buffers = n.ExclusiveBuffers;
         rows.Add(new Row(
             prefix + label,
             actual,
-            Fmt.Short(n.PlanRows),
-            executed ? Fmt.Ms(n.ExclusiveTime) : "",
-            executed ? Fmt.Percent(n.ExecutionShare) : "",
-            buffers.SharedTouched > 0 ? $"{Fmt.Short(buffers.SharedHit)}/{Fmt.Short(buffers.SharedRead)}" : "",
-            buffers.Temp > 0 ? Fmt.Short(buffers.Temp) : "",
+            Units.Short(n.PlanRows),
+            executed ? Units.Ms(n.ExclusiveTime) : "",
+            executed ? Units.Percent(n.ExecutionShare) : "",
+            buffers.SharedTouched > 0 ? $"{Units.Short(buffers.SharedHit)}/{Units.Short(buffers.SharedRead)}" : "",
+            buffers.Temp > 0 ? Units.Short(buffers.Temp) : "",
             string.Join(" ", marks)));
 
         for (var i = 0; i < n.Children.Count; i++)

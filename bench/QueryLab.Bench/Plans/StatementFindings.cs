@@ -1,3 +1,6 @@
+using QueryLab.Bench.Findings;
+using QueryLab.Bench.Reports;
+
 namespace QueryLab.Bench.Plans;
 
 /// <summary>The findings about the statement as a whole (JIT, planning, cache) and its hot nodes. Thresholds in FINDINGS.md.</summary>
@@ -26,7 +29,7 @@ internal static class StatementFindings
                 Severity.Info,
                 FindingCodes.HotNode,
                 hot.Path,
-                $"{hot.DisplayLabel} is {Fmt.Percent(hot.ExecutionShare)} of execution time ({Fmt.Ms(hot.ExclusiveTime)} of its own)",
+                $"{hot.DisplayLabel} is {Units.Percent(hot.ExecutionShare)} of execution time ({Units.Ms(hot.ExclusiveTime)} of its own)",
                 "Start here: " + HotNodeHint(hot));
         }
     }
@@ -40,13 +43,13 @@ internal static class StatementFindings
 
         var phases = string.Join(", ", new[] { ("generation", jit.GenerationMs), ("inlining", jit.InliningMs), ("optimization", jit.OptimizationMs), ("emission", jit.EmissionMs) }
             .Where(p => p.Item2 is not null)
-            .Select(p => $"{p.Item1} {Fmt.Ms(p.Item2!.Value)}"));
+            .Select(p => $"{p.Item1} {Units.Ms(p.Item2!.Value)}"));
         return new PlanFinding(
             Severity.Warning,
             FindingCodes.JitShare,
             "",
-            $"JIT took {Fmt.Ms(jit.TotalMs)} of {Fmt.Ms(a.ExecutionTime)} execution ({Fmt.Percent(Math.Min(1, jit.TotalMs / a.ExecutionTime))}) compiling {Fmt.Count(jit.Functions)} functions" + (phases.Length > 0 ? $" ({phases})" : ""),
-            "Raise jit_above_cost (and jit_inline_above_cost, jit_optimize_above_cost) or SET jit = off for short queries: compiling costs more than it saves here");
+            $"JIT took {Units.Ms(jit.TotalMs)} of {Units.Ms(a.ExecutionTime)} execution ({Units.Percent(Math.Min(1, jit.TotalMs / a.ExecutionTime))}) compiling {Units.Count(jit.Functions)} functions" + (phases.Length > 0 ? $" ({phases})" : ""),
+            FindingCodes.Of(FindingCodes.JitShare).Fix);
     }
 
     private static PlanFinding? Planning(PlanAnalysis a, FindingThresholds t)
@@ -60,8 +63,8 @@ internal static class StatementFindings
             a.PlanningTime >= t.PlanningWarningMs ? Severity.Warning : Severity.Info,
             FindingCodes.PlanningShare,
             "",
-            $"Planning took {Fmt.Ms(a.PlanningTime)}, longer than execution ({Fmt.Ms(a.ExecutionTime)})",
-            "Prepare the statement so its plan is reused: Npgsql auto-prepare (Max Auto Prepare) or NpgsqlCommand.Prepare(), an EF Core compiled query");
+            $"Planning took {Units.Ms(a.PlanningTime)}, longer than execution ({Units.Ms(a.ExecutionTime)})",
+            FindingCodes.Of(FindingCodes.PlanningShare).Fix);
     }
 
     private static PlanFinding? Cache(PlanAnalysis a, FindingThresholds t)
@@ -76,8 +79,8 @@ internal static class StatementFindings
             Severity.Info,
             FindingCodes.CacheMisses,
             "",
-            $"{Fmt.Count(b.SharedHit)} of {Fmt.Count(b.SharedTouched)} shared blocks were in cache ({Fmt.Percent(rate)}); {Fmt.Count(b.SharedRead)} ({Fmt.Kb(b.SharedRead * 8)}) were read from disk or the OS cache",
-            "Expected on a cold cache: warm it (run the query once, or pg_prewarm) before timing; if it persists, the working set does not fit in shared_buffers");
+            $"{Units.Count(b.SharedHit)} of {Units.Count(b.SharedTouched)} shared blocks were in cache ({Units.Percent(rate)}); {Units.Count(b.SharedRead)} ({Units.KiB(b.SharedRead * 8)}) were read from disk or the OS cache",
+            FindingCodes.Of(FindingCodes.CacheMisses).Fix);
     }
 
     private static string HotNodeHint(PlanNode n) => n.NodeType switch

@@ -21,9 +21,9 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource)
     public async Task<ExplainedStatement> ExplainAsync(CapturedStatement s, CancellationToken ct)
     {
         var firstWord = s.Sql.TrimStart('(', ' ', '\n', '\r', '\t').Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToUpperInvariant() ?? "";
-        if (s.Kind == "copy" || !Explainable.Contains(firstWord))
+        if (s.Kind == StatementKind.Copy || !Explainable.Contains(firstWord))
         {
-            return new ExplainedStatement(null, null, $"{(s.Kind == "copy" ? "COPY" : firstWord)} statements have no plan to show");
+            return new ExplainedStatement(null, null, $"{(s.Kind == StatementKind.Copy ? "COPY" : firstWord)} statements have no plan to show");
         }
 
         string custom;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using QueryLab.Bench.Plans;
+using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
 
@@ -28,13 +29,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
 
         var roundTrips = statements.Select(s => s.RoundTrip).DefaultIfEmpty(0).Max();
         var repeated = RepeatedStatements.Find(statements);
-        var findings = new List<FindingRecord>();
-        foreach (var r in repeated)
-        {
-            findings.Add(r.IsNPlusOne
-                ? new FindingRecord("Critical", "n-plus-one", "round trips", $"one statement ran {r.Count} times in {r.RoundTrips} round trips in one operation (an N+1: a query per row of an earlier result)", "load the related rows in the same query (a join, LATERAL, Include) or in one set-based statement with = ANY(@ids)")
-                : new FindingRecord("Warning", "repeated-statement", "round trips", $"one statement ran {r.Count} times in {r.RoundTrips} round trip(s) in one operation", r.RoundTrips == 1 ? "the batch saves the round trips, but one set-based statement (= ANY, unnest, COPY) lets the server do the work once" : "check whether the repeats can be one statement"));
-        }
+        var findings = repeated.Select(ProfileFindings.Repeated).ToList();
 
         var distinct = new List<StatementRecord>();
         var index = 0;
@@ -48,17 +43,10 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
             var custom = Analyse(explained.CustomPlanJson);
             var generic = Analyse(explained.GenericPlanJson);
             var changes = custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [];
-            foreach (var f in custom?.Findings ?? [])
-            {
-                findings.Add(new FindingRecord(f.Severity.ToString(), f.Code, $"statement {index}, node {f.NodePath}", f.Message, f.Fix));
-            }
-
+            findings.AddRange((custom?.Findings ?? []).Select(f => ProfileFindings.Plan(index, f)));
             if (changes.Count > 0)
             {
-                findings.Add(new FindingRecord(
-                    "Warning", "generic-plan-differs", $"statement {index}",
-                    "once prepared (Npgsql auto-prepares repeated commands), PostgreSQL would switch to a generic plan of another shape: " + string.Join("; ", changes),
-                    "compare the two plans below; if the generic one is worse, keep this statement unprepared or set plan_cache_mode = force_custom_plan for it"));
+                findings.Add(ProfileFindings.GenericPlanDiffers(index, changes));
             }
 
             distinct.Add(new StatementRecord(
@@ -89,7 +77,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         a.Buffers.SharedRead,
         a.Buffers.Temp,
         a.CacheHitRate,
-        a.TopNodes.Select(h => $"{NodeLabel.Display(h.Node)}: {h.ExclusiveTime.ToString("0.###", CultureInfo.InvariantCulture)} ms ({(h.Share * 100).ToString("0", CultureInfo.InvariantCulture)}%)").ToList(),
+        a.TopNodes.Select(h => $"{NodeLabel.Display(h.Node)}: {Units.Ms(h.ExclusiveTime)} ({Units.Percent(h.Share)})").ToList(),
         PlanText.Render(a, 110));
 
     private async Task<string?> SaveAsync(string scenario, string variant, int index, string suffix, string? json, CancellationToken ct)

@@ -20,8 +20,16 @@ public sealed record CapturedParameter(string Name, NpgsqlDbType? DbType, string
     };
 }
 
+/// <summary>How a statement went over the wire: a command of its own, one of a batch (sharing its round trip), or a COPY.</summary>
+public enum StatementKind
+{
+    Command,
+    Batch,
+    Copy,
+}
+
 /// <summary>One statement PostgreSQL received: its SQL and parameters, and the round trip it travelled in.</summary>
-public sealed record CapturedStatement(int RoundTrip, string Kind, string Sql, IReadOnlyList<CapturedParameter> Parameters);
+public sealed record CapturedStatement(int RoundTrip, StatementKind Kind, string Sql, IReadOnlyList<CapturedParameter> Parameters);
 
 /// <summary>
 /// Capture at the wire: every command, batch and COPY that goes through a data source configured with
@@ -92,7 +100,7 @@ public sealed class CaptureScope(Action onDispose) : IDisposable
         lock (_statements)
         {
             var rt = ++_roundTrips;
-            _statements.Add(new CapturedStatement(rt, "command", cmd.CommandText, Parameters(cmd.Parameters)));
+            _statements.Add(new CapturedStatement(rt, StatementKind.Command, cmd.CommandText, Parameters(cmd.Parameters)));
         }
     }
 
@@ -103,7 +111,7 @@ public sealed class CaptureScope(Action onDispose) : IDisposable
             var rt = ++_roundTrips;
             foreach (var c in batch.BatchCommands)
             {
-                _statements.Add(new CapturedStatement(rt, "batch", c.CommandText, Parameters((NpgsqlParameterCollection)c.Parameters)));
+                _statements.Add(new CapturedStatement(rt, StatementKind.Batch, c.CommandText, Parameters((NpgsqlParameterCollection)c.Parameters)));
             }
         }
     }
@@ -113,7 +121,7 @@ public sealed class CaptureScope(Action onDispose) : IDisposable
         lock (_statements)
         {
             var rt = ++_roundTrips;
-            _statements.Add(new CapturedStatement(rt, "copy", copyCommand, []));
+            _statements.Add(new CapturedStatement(rt, StatementKind.Copy, copyCommand, []));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Reports;
@@ -7,8 +8,6 @@ namespace QueryLab.Bench.Reports;
 /// <summary>The report's profiling parts: what to look at first, counters, and each variant's SQL, plan and findings.</summary>
 public static partial class MarkdownReport
 {
-    private static readonly string[] SeverityOrder = ["Critical", "Warning", "Info"];
-
     private static void LookFirst(StringBuilder md, RunResults r)
     {
         var items = new List<(int Rank, string Text)>();
@@ -26,7 +25,7 @@ public static partial class MarkdownReport
                     items.Add((1, $"**{s.Name} / {v.Name}** is an N+1: one statement ran {f.Count} times per operation, each in its own round trip ({v.Profile!.RoundTrips} round trips in all)."));
                 }
 
-                foreach (var f in v.Profile?.Findings.Where(f => f.Severity == "Critical" && f.Code != "n-plus-one") ?? [])
+                foreach (var f in v.Profile?.Findings.Where(f => f.Severity == Severity.Critical && f.Code != FindingCodes.NPlusOne) ?? [])
                 {
                     items.Add((2, $"**{s.Name} / {v.Name}**: {f.Message} ({f.Where}) — {f.Fix}."));
                 }
@@ -72,17 +71,9 @@ public static partial class MarkdownReport
 
     private static string FindingCounts(IEnumerable<FindingRecord> findings)
     {
-        var list = findings.ToList();
-        if (list.Count == 0)
-        {
-            return "none";
-        }
-
-        return string.Join(", ", SeverityOrder.Select(sev => (sev, n: list.Count(f => f.Severity == sev))).Where(x => x.n > 0).Select(x => $"{x.n} {x.sev.ToLowerInvariant()}"));
+        var counts = Severities.Counts(findings.Select(f => f.Severity));
+        return counts.Length == 0 ? "none" : counts;
     }
-
-    private static string Counters(ProfileRecord? p) =>
-        p is null ? "– | – | –" : $"{p.RoundTrips} | {Units.Count(p.Rows)} | {Units.Count(p.SharedBuffers)}";
 
     /// <summary>Plans up to this size are also inlined in the report; larger ones are only linked.</summary>
     private const long MaxInlinePlanBytes = 12 * 1024;
@@ -100,9 +91,9 @@ public static partial class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture,
             $"<summary><b>{v.Name}</b> — {p.Statements} statement(s) in {p.RoundTrips} round trip(s), {Units.Count(p.Rows)} row(s); findings: {FindingCounts(p.Findings)}</summary>");
         md.AppendLine();
-        foreach (var f in p.Findings.OrderBy(f => Array.IndexOf(SeverityOrder, f.Severity)))
+        foreach (var f in p.Findings.OrderByDescending(f => f.Severity))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{f.Severity.ToLowerInvariant()}** `{f.Code}` ({f.Where}): {Escape(f.Message)}. *Fix:* {Escape(f.Fix)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Severities.Name(f.Severity)}** `{f.Code}` ({f.Where}): {Markdown.Cell(f.Message)}. *Fix:* {Markdown.Cell(f.Fix)}");
         }
 
         if (p.Findings.Count > 0)
@@ -112,7 +103,7 @@ public static partial class MarkdownReport
 
         foreach (var (st, i) in p.DistinctStatements.Select((st, i) => (st, i + 1)))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Ms(st.Plan.ExecutionMs)}, planning {Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({(h * 100).ToString("0.#", CultureInfo.InvariantCulture)}% from cache)" : "")}, plan shape `{st.Plan.ShapeHash}`")}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}, plan shape `{st.Plan.ShapeHash}`")}");
             md.AppendLine();
             md.AppendLine("```sql");
             md.AppendLine(SqlFormatter.Format(st.Sql));
@@ -125,7 +116,7 @@ public static partial class MarkdownReport
             if (st.Note is not null)
             {
                 md.AppendLine();
-                md.AppendLine(CultureInfo.InvariantCulture, $"*{Escape(st.Note)}*");
+                md.AppendLine(CultureInfo.InvariantCulture, $"*{Markdown.Cell(st.Note)}*");
             }
 
             if (st.Plan is not null)
@@ -144,7 +135,7 @@ public static partial class MarkdownReport
                 md.AppendLine("**The generic plan differs** — what the server runs once the statement is prepared and it switches plans:");
                 foreach (var c in st.GenericPlanChanges)
                 {
-                    md.AppendLine(CultureInfo.InvariantCulture, $"- {Escape(c)}");
+                    md.AppendLine(CultureInfo.InvariantCulture, $"- {Markdown.Cell(c)}");
                 }
 
                 md.AppendLine();
@@ -182,6 +173,4 @@ public static partial class MarkdownReport
         md.AppendLine();
         _ = s;
     }
-
-    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture) + " ms";
 }

@@ -30,22 +30,22 @@ public static partial class MarkdownReport
     private static void Header(StringBuilder md, RunResults r)
     {
         var m = r.Machine;
-        md.AppendLine("| | |");
-        md.AppendLine("| --- | --- |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| when | {r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC ({Duration(r)}) |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| commit | {(r.Git is null ? "unknown" : $"`{r.Git.Commit[..Math.Min(12, r.Git.Commit.Length)]}`{(r.Git.Dirty ? " with uncommitted changes" : "")}{(r.Git.Branch is null ? "" : $" on {r.Git.Branch}")}")} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| machine | {m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL | {Escape(r.Server.Version)} ({(r.Server.Embedded ? "" : "given server ")}{Escape(r.Server.Description)}) |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| settings | {string.Join(", ", r.Server.Settings.Select(kv => $"{kv.Key}={kv.Value}"))} |");
         var d = r.Dataset;
-        md.AppendLine(CultureInfo.InvariantCulture, $"| dataset | scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion}, data up to {d.ReferenceTime:yyyy-MM-dd}; {string.Join(", ", d.RowCounts.Select(kv => $"{kv.Key} {Units.Count(kv.Value)} rows"))} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| benchmark | profile **{r.Profile.Name}**: {r.Profile.Description} (BenchmarkDotNet job `{Escape(r.Profile.Job)}`) |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| command | `{Escape(r.Command)}` |");
+        var header = new MarkdownTable("", "")
+            .Row("when", $"{r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC ({Markdown.Took(r.StartedAt, r.FinishedAt)})")
+            .Row("commit", Markdown.Commit(r.Git?.Commit, r.Git?.Dirty ?? false, r.Git?.Branch))
+            .Row("machine", $"{m.Cores} cores, {Units.Bytes(m.MemoryBytes)} memory, {m.Os}, {m.Runtime}")
+            .Row("PostgreSQL", $"{r.Server.Version} ({(r.Server.Embedded ? "" : "given server ")}{r.Server.Description})")
+            .Row("settings", string.Join(", ", r.Server.Settings.Select(kv => $"{kv.Key}={kv.Value}")))
+            .Row("dataset", $"scale **{d.Scale}**, seed {d.Seed}, generator v{d.GeneratorVersion}, data up to {d.ReferenceTime:yyyy-MM-dd}; {string.Join(", ", d.RowCounts.Select(kv => $"{kv.Key} {Units.Count(kv.Value)} rows"))}")
+            .Row("benchmark", $"profile **{r.Profile.Name}**: {r.Profile.Description} (BenchmarkDotNet job {Markdown.Code(r.Profile.Job)})")
+            .Row("command", Markdown.Code(r.Command));
         if (r.Floor is { } floor)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| harness floor | {FloorText(floor)} |");
+            header.Row("harness floor", FloorText(floor));
         }
-        md.AppendLine();
+
+        header.WriteTo(md);
         if (r.InjectedDelaysNs is { Count: > 0 } delays)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
@@ -59,10 +59,7 @@ public static partial class MarkdownReport
         $"raw Npgsql's one-row lookup in a plain async loop: {Units.Time(f.LoopMedianNs)} per operation (median of {f.Batches} batches, {Units.Time(f.LoopMinNs)}–{Units.Time(f.LoopMaxNs)}); "
         + (f.PgbenchNs is { } pg
             ? $"`pgbench -S -M prepared -c 1` on the same server: {Units.Time(pg)} per transaction ({Units.Time(f.PgbenchMinNs ?? pg)}–{Units.Time(f.PgbenchMaxNs ?? pg)} over its 1-second windows)"
-            : $"pgbench: {Escape(f.PgbenchNote ?? "not run")}");
-
-    private static string Duration(RunResults r) =>
-        r.FinishedAt is { } f ? $"took {(f - r.StartedAt).TotalMinutes.ToString("0.0", CultureInfo.InvariantCulture)} min" : "unfinished";
+            : $"pgbench: {f.PgbenchNote ?? "not run"}");
 
     private static void Summary(StringBuilder md, RunResults r)
     {
@@ -74,17 +71,23 @@ public static partial class MarkdownReport
             : $"**{failed.Count} scenario(s) failed verification** ({string.Join(", ", failed.Select(s => s.Name))}): a variant returned a different answer, and the scenario was not timed.");
         md.AppendLine();
         LookFirst(md, r);
-        md.AppendLine("| scenario | fastest variant | raw Npgsql (baseline) | best EF Core × raw | best Dapper × raw | round trips per operation | findings | verified |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        var summary = new MarkdownTable("scenario", "fastest variant", "raw Npgsql (baseline)", "best EF Core × raw", "best Dapper × raw", "round trips per operation", "findings", "verified");
         foreach (var s in r.Scenarios)
         {
             var fastest = s.Fastest();
             var baseline = s.Variants.Single(v => v.IsBaseline);
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| [{s.Name}](#{Anchor(s.Name)}) | {(fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})")} | {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs))} | {Units.Ratio(s.BestVariant("EF Core")?.Ratio, s.BestRatio("EF Core"))} | {Units.Ratio(s.BestVariant("Dapper")?.Ratio, s.BestRatio("Dapper"))} | {RoundTripRange(s)} | {FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? []))} | {(s.Verification.Passed ? "yes" : "**no**")} |");
+            summary.Row(
+                $"[{s.Name}](#{Anchor(s.Name)})",
+                fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})",
+                baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs),
+                Units.Ratio(s.BestVariant("EF Core")?.Ratio, s.BestRatio("EF Core")),
+                Units.Ratio(s.BestVariant("Dapper")?.Ratio, s.BestRatio("Dapper")),
+                RoundTripRange(s),
+                FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? [])),
+                s.Verification.Passed ? "yes" : "**no**");
         }
 
-        md.AppendLine();
+        summary.WriteTo(md);
         md.AppendLine("× raw is a variant's time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long. It is measured in pairs — "
             + "each measured iteration of a variant lies between two slices of its baseline, milliseconds apart, so the machine's drift cancels — and given as the "
             + "median pair ratio (Hodges–Lehmann) with its 95% interval, `1.54× [1.47–1.62]`. "
@@ -107,14 +110,13 @@ public static partial class MarkdownReport
         md.AppendLine("After each measured iteration of a variant, the same operations ran in a plain async loop (as an application, or `querylab load`, runs them). "
             + "bench ÷ loop is the median ratio of those pairs (Hodges–Lehmann, 95% interval): near 1.00, bench timed the operation, not the harness.");
         md.AppendLine();
-        md.AppendLine("| variant | bench median | loop median | bench ÷ loop |");
-        md.AppendLine("| --- | ---: | ---: | ---: |");
+        var table = new MarkdownTable("variant", Column.Figures("bench median"), Column.Figures("loop median"), Column.Figures("bench ÷ loop"));
         foreach (var f in rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {f.Key} | {Units.Time(f.BenchNs)} | {Units.Time(f.LoopNs)} | {Units.Ratio(f.Ratio, null)} |");
+            table.Row(f.Key, Units.Time(f.BenchNs), Units.Time(f.LoopNs), Units.Ratio(f.Ratio, null));
         }
 
-        md.AppendLine();
+        table.WriteTo(md);
     }
 
     /// <summary>A variant the fidelity check measured: bench's median, the loop's, and bench ÷ loop pair by pair.</summary>
@@ -151,7 +153,7 @@ public static partial class MarkdownReport
             md.AppendLine();
             foreach (var m in s.Verification.Mismatches)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- `{m.Variant}` for {Escape(m.Parameters)}: {Escape(m.What)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- `{m.Variant}` for {Markdown.Cell(m.Parameters)}: {Markdown.Cell(m.What)}");
                 for (var i = 0; i < Math.Max(m.BaselineRows.Count, m.VariantRows.Count); i++)
                 {
                     md.AppendLine(CultureInfo.InvariantCulture, $"  - baseline: `{(i < m.BaselineRows.Count ? m.BaselineRows[i] : "(no row)")}`");
@@ -163,24 +165,27 @@ public static partial class MarkdownReport
         }
 
         Chart(md, s);
-        md.AppendLine("| variant | library | technique | mean | median | p95 | ± error | allocated | round trips | rows | shared buffers | × raw |");
-        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var table = new MarkdownTable(
+            "variant", "library", "technique", Column.Figures("mean"), Column.Figures("median"), Column.Figures("p95"), Column.Figures("± error"),
+            Column.Figures("allocated"), Column.Figures("round trips"), Column.Figures("rows"), Column.Figures("shared buffers"), Column.Figures("× raw"));
         foreach (var v in s.Variants)
         {
             var t = v.Timing;
             var name = v.IsBaseline ? $"**{v.Name}** (baseline)" : v.Name;
             if (t is null)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v.Library} | {Escape(v.Technique)} | {Escape(v.NotRun ?? "not run")} | | | | | | | | |");
+                table.Row(name, v.Library, v.Technique, v.NotRun ?? "not run");
                 continue;
             }
 
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {v.Library} | {Escape(v.Technique)} | {Units.Time(t.MeanNs)} | {Units.Time(t.MedianNs)} | {Units.Time(t.P95Ns)} | {Units.Time(t.StdErrNs)} | {Units.Bytes(t.AllocatedBytesPerOp)} | {Counters(v.Profile)} | {Units.Ratio(v.Ratio, v.RatioToBaseline)} |");
+            var p = v.Profile;
+            table.Row(
+                name, v.Library, v.Technique, Units.Time(t.MeanNs), Units.Time(t.MedianNs), Units.Time(t.P95Ns), Units.Time(t.StdErrNs), Units.Bytes(t.AllocatedBytesPerOp),
+                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers), Units.Ratio(v.Ratio, v.RatioToBaseline));
         }
 
-        md.AppendLine();
-        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 kB blocks the statements' plans touched (hit + read).");
+        table.WriteTo(md);
+        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read).");
         md.AppendLine();
         foreach (var v in s.Variants.Where(v => v.Profile is not null))
         {
@@ -188,28 +193,25 @@ public static partial class MarkdownReport
         }
     }
 
-    /// <summary>A Mermaid bar chart of mean time per variant (GitHub renders it).</summary>
+    /// <summary>
+    /// A bar of mean time per variant, from zero, each labelled with its × raw (the figure the table's last column
+    /// gives): the bars' lengths are in the ratio of the times.
+    /// </summary>
     private static void Chart(StringBuilder md, ScenarioResult s)
     {
-        var timed = s.Variants.Where(v => v.Timing is { Error: null } t && !double.IsNaN(t.MeanNs)).ToList();
+        var timed = s.Variants.Where(v => v.Timing is { Error: null } t && double.IsFinite(t.MeanNs)).ToList();
         if (timed.Count == 0)
         {
             return;
         }
 
-        var max = timed.Max(v => v.Timing!.MeanNs);
-        var (unit, div) = max >= 1_000_000 ? ("ms", 1_000_000.0) : ("µs", 1_000.0);
-        md.AppendLine("```mermaid");
-        md.AppendLine("xychart-beta horizontal");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    title \"{s.Name}: mean time per operation ({unit}, shorter is faster)\"");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", timed.Select(v => $"\"{v.Name}\""))}]");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis \"{unit}\"");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", timed.Select(v => (v.Timing!.MeanNs / div).ToString("0.###", CultureInfo.InvariantCulture)))}]");
-        md.AppendLine("```");
-        md.AppendLine();
+        var (unit, div) = MermaidChart.TimeUnit(timed.Max(v => v.Timing!.MeanNs));
+        MermaidChart.Write(md, new BarChart(
+            MermaidChart.Title(s.Name, $"mean {unit} per operation"),
+            unit,
+            timed.Select(v => (v.Ratio?.Ratio ?? v.RatioToBaseline) is { } x ? $"{v.Name} · {Units.Ratio(x)} raw" : v.Name).ToList(),
+            timed.Select(v => v.Timing!.MeanNs / div).ToList()));
     }
 
-    public static string Anchor(string name) => name.ToLowerInvariant();
-
-    private static string Escape(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    public static string Anchor(string name) => Markdown.Anchor(name);
 }

@@ -1,3 +1,4 @@
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Reports;
@@ -20,7 +21,7 @@ public static class TerminalSummary
             var fastest = s.Fastest();
             var baseline = s.Variants.Single(v => v.IsBaseline);
             var findings = s.Variants.SelectMany(v => v.Profile?.Findings ?? []).ToList();
-            var counts = string.Join(", ", new[] { "Critical", "Warning" }.Select(sev => (sev, n: findings.Count(f => f.Severity == sev))).Where(x => x.n > 0).Select(x => $"{x.n} {x.sev.ToLowerInvariant()}"));
+            var counts = Severities.Counts(findings.Select(f => f.Severity), least: Severity.Warning);
             o.WriteLine($"{s.Name,-42} {(fastest is null ? "–" : $"{fastest.Name} {Units.Time(fastest.Timing!.MeanNs)}"),-28} {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs)),10} {Units.Ratio(s.BestVariant("EF Core")?.Ratio, s.BestRatio("EF Core")),22} {Units.Ratio(s.BestVariant("Dapper")?.Ratio, s.BestRatio("Dapper")),22}  {(counts.Length == 0 ? "–" : counts)}");
         }
 

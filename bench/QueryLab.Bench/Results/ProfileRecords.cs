@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using QueryLab.Bench.Findings;
+
 namespace QueryLab.Bench.Results;
 
 // The profiling pass's part of results.json: what each variant sent over the wire, and the plans.
@@ -44,5 +47,13 @@ public sealed record PlanSummary(
     IReadOnlyList<string> TopNodes,
     string Tree);
 
-/// <summary>A finding on a variant: from its plans (with the node) or from its round trips (N+1).</summary>
-public sealed record FindingRecord(string Severity, string Code, string Where, string Message, string Fix);
+/// <summary>
+/// A finding on a variant: from its plans (with the node) or from its round trips (N+1). Its severity is written as
+/// results.json always had it ("Critical", "Warning", "Info"), so existing baselines still read.
+/// </summary>
+public sealed record FindingRecord(
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Severity>))] Severity Severity,
+    string Code,
+    string Where,
+    string Message,
+    string Fix);

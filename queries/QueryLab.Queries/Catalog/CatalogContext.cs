@@ -30,7 +30,7 @@ public sealed class CatalogContext : IAsyncDisposable
         _connectionlessOptions = new DbContextOptionsBuilder<LabDbContext>().UseNpgsql().Options;
     }
 
-    private CatalogContext(CatalogContext shared, object scenarioResources)
+    private CatalogContext(CatalogContext shared, ScenarioConnections connections)
     {
         DataSource = shared.DataSource;
         ReferenceTime = shared.ReferenceTime;
@@ -38,7 +38,8 @@ public sealed class CatalogContext : IAsyncDisposable
         EfFactory = shared.EfFactory;
         _connectionlessOptions = shared._connectionlessOptions;
         _configureDataSource = shared._configureDataSource;
-        ScenarioResources = scenarioResources;
+        Poolers = shared.Poolers;
+        Connections = connections;
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -63,13 +64,19 @@ public sealed class CatalogContext : IAsyncDisposable
     public DateTime ReferenceTime { get; }
 
     /// <summary>
-    /// What the scenario being run started for its own variants (say, a pooler and the data sources that reach it),
-    /// or null. It belongs to the prepared scenario, which disposes it; see <see cref="ReadScenario{TParam, TRow}"/>.
+    /// How the lab starts a pooler in front of its server (seed/'s PgBouncer, given by bench), or null where the lab
+    /// offers none: the scenarios that measure a pooler then report their pooler variants as not run.
     /// </summary>
-    public object? ScenarioResources { get; }
+    public IPoolerLauncher? Poolers { get; init; }
 
-    /// <summary>This context, carrying one prepared scenario's resources to its variants; everything else is shared.</summary>
-    public CatalogContext WithScenarioResources(object scenarioResources) => new(this, scenarioResources);
+    /// <summary>
+    /// The connections the scenario being run opened for its own variants (unpooled, through the pooler), or null.
+    /// They belong to the prepared scenario, which disposes them; see <see cref="ReadScenario{TParam, TRow}"/>.
+    /// </summary>
+    public ScenarioConnections? Connections { get; }
+
+    /// <summary>This context, carrying one prepared scenario's connections to its variants; everything else is shared.</summary>
+    public CatalogContext WithConnections(ScenarioConnections connections) => new(this, connections);
 
     /// <summary>
     /// A context on a given connection and transaction (write scenarios run inside one that is rolled back).

@@ -39,11 +39,11 @@ public abstract class ReadScenario<TParam, TRow> : IScenario
     protected virtual string Describe(TParam parameter) => parameter?.ToString() ?? "";
 
     /// <summary>
-    /// Starts what the variants need beyond the shared data source (say, a pooler and data sources of their own),
-    /// once per preparation. It lives as long as the prepared scenario, which disposes it; variants and
-    /// <see cref="NotRunReason"/> reach it through <see cref="CatalogContext.ScenarioResources"/>. Null: nothing to start.
+    /// Opens the connections the variants need beyond the shared data source (unpooled, through the lab's pooler),
+    /// once per preparation. They live as long as the prepared scenario, which disposes them; variants and
+    /// <see cref="NotRunReason"/> reach them through <see cref="CatalogContext.Connections"/>. Null: nothing to open.
     /// </summary>
-    protected virtual Task<IAsyncDisposable?> StartResourcesAsync(CatalogContext lab, CancellationToken ct) => Task.FromResult<IAsyncDisposable?>(null);
+    protected virtual Task<ScenarioConnections?> OpenConnectionsAsync(CatalogContext lab, CancellationToken ct) => Task.FromResult<ScenarioConnections?>(null);
 
     public async Task<IPreparedScenario> PrepareAsync(CatalogContext lab, CancellationToken ct)
     {
@@ -53,11 +53,11 @@ public abstract class ReadScenario<TParam, TRow> : IScenario
             throw new InvalidOperationException($"scenario {Name} found no parameter values in the seeded data; reseed (querylab seed --force)");
         }
 
-        var resources = await StartResourcesAsync(lab, ct);
-        return new Prepared(this, resources is null ? lab : lab.WithScenarioResources(resources), parameters, resources);
+        var connections = await OpenConnectionsAsync(lab, ct);
+        return new Prepared(this, connections is null ? lab : lab.WithConnections(connections), parameters, connections);
     }
 
-    private sealed class Prepared(ReadScenario<TParam, TRow> scenario, CatalogContext lab, IReadOnlyList<TParam> parameters, IAsyncDisposable? resources) : IPreparedScenario
+    private sealed class Prepared(ReadScenario<TParam, TRow> scenario, CatalogContext lab, IReadOnlyList<TParam> parameters, ScenarioConnections? connections) : IPreparedScenario
     {
         public IScenario Scenario => scenario;
 
@@ -74,6 +74,6 @@ public abstract class ReadScenario<TParam, TRow> : IScenario
             return new VariantResult(collect ? rows.Cast<object>().ToList() : [], rows.Count);
         }
 
-        public ValueTask DisposeAsync() => resources?.DisposeAsync() ?? ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => connections?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 }

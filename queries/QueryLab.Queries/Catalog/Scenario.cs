@@ -44,7 +44,7 @@ public sealed record VariantResult(IReadOnlyList<object> Rows, long RowsAffected
     public IEnumerable<string> RenderedRows => Rows.Select(r => r.ToString() ?? "");
 }
 
-/// <summary>A scenario ready to run: its parameters fetched, its resources (say, a pooler) started.</summary>
+/// <summary>A scenario ready to run: its parameters fetched, its connections (say, through a pooler) opened.</summary>
 public interface IPreparedScenario : IAsyncDisposable
 {
     IScenario Scenario { get; }

@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
 using QueryLab.Queries.Catalog;
 using QueryLab.Queries.Model;
-using QueryLab.Queries.Scenarios.Support;
 
 namespace QueryLab.Queries.Scenarios;
 
@@ -33,36 +32,41 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
     protected override Task<IReadOnlyList<string>> PickParametersAsync(CatalogContext lab, CancellationToken ct) =>
         LookupByTrackingNumber.PickTrackingNumbersAsync(lab, ct);
 
-    protected override async Task<IAsyncDisposable?> StartResourcesAsync(CatalogContext lab, CancellationToken ct)
+    protected override async Task<ScenarioConnections?> OpenConnectionsAsync(CatalogContext lab, CancellationToken ct)
     {
-        var server = new NpgsqlConnectionStringBuilder(lab.ConnectionString);
-        var res = new Connections(lab.CreateDataSource(new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Pooling = false }.ConnectionString));
-        res.BouncerUnavailable = PgBouncer.CannotServe(server);
-        if (res.BouncerUnavailable is not null)
+        var unpooled = lab.CreateDataSource(new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Pooling = false }.ConnectionString);
+        var unavailable = lab.Poolers is null ? "this run has no pooler to start (the catalog was given none)" : lab.Poolers.CannotServe(lab.ConnectionString);
+        if (unavailable is not null)
         {
-            return res;
+            return new ScenarioConnections(unpooled) { PoolerUnavailable = unavailable };
         }
 
+        IPooler? pooler = null;
+        NpgsqlDataSource? via = null;
         try
         {
-            res.Bouncer = await PgBouncer.StartAsync(server, ct);
-            res.ViaBouncer = lab.CreateDataSource(res.Bouncer.ClientConnectionString(pooling: false));
-            res.ViaBouncerPooled = lab.CreateDataSource(res.Bouncer.ClientConnectionString(pooling: true));
-            res.EfViaBouncer = new PooledDbContextFactory<LabDbContext>(new DbContextOptionsBuilder<LabDbContext>()
-                .UseNpgsql(res.ViaBouncer)
-                .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning))
-                .Options);
-            return res;
+            pooler = await lab.Poolers!.StartAsync(lab.ConnectionString, ct);
+            via = lab.CreateDataSource(pooler.ClientConnectionString(pooling: false));
+            return new ScenarioConnections(unpooled)
+            {
+                Pooler = pooler,
+                ViaPooler = via,
+                ViaPoolerPooled = lab.CreateDataSource(pooler.ClientConnectionString(pooling: true)),
+                EfViaPooler = new PooledDbContextFactory<LabDbContext>(new DbContextOptionsBuilder<LabDbContext>()
+                    .UseNpgsql(via)
+                    .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning))
+                    .Options),
+            };
         }
         catch
         {
-            await res.DisposeAsync();
+            await new ScenarioConnections(unpooled) { Pooler = pooler, ViaPooler = via }.DisposeAsync();
             throw;
         }
     }
 
     protected override string? NotRunReason(CatalogContext lab, IVariant variant) =>
-        variant.Name.Contains("pgbouncer", StringComparison.Ordinal) ? Res(lab).BouncerUnavailable : null;
+        variant.Name.Contains("pgbouncer", StringComparison.Ordinal) ? Res(lab).PoolerUnavailable : null;
 
     protected override IEnumerable<ReadVariant<string, ShipmentRow>> DefineVariants()
     {
@@ -81,15 +85,15 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
             });
         yield return new("npgsql-pgbouncer", Library.Npgsql,
             "PgBouncer in transaction mode, Pooling=false in the client: a new client connection and SCRAM exchange with pgbouncer each time, its server connection reused; No Reset On Close, nothing prepared",
-            (lab, tn, ct) => LookupAsync(Res(lab).ViaBouncer!, tn, ct));
+            (lab, tn, ct) => LookupAsync(Res(lab).ViaPooler!, tn, ct));
         yield return new("npgsql-pooled-pgbouncer", Library.Npgsql,
             "Npgsql's pool in front of PgBouncer (a warm function instance keeping its pool): only the extra hop through the pooler is paid",
-            (lab, tn, ct) => LookupAsync(Res(lab).ViaBouncerPooled!, tn, ct));
+            (lab, tn, ct) => LookupAsync(Res(lab).ViaPoolerPooled!, tn, ct));
         yield return new("dapper-pgbouncer", Library.Dapper,
             "QueryFirstOrDefault on a new client connection to PgBouncer (transaction mode, Pooling=false)",
             async (lab, tn, ct) =>
             {
-                await using var conn = await Res(lab).ViaBouncer!.OpenConnectionAsync(ct);
+                await using var conn = await Res(lab).ViaPooler!.OpenConnectionAsync(ct);
                 var row = await conn.QueryFirstOrDefaultAsync<ShipmentRow>(new CommandDefinition(DapperSql, new { TrackingNumber = tn }, cancellationToken: ct));
                 return row is null ? [] : [row];
             });
@@ -97,7 +101,7 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
             "pooled DbContext over a data source to PgBouncer (transaction mode, Pooling=false): AsNoTracking FirstOrDefault, EF opens and closes the connection",
             async (lab, tn, ct) =>
             {
-                await using var db = await Res(lab).EfViaBouncer!.CreateDbContextAsync(ct);
+                await using var db = await Res(lab).EfViaPooler!.CreateDbContextAsync(ct);
                 var s = await db.Shipments.AsNoTracking().FirstOrDefaultAsync(x => x.TrackingNumber == tn, ct);
                 return s is null ? [] : [ShipmentRow.From(s)];
             });
@@ -112,39 +116,6 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
         return await r.ReadAsync(ct) ? [ShipmentRow.Read(r)] : [];
     }
 
-    private static Connections Res(CatalogContext lab) =>
-        lab.ScenarioResources as Connections ?? throw new InvalidOperationException("connection-per-request runs only through its prepared scenario (its data sources and pooler)");
-
-    /// <summary>The data sources and the pooler one preparation of the scenario owns.</summary>
-    private sealed class Connections(NpgsqlDataSource unpooled) : IAsyncDisposable
-    {
-        public NpgsqlDataSource Unpooled => unpooled;
-
-        public string? BouncerUnavailable { get; set; }
-
-        public PgBouncer? Bouncer { get; set; }
-
-        public NpgsqlDataSource? ViaBouncer { get; set; }
-
-        public NpgsqlDataSource? ViaBouncerPooled { get; set; }
-
-        public IDbContextFactory<LabDbContext>? EfViaBouncer { get; set; }
-
-        public async ValueTask DisposeAsync()
-        {
-            // Clients first, so they say goodbye to pgbouncer before it stops.
-            foreach (var ds in new[] { ViaBouncerPooled, ViaBouncer, unpooled })
-            {
-                if (ds is not null)
-                {
-                    await ds.DisposeAsync();
-                }
-            }
-
-            if (Bouncer is not null)
-            {
-                await Bouncer.DisposeAsync();
-            }
-        }
-    }
+    private static ScenarioConnections Res(CatalogContext lab) =>
+        lab.Connections ?? throw new InvalidOperationException("connection-per-request runs only through its prepared scenario (its data sources and pooler)");
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -123,7 +121,7 @@ public sealed class EmbeddedServer
         RemoveStalePidFile(s);
         for (var attempt = 1; ; attempt++)
         {
-            var port = attempt == 1 && PortIsFree(s.Port) ? s.Port : FreePort();
+            var port = attempt == 1 && LoopbackPort.IsFree(s.Port) ? s.Port : LoopbackPort.Free();
             PortChosen?.Invoke(port);
             var r = await ProcessRunner.RunAsync(
                 _binaries.PgCtl,
@@ -246,7 +244,7 @@ public sealed class EmbeddedServer
         var id = Guid.NewGuid().ToString("N");
         await File.WriteAllTextAsync(Path.Combine(clusterDir, MarkerFile), id + "\n", ct);
         await ProcessRunner.ChownToServerUserAsync(clusterDir, ct);
-        var state = new State(clusterDir, id, FreePort(), _binaries.MajorVersion, DateTimeOffset.UtcNow);
+        var state = new State(clusterDir, id, LoopbackPort.Free(), _binaries.MajorVersion, DateTimeOffset.UtcNow);
         WriteState(state);
         return state;
     }
@@ -397,28 +395,4 @@ public sealed class EmbeddedServer
 
     private static string? LastMeaningfulLine(string log) =>
         log.Split('\n').LastOrDefault(l => l.Contains("FATAL", StringComparison.Ordinal) || l.Contains("ERROR", StringComparison.Ordinal))?.Trim();
-
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    private static bool PortIsFree(int port)
-    {
-        try
-        {
-            using var l = new TcpListener(IPAddress.Loopback, port);
-            l.Start();
-            l.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

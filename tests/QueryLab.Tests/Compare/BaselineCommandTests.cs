@@ -5,6 +5,7 @@ using static QueryLab.Tests.Compare.CompareRuns;
 namespace QueryLab.Tests.Compare;
 
 /// <summary>`querylab baseline save` and `compare --baseline <name>`.</summary>
+[Trait("Category", "Serverless")]
 public class BaselineCommandTests
 {
     [Fact]

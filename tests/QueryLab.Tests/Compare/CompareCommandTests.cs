@@ -5,6 +5,7 @@ using static QueryLab.Tests.Compare.CompareRuns;
 namespace QueryLab.Tests.Compare;
 
 /// <summary>`querylab compare` end to end on runs written to temporary folders: verdicts, exit codes, compare.md and compare.json.</summary>
+[Trait("Category", "Serverless")]
 public class CompareCommandTests
 {
     [Fact]
@@ -235,7 +236,7 @@ public class CompareCommandTests
         var r = await t.CompareAsync();
 
         Assert.True(r.ExitCode == 0, r.All);
-        Assert.Contains("warning: the runs were on different machines (2 vs 4 cores, 8.0 GB vs 16.0 GB memory", r.Err);
+        Assert.Contains("warning: the runs were on different machines (2 vs 4 cores, 8.0 GiB vs 16.0 GiB memory", r.Err);
         Assert.Contains("> **Warning:** the runs were on different machines", t.CompareMd);
         Assert.DoesNotContain("::warning", r.Out); // not on GitHub Actions
     }

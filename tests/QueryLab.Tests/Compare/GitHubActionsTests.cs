@@ -3,6 +3,7 @@ using static QueryLab.Tests.Compare.CompareRuns;
 namespace QueryLab.Tests.Compare;
 
 /// <summary>On GitHub Actions: the job summary gets the verdict and the regressions, the log gets annotations.</summary>
+[Trait("Category", "Serverless")]
 public class GitHubActionsTests
 {
     [Fact]

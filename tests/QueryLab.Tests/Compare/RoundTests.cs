@@ -11,6 +11,7 @@ namespace QueryLab.Tests.Compare;
 /// a change in every round is; the merge keeps the rounds apart; each round takes its share of the iterations;
 /// and the calibration delays of --inject-delay are parsed against the catalog.
 /// </summary>
+[Trait("Category", "Serverless")]
 public class RoundTests
 {
     private static readonly CompareSettings Settings = CompareSettings.Default;

@@ -5,6 +5,7 @@ using QueryLab.Tests.Infrastructure;
 namespace QueryLab.Tests.Compare;
 
 /// <summary>results.json keeps shape texts, not plans: the parser rebuilds enough of the tree for PlanShape.Diff.</summary>
+[Trait("Category", "Serverless")]
 public class ShapeTextParserTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using QueryLab.Bench.Compare;
 namespace QueryLab.Tests.Compare;
 
 /// <summary>The statistics against published values: U critical values, the BH step-up, the interval's coverage.</summary>
+[Trait("Category", "Serverless")]
 public class StatisticsTests
 {
     [Theory]

@@ -37,7 +37,7 @@ public sealed class LabFixture : IAsyncLifetime
         await new MigrationRunner(_dataSource, MigrationSet.Load(), TextWriter.Null).ApplyAsync(false, Server.Description, CancellationToken.None);
         var outcome = await new Seeder(_dataSource, TextWriter.Null).SeedAsync(new SeedRequest(Scale.Tiny, SeedRequest.DefaultSeed), CancellationToken.None);
         Manifest = outcome.Manifest;
-        _catalog = new CatalogContext(_dataSource, Manifest.ReferenceTime, ConnectionString);
+        _catalog = new CatalogContext(_dataSource, Manifest.ReferenceTime, ConnectionString) { Poolers = PgBouncerLauncher.Instance };
     }
 
     private NpgsqlDataSource? _dataSource;

@@ -179,7 +179,7 @@ public static class OldPostgres
             var bin = await BinDirAsync();
             var dir = Directory.CreateTempSubdirectory("querylab-pg12-").FullName;
             var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            var cluster = new Cluster(bin, dir, EmbeddedServer.FreePort(), password);
+            var cluster = new Cluster(bin, dir, LoopbackPort.Free(), password);
             try
             {
                 await cluster.InitAndStartAsync();

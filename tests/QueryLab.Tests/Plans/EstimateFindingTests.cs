@@ -1,3 +1,4 @@
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Plans;
 using QueryLab.Tests.Infrastructure;
 

@@ -1,3 +1,4 @@
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Plans;
 using QueryLab.Tests.Infrastructure;
 
@@ -13,6 +14,7 @@ namespace QueryLab.Tests.Plans;
 /// Scan's filter, and a second CTE Scan that never ran. The Gather's workers are waited for at shutdown, so
 /// the CTE (269.054 ms) took longer than the CTE Scan that read it (201.635 ms).
 /// </summary>
+[Trait("Category", "Serverless")]
 public class GoldenPlanTests
 {
     private const double Us = 0.0005;

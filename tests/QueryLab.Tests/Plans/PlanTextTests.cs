@@ -1,3 +1,4 @@
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Plans;
 using QueryLab.Tests.Infrastructure;
 
@@ -25,7 +26,7 @@ public class PlanTextTests(LabFixture fixture)
 
         // The hottest node's line carries the marker and its share.
         var hot = a.TopNodes[0];
-        var marker = $"◀ {Fmt.Percent(hot.Share)} of time";
+        var marker = $"◀ {QueryLab.Bench.Reports.Units.Percent(hot.Share)} of time";
         Assert.Contains(lines, l => l.Contains(marker, StringComparison.Ordinal));
 
         // Every finding is listed with its code, and its number appears on its node's line.

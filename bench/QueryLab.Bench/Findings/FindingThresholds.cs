@@ -1,8 +1,9 @@
-namespace QueryLab.Bench.Plans;
+namespace QueryLab.Bench.Findings;
 
 /// <summary>
 /// Where each finding starts. The defaults are the ones FINDINGS.md justifies; a caller can tighten or
 /// loosen one with <c>with</c> (e.g. <c>FindingThresholds.Default with { SeqScanMinRows = 1_000 }</c>).
+/// The round-trip findings (repeated-statement, n-plus-one) start here too.
 /// Shares are fractions (0.1 = 10 %), times are ms, rows are totals over all loops unless named per loop.
 /// </summary>
 public sealed record FindingThresholds
@@ -49,7 +50,7 @@ public sealed record FindingThresholds
     /// <summary>cache-misses: hit rate below this…</summary>
     public double CacheMinHitRate { get; init; } = 0.90;
 
-    /// <summary>cache-misses: …with at least this many shared blocks read (100 blocks = 800 kB).</summary>
+    /// <summary>cache-misses: …with at least this many shared blocks read (100 blocks = 800 KiB).</summary>
     public long CacheMinReadBlocks { get; init; } = 100;
 
     /// <summary>hot-node: a node whose exclusive time is above this share of execution time.</summary>
@@ -57,4 +58,10 @@ public sealed record FindingThresholds
 
     /// <summary>seq-scan-large-table and rows-removed-by-filter become Critical when their node is also hot.</summary>
     public double CriticalWhenHotShare { get; init; } = 0.50;
+
+    /// <summary>repeated-statement: one statement (by normalised SQL) sent this many times in one operation.</summary>
+    public int RepeatedMinCount { get; init; } = 2;
+
+    /// <summary>n-plus-one: a repeated statement sent in at least this many round trips (repeats in one batch share one).</summary>
+    public int NPlusOneMinRoundTrips { get; init; } = 5;
 }

@@ -6,20 +6,18 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
 
-namespace QueryLab.Queries.Scenarios.Support;
+namespace QueryLab.Seed.Server;
 
 /// <summary>
-/// A throwaway PgBouncer in transaction mode in front of the lab server, for scenarios that measure a pooler.
-/// It listens on a free loopback port; its config and auth file (the lab password, owner-only) live in a
-/// temporary folder that is deleted when it stops. As root it runs as the <c>postgres</c> OS user
-/// (pgbouncer refuses root) through its own <c>-u</c> switch, so the process QueryLab holds is pgbouncer
-/// itself and stopping it signals the right process.
+/// A throwaway PgBouncer in transaction mode in front of the lab server, for scenarios that measure a pooler: a
+/// server the lab starts, like the embedded PostgreSQL, with the same parts — a free loopback port
+/// (<see cref="LoopbackPort"/>), owner-only files (<see cref="OwnerOnlyFile"/>) in a temporary folder
+/// deleted when it stops (its config, and an auth file holding the lab password), and <see cref="ProcessRunner"/>
+/// for what runs to completion. As root it runs as the server's OS user (pgbouncer refuses root) through its own
+/// <c>-u</c> switch, so the process QueryLab holds is pgbouncer itself and stopping it signals the right process.
 /// </summary>
 public sealed partial class PgBouncer : IAsyncDisposable
 {
-    /// <summary>The OS user pgbouncer runs as when QueryLab runs as root (the embedded server's user too).</summary>
-    public const string RootRunsAs = "postgres";
-
     private const int LogLinesKept = 30;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
@@ -103,7 +101,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var folder = Directory.CreateTempSubdirectory("querylab-pgbouncer-").FullName; // mode 0700
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             PgBouncer? bouncer = null;
             try
             {
@@ -176,7 +174,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
     {
         var authFile = Path.Combine(folder, "userlist.txt");
         var quoted = (string s) => "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        WriteOwnerOnly(authFile, $"{quoted(server.Username!)} {quoted(server.Password!)}\n");
+        OwnerOnlyFile.Write(authFile, $"{quoted(server.Username!)} {quoted(server.Password!)}\n");
         var tls = server.SslMode switch
         {
             SslMode.Disable => "disable",
@@ -184,7 +182,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
             _ => "prefer",
         };
         var ini = new StringBuilder()
-            .AppendLine("; Written by QueryLab (queries/QueryLab.Queries/Scenarios/Support/PgBouncer.cs); deleted when it stops.")
+            .AppendLine("; Written by QueryLab (seed/QueryLab.Seed/Server/PgBouncer.cs); deleted when it stops.")
             .AppendLine("[databases]")
             .AppendLine(CultureInfo.InvariantCulture, $"{server.Database} = host={server.Host} port={server.Port} dbname={server.Database}")
             .AppendLine("[pgbouncer]")
@@ -201,25 +199,19 @@ public sealed partial class PgBouncer : IAsyncDisposable
             .AppendLine("log_disconnections = 0")
             .ToString();
         var config = Path.Combine(folder, "pgbouncer.ini");
-        WriteOwnerOnly(config, ini);
-        if (IsRoot)
-        {
-            // pgbouncer reads both files as root before it switches user, but a reload would read them as that user.
-            var r = await RunAsync("chown", ["-R", $"{RootRunsAs}:", folder], ct);
-            if (r.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"cannot give {folder} to the '{RootRunsAs}' OS user pgbouncer runs as: {r.Output.Trim()}");
-            }
-        }
+        OwnerOnlyFile.Write(config, ini);
+
+        // pgbouncer reads both files as root before it switches user, but a reload would read them as that user.
+        await ProcessRunner.ChownToServerUserAsync(folder, ct);
     }
 
     private static PgBouncer Launch(string executable, string folder, int port, string version, NpgsqlConnectionStringBuilder server)
     {
         var psi = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (IsRoot)
+        if (ProcessRunner.IsRoot)
         {
             psi.ArgumentList.Add("-u");
-            psi.ArgumentList.Add(RootRunsAs);
+            psi.ArgumentList.Add(ProcessRunner.ServerOsUser);
         }
 
         psi.ArgumentList.Add(Path.Combine(folder, "pgbouncer.ini"));
@@ -272,7 +264,7 @@ public sealed partial class PgBouncer : IAsyncDisposable
                 }
 
                 throw new InvalidOperationException(
-                    $"{Version} ({_process.StartInfo.FileName}) exited with code {_process.ExitCode} at start: {LastLogLine()}{(IsRoot ? $" (it runs as the '{RootRunsAs}' OS user)" : "")}");
+                    $"{Version} ({_process.StartInfo.FileName}) exited with code {_process.ExitCode} at start: {LastLogLine()}{(ProcessRunner.IsRoot ? $" (it runs as the '{ProcessRunner.ServerOsUser}' OS user)" : "")}");
             }
 
             try
@@ -341,13 +333,11 @@ public sealed partial class PgBouncer : IAsyncDisposable
         }
     }
 
-    private static bool IsRoot => Environment.IsPrivilegedProcess && !OperatingSystem.IsWindows();
-
     private static async Task<string> VersionAsync(string executable, CancellationToken ct)
     {
-        var r = await RunAsync(executable, ["--version"], ct);
-        var first = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        return r.ExitCode == 0 && first is not null && first.StartsWith("PgBouncer", StringComparison.OrdinalIgnoreCase)
+        var r = await ProcessRunner.RunAsync(executable, ["--version"], timeout: TimeSpan.FromSeconds(30), ct: ct);
+        var first = (r.StdOut + r.StdErr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return r.Succeeded && first is not null && first.StartsWith("PgBouncer", StringComparison.OrdinalIgnoreCase)
             ? first
             : throw new InvalidOperationException($"{executable} --version did not say it is PgBouncer (exit {r.ExitCode}): {first}");
     }
@@ -356,39 +346,12 @@ public sealed partial class PgBouncer : IAsyncDisposable
     {
         try
         {
-            await RunAsync("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+            await ProcessRunner.RunAsync("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)], timeout: TimeSpan.FromSeconds(5));
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (LabException)
         {
-            // no kill(1): DisposeAsync falls back to SIGKILL after its wait
+            // no kill(1), or it hung: DisposeAsync falls back to SIGKILL after its wait
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> args, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct);
-        return (p.ExitCode, await stdout + await stderr);
-    }
-
-    private static void WriteOwnerOnly(string path, string text)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException("QueryLab starts its own pgbouncer on Linux and macOS only");
-        }
-
-        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var f = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode });
-        f.Write(Encoding.UTF8.GetBytes(text));
     }
 
     private static async ValueTask StopOrCleanAsync(PgBouncer? bouncer, string folder)
@@ -413,15 +376,6 @@ public sealed partial class PgBouncer : IAsyncDisposable
         {
             // left behind in the temp folder, still owner-only (mode 0700)
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     [GeneratedRegex("^[A-Za-z0-9_./-]+$")]

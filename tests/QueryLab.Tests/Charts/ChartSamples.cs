@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using QueryLab.Bench.Compare;
+using QueryLab.Bench.Findings;
+using QueryLab.Bench.Load;
+using QueryLab.Bench.Reports;
+using QueryLab.Bench.Results;
+using QueryLab.Tests.Compare;
+
+namespace QueryLab.Tests.Charts;
+
+/// <summary>Every kind of document QueryLab writes a chart into, rendered from realistic results built in memory.</summary>
+internal static partial class ChartSamples
+{
+    /// <summary>report.md of a run whose ratios are those of the issue (576 µs against 931 µs: 1.62×), and three more scenarios.</summary>
+    public static string Report()
+    {
+        var run = CompareRuns.Run();
+        run = run with
+        {
+            Scenarios = run.Scenarios.Select(s =>
+            {
+                var baseline = s.Variants.Single(v => v.IsBaseline).Timing!.MeanNs;
+                return s with { Variants = s.Variants.Select(v => v with { RatioToBaseline = v.Timing!.MeanNs / baseline }).ToList() };
+            }).ToList(),
+        };
+        return MarkdownReport.Render(run);
+    }
+
+    /// <summary>compare.md of a candidate whose variants are 0.8× to 1.5× the baseline's.</summary>
+    public static string Compare()
+    {
+        var baseline = CompareRuns.Run(seed: 1);
+        var candidate = CompareRuns.Run(seed: 2, runId: "20260102-120000-small-ci");
+        candidate = CompareRuns.With(candidate, "lookup-by-tracking-number", "dapper", v => CompareRuns.Scaled(v, 1.5));
+        candidate = CompareRuns.With(candidate, "pending-page", "ef-no-tracking", v => CompareRuns.Scaled(v, 0.8));
+        return CompareMarkdown.Render(RunComparer.Compare(baseline, "baselines/main", candidate, "reports/latest", CompareSettings.Default));
+    }
+
+    /// <summary>load.md of a sweep of two variants over 1 and 8 clients, on the catalog's longest scenario name.</summary>
+    public static string Load()
+    {
+        LoadStep Step(string variant, int clients, double opsPerSecond, double p99Ns) => new()
+        {
+            Variant = variant,
+            Library = "Npgsql",
+            Technique = variant,
+            Clients = clients,
+            Sent = (long)(opsPerSecond * 10),
+            Completed = (long)(opsPerSecond * 10),
+            Failed = 0,
+            ElapsedMs = 10_000,
+            Throughput = opsPerSecond,
+            Latency = new LatencyRecord(p99Ns / 10, p99Ns / 4, p99Ns / 5, p99Ns / 2, p99Ns, p99Ns * 2, p99Ns * 3),
+            Failures = [],
+            LeakedBackends = 0,
+        };
+
+        var run = CompareRuns.Run();
+        return LoadMarkdown.Render(new LoadResults
+        {
+            RunId = "20260101-130000-small-load",
+            StartedAt = run.StartedAt,
+            FinishedAt = run.FinishedAt,
+            Command = "querylab load --scenario in-transit-with-carrier-and-latest-event --clients 1,8",
+            Git = run.Git,
+            Machine = run.Machine,
+            Server = run.Server,
+            Dataset = run.Dataset,
+            Settings = new LoadSettings(
+                "in-transit-with-carrier-and-latest-event", false, ["npgsql-lateral", "ef-n-plus-1"], [1, 8], 10_000, 1_000, 100, 15, "querylab-load-1",
+                new ConnectionLimits(100, 3, -1, -1, "querylab") { FreeAtStart = 90 }, "nearest rank"),
+            Steps =
+            [
+                Step("npgsql-lateral", 1, 812.4, 2_400_000),
+                Step("npgsql-lateral", 8, 2_950.1, 6_100_000),
+                Step("ef-n-plus-1", 1, 96.3, 18_000_000),
+                Step("ef-n-plus-1", 8, 310.8, 52_000_000),
+            ],
+            NotRun = [],
+            Findings = [new LoadFinding(Severity.Info, FindingCodes.PoolAboveServerLimit, null, null, "up to 8 connections", FindingCodes.Of(FindingCodes.PoolAboveServerLimit).Fix)],
+            LeakedBackendsAtEnd = 0,
+        });
+    }
+
+    public static IEnumerable<(string Kind, string Markdown)> All() => [("report", Report()), ("compare", Compare()), ("load", Load())];
+
+    /// <summary>The text of every ```mermaid block.</summary>
+    public static IReadOnlyList<string> Charts(string markdown) => MermaidBlock().Matches(markdown).Select(m => m.Groups[1].Value).ToList();
+
+    [GeneratedRegex("```mermaid\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex MermaidBlock();
+}
