@@ -211,6 +211,30 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_pg_config_without_headers_or_for_another_major_is_named_in_the_reason()
+    {
+        var major = lab.Server.ServerMajorVersion;
+        var root = Directory.CreateTempSubdirectory("querylab-fake-pg-config").FullName;
+        try
+        {
+            var other = FakePgConfig(Path.Combine(root, "other"), $"PostgreSQL {major + 1}.0", root);
+            var bare = FakePgConfig(Path.Combine(root, "bare"), $"PostgreSQL {major}.2 (Debian)", Path.Combine(root, "no-headers"));
+
+            var r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, SpinBuildTools.For(lab.Server) with { PgConfigFolders = [other] }, default);
+            Assert.Contains($"other majors: {Path.Combine(other, "pg_config")} is PostgreSQL {major + 1}", r.Unavailable, StringComparison.Ordinal);
+            Assert.Contains($"install postgresql-server-dev-{major}", r.Unavailable, StringComparison.Ordinal);
+
+            r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, SpinBuildTools.For(lab.Server) with { PgConfigFolders = [other, bare] }, default);
+            Assert.StartsWith($"{Path.Combine(bare, "pg_config")} has no server headers", r.Unavailable, StringComparison.Ordinal);
+            Assert.EndsWith($"install postgresql-server-dev-{major} (Debian) to build the server-side delay module", r.Unavailable, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [SpinFact]
     public async Task Without_a_C_compiler_the_reason_says_so()
     {
@@ -254,6 +278,16 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => SpinExtension.ConnectionString("Host=h", "/x.so", -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => SpinExtension.ConnectionString("Host=h", "/x.so", SpinExtension.MaxSpinMicroseconds + 1));
         Assert.Throws<ArgumentException>(() => SpinExtension.ConnectionString("Host=h", "querylab_spin.so", 1));
+    }
+
+    /// <summary>A pg_config that answers --version and --includedir-server as told.</summary>
+    private static string FakePgConfig(string folder, string version, string includeDirServer)
+    {
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "pg_config");
+        File.WriteAllText(file, $"#!/bin/sh\ncase \"$1\" in\n  --version) echo '{version}' ;;\n  --includedir-server) echo '{includeDirServer}' ;;\n  *) exit 1 ;;\nesac\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return folder;
     }
 
     private static async Task<double> TimeAsync(NpgsqlDataSource ds, int i)

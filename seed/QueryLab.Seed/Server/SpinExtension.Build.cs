@@ -127,8 +127,9 @@ public static partial class SpinExtension
             return (null, $"{noHeaders}: {install}");
         }
 
-        var seen = other.Count > 0 ? $"; found only {string.Join(", ", other)}" : "";
-        return (null, $"no pg_config for PostgreSQL {major.ToString(CultureInfo.InvariantCulture)} (looked in {string.Join(", ", folders)}{seen}): {install}; PostgreSQL builds that ship no headers (the npm ones) cannot take it");
+        var places = folders.Count <= 4 ? string.Join(", ", folders) : $"{string.Join(", ", folders.Take(3))} and {(folders.Count - 3).ToString(CultureInfo.InvariantCulture)} more";
+        var seen = other.Count > 0 ? $"; other majors: {string.Join(", ", other)}" : "";
+        return (null, $"no pg_config for PostgreSQL {major.ToString(CultureInfo.InvariantCulture)} (looked in {places}{seen}): {install}; PostgreSQL builds that ship no headers (the npm ones) cannot take it");
     }
 
     private static async Task<string?> RunQuietAsync(string file, string argument, CancellationToken ct)
@@ -165,7 +166,7 @@ public static partial class SpinExtension
             Directory.CreateDirectory(dir, readable);
             var c = Path.Combine(work.FullName, "querylab_spin.c");
             await File.WriteAllBytesAsync(c, source, ct);
-            var tmp = Path.Combine(dir, $".{Path.GetFileName(target)}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp");
+            var tmp = Path.Combine(dir, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
             var r = await ProcessRunner.RunAsync(compiler, [.. CompileFlags, "-I", pgConfig.IncludeDirServer, "-o", tmp, c], timeout: TimeSpan.FromMinutes(2), ct: ct);
             if (!r.Succeeded)
             {
