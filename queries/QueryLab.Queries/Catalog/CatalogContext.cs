@@ -15,6 +15,7 @@ public sealed class CatalogContext : IAsyncDisposable
 {
     private readonly DbContextOptions<LabDbContext> _connectionlessOptions;
     private readonly Action<NpgsqlDataSourceBuilder>? _configureDataSource;
+    private readonly NpgsqlDataSource? _ownedDataSource;
 
     public CatalogContext(NpgsqlDataSource dataSource, DateTime referenceTime, string connectionString, Action<NpgsqlDataSourceBuilder>? configureDataSource = null)
     {
@@ -22,11 +23,7 @@ public sealed class CatalogContext : IAsyncDisposable
         DataSource = dataSource;
         ReferenceTime = DateTime.SpecifyKind(referenceTime, DateTimeKind.Utc);
         ConnectionString = connectionString;
-        var options = new DbContextOptionsBuilder<LabDbContext>()
-            .UseNpgsql(dataSource)
-            .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning))
-            .Options;
-        EfFactory = new PooledDbContextFactory<LabDbContext>(options);
+        EfFactory = CreateEfFactory(dataSource);
         _connectionlessOptions = new DbContextOptionsBuilder<LabDbContext>().UseNpgsql().Options;
     }
 
@@ -41,6 +38,23 @@ public sealed class CatalogContext : IAsyncDisposable
         Poolers = shared.Poolers;
         Connections = connections;
     }
+
+    private CatalogContext(CatalogContext shared, string connectionString)
+    {
+        _configureDataSource = shared._configureDataSource;
+        ConnectionString = connectionString;
+        DataSource = CreateDataSource(connectionString);
+        _ownedDataSource = DataSource;
+        ReferenceTime = shared.ReferenceTime;
+        EfFactory = CreateEfFactory(DataSource);
+        _connectionlessOptions = shared._connectionlessOptions;
+    }
+
+    private static PooledDbContextFactory<LabDbContext> CreateEfFactory(NpgsqlDataSource dataSource) =>
+        new(new DbContextOptionsBuilder<LabDbContext>()
+            .UseNpgsql(dataSource)
+            .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning))
+            .Options);
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -79,6 +93,17 @@ public sealed class CatalogContext : IAsyncDisposable
     public CatalogContext WithConnections(ScenarioConnections connections) => new(this, connections);
 
     /// <summary>
+    /// This context on another connection string: its own <see cref="DataSource"/> (built through the same
+    /// configure-data-source hook, so the wire capture follows) and its own EF Core factory over it, the same reference
+    /// time, no scenario resources. A scenario prepared on it runs every statement of every library (EF Core, Dapper,
+    /// Npgsql, and the data sources variants build with <see cref="CreateDataSource"/> from <see cref="ConnectionString"/>)
+    /// on that connection string — say, one whose startup options slow each statement down inside the server
+    /// (<c>SpinExtension.ConnectionString</c> in QueryLab.Seed). The derived context owns its data source: dispose it
+    /// after the scenarios prepared on it.
+    /// </summary>
+    public CatalogContext WithConnectionString(string connectionString) => new(this, connectionString);
+
+    /// <summary>
     /// A context on a given connection and transaction (write scenarios run inside one that is rolled back).
     /// Automatic savepoints are off: in a transaction it did not start, SaveChanges would wrap its batch in
     /// SAVEPOINT / RELEASE SAVEPOINT — two round trips an application whose SaveChanges starts its own
@@ -93,5 +118,6 @@ public sealed class CatalogContext : IAsyncDisposable
         return ctx;
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Disposes the data source of a context made by <see cref="WithConnectionString"/>; the others own nothing.</summary>
+    public ValueTask DisposeAsync() => _ownedDataSource?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

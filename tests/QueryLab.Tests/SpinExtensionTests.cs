@@ -1,0 +1,329 @@
+using System.Diagnostics;
+using Npgsql;
+using QueryLab.Bench.Profiling;
+using QueryLab.Bench.Verification;
+using QueryLab.Queries.Catalog;
+using QueryLab.Seed.Server;
+using QueryLab.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace QueryLab.Tests;
+
+/// <summary>
+/// The server-side calibration delay (querylab_spin) against the suite's real server: it is built and loaded through
+/// the startup options, lengthens a statement by its spin, spins once per top-level statement, adds no statement and
+/// no round trip, follows a derived catalog context into every library, and says why when it cannot be had.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
+{
+    private static readonly SemaphoreSlim BuildGate = new(1, 1);
+    private static string? _library;
+
+    private async Task<string> LibraryAsync()
+    {
+        await BuildGate.WaitAsync();
+        try
+        {
+            if (_library is null || !File.Exists(_library))
+            {
+                var r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, default);
+                Assert.True(r.IsAvailable, r.Unavailable);
+                _library = r.LibraryPath!;
+            }
+
+            return _library;
+        }
+        finally
+        {
+            BuildGate.Release();
+        }
+    }
+
+    private string Spinning(int microseconds, string? connectionString = null, string? library = null) =>
+        SpinExtension.ConnectionString(connectionString ?? lab.ConnectionString, library ?? _library!, microseconds);
+
+    [SpinFact]
+    public async Task A_statement_on_a_2000_us_connection_takes_at_least_2_ms_longer_than_on_a_plain_one()
+    {
+        await LibraryAsync();
+        await using var plain = NpgsqlDataSource.Create(lab.ConnectionString);
+        await using var spin = NpgsqlDataSource.Create(Spinning(2000));
+        var plainUs = new List<double>();
+        var spinUs = new List<double>();
+        for (var i = 0; i < 60; i++)
+        {
+            var p = await TimeAsync(plain, i);
+            var s = await TimeAsync(spin, i);
+            if (i >= 10)
+            {
+                plainUs.Add(p);
+                spinUs.Add(s);
+            }
+        }
+
+        var (pm, sm) = (Median(plainUs), Median(spinUs));
+        output.WriteLine($"SELECT $1 over 50 interleaved pairs: plain median {pm:0} µs, spin_us=2000 median {sm:0} µs (+{sm - pm:0} µs), spin min {spinUs.Min():0} µs");
+        Assert.All(spinUs, s => Assert.True(s >= 2000, $"a statement on the spinning connection took {s:0} µs"));
+        Assert.True(sm - pm >= 2000, $"median {sm:0} µs with spin_us=2000 against {pm:0} µs plain: less than 2 ms longer");
+    }
+
+    [SpinFact]
+    public async Task The_spin_happens_once_per_top_level_statement_not_again_for_the_queries_inside_it()
+    {
+        var library = await LibraryAsync();
+
+        // The server splits the startup options on spaces: a library path with one is escaped, and still loads.
+        var spacedDir = Directory.CreateTempSubdirectory("querylab spin").FullName;
+        File.SetUnixFileMode(spacedDir, File.GetUnixFileMode(spacedDir) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute); // the server's OS user reads it
+        var spaced = Path.Combine(spacedDir, "querylab spin.so");
+        File.Copy(library, spaced);
+        try
+        {
+            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Spinning(50, library: spaced)) { Pooling = false }.ConnectionString);
+            await conn.OpenAsync();
+            await ExecAsync(conn, "CREATE FUNCTION pg_temp.three() RETURNS int LANGUAGE sql AS $$ SELECT 1; SELECT 2; SELECT 3 $$");
+            await ExecAsync(conn, "CREATE FUNCTION pg_temp.ten() RETURNS int LANGUAGE plpgsql AS $$ DECLARE x int; BEGIN FOR i IN 1..10 LOOP SELECT i INTO x; END LOOP; RETURN x; END $$");
+            var before = await SpinsAsync(conn);
+            var steps = new (string Sql, int Spins)[]
+            {
+                ("SELECT 1", 1),
+                ("SELECT pg_temp.three()", 1),            // a SQL function running three queries
+                ("SELECT pg_temp.ten(), pg_temp.ten()", 1), // PL/pgSQL running ten each
+                ("BEGIN", 0),
+                ("SELECT count(*) FROM generate_series(1, 100)", 1),
+                ("COMMIT", 0),
+                ("SET work_mem = '8MB'", 0),
+                ("DO $$ BEGIN PERFORM pg_temp.ten(); PERFORM 1; END $$", 1), // a utility statement that runs queries: once
+            };
+            foreach (var (sql, spins) in steps)
+            {
+                await ExecAsync(conn, sql);
+                var after = await SpinsAsync(conn);
+                Assert.True(after - before == spins, $"{sql}: {after - before} spins, expected {spins}");
+                before = after;
+            }
+        }
+        finally
+        {
+            Directory.Delete(spacedDir, recursive: true);
+        }
+
+        // Without the library the counter does not exist: nothing spins on a plain connection.
+        await using var plain = new NpgsqlConnection(lab.ConnectionString);
+        await plain.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SELECT current_setting('{SpinExtension.SpinCountSetting}', true)", plain);
+        Assert.True(await cmd.ExecuteScalarAsync() is null or DBNull);
+    }
+
+    [SpinFact]
+    public async Task The_delay_adds_no_statement_and_no_round_trip_the_server_sees()
+    {
+        await LibraryAsync();
+        var statements = new Dictionary<string, List<string>>();
+        foreach (var (db, spinUs) in new[] { ("spin_wire_plain", -1), ("spin_wire_spin", 200) })
+        {
+            var cs = await lab.CreateDatabaseAsync(db);
+            await using (var ds = NpgsqlDataSource.Create(spinUs < 0 ? cs : Spinning(spinUs, cs)))
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await using var c = ds.CreateCommand("SELECT $1::int + 1");
+                    c.Parameters.AddWithValue(i);
+                    await c.ExecuteScalarAsync();
+                }
+            }
+
+            await using var conn = new NpgsqlConnection(lab.ConnectionString);
+            await conn.OpenAsync();
+            await using var q = new NpgsqlCommand(
+                "SELECT query || ' × ' || calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY query, calls", conn);
+            q.Parameters.AddWithValue(db);
+            var list = new List<string>();
+            await using (var r = await q.ExecuteReaderAsync())
+            {
+                while (await r.ReadAsync())
+                {
+                    list.Add(r.GetString(0));
+                }
+            }
+
+            statements[db] = list;
+            await ExecAsync(conn, $"DROP DATABASE {db} WITH (FORCE)");
+        }
+
+        Assert.Contains("SELECT $1::int + $2 × 20", statements["spin_wire_spin"]);
+        Assert.DoesNotContain(statements["spin_wire_spin"], s => s.StartsWith("LOAD", StringComparison.OrdinalIgnoreCase) || s.StartsWith("SET", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(statements["spin_wire_plain"], statements["spin_wire_spin"]);
+    }
+
+    [SpinFact]
+    public async Task A_derived_catalog_context_slows_every_library_with_the_same_round_trips()
+    {
+        var library = await LibraryAsync();
+        var scenario = ScenarioCatalog.All.Single(s => s.Name == "lookup-by-tracking-number");
+        await using var source = lab.Server.CreateDataSource(WireCapture.Configure);
+        await using var plain = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure);
+        await using var slowed = plain.WithConnectionString(SpinExtension.ConnectionString(plain.ConnectionString, library, 2000));
+        Assert.NotSame(plain.DataSource, slowed.DataSource);
+        await using var plainPrepared = await scenario.PrepareAsync(plain, default);
+        await using var slowPrepared = await scenario.PrepareAsync(slowed, default);
+        Assert.True((await Verifier.VerifyAsync(slowPrepared, default)).Passed);
+        foreach (var v in scenario.Variants)
+        {
+            var (plainTrips, _) = await CaptureAsync(plainPrepared, v);
+            var (slowTrips, slowUs) = await CaptureAsync(slowPrepared, v);
+            output.WriteLine($"{v.Name}: {slowUs:0} µs with spin_us=2000, {slowTrips} round trip(s)");
+            Assert.Equal(plainTrips, slowTrips);
+            Assert.True(slowUs >= 2000 * slowTrips, $"{v.Name} took {slowUs:0} µs for {slowTrips} round trip(s) on the slowed context");
+        }
+    }
+
+    [SpinFact]
+    public async Task A_second_prepare_reuses_the_cached_library()
+    {
+        var first = await LibraryAsync();
+        var written = File.GetLastWriteTimeUtc(first);
+        var again = await SpinExtension.PrepareAsync(lab.Server, lab.Home, default);
+        Assert.Equal(first, again.LibraryPath);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(first));
+        Assert.StartsWith(Path.Combine(lab.Home, "extensions"), first, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_pg_config_the_reason_is_one_line_that_says_what_to_install()
+    {
+        var empty = Directory.CreateTempSubdirectory("querylab-no-pg-config").FullName;
+        try
+        {
+            var tools = SpinBuildTools.For(lab.Server) with { PgConfigFolders = [empty] };
+            var r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, tools, default);
+            Assert.False(r.IsAvailable);
+            Assert.Null(r.LibraryPath);
+            var major = lab.Server.ServerMajorVersion;
+            Assert.Contains($"no pg_config for PostgreSQL {major} (looked in {empty})", r.Unavailable, StringComparison.Ordinal);
+            Assert.Contains($"install postgresql-server-dev-{major}", r.Unavailable, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', r.Unavailable!);
+        }
+        finally
+        {
+            Directory.Delete(empty);
+        }
+    }
+
+    [Fact]
+    public async Task A_pg_config_without_headers_or_for_another_major_is_named_in_the_reason()
+    {
+        var major = lab.Server.ServerMajorVersion;
+        var root = Directory.CreateTempSubdirectory("querylab-fake-pg-config").FullName;
+        try
+        {
+            var other = FakePgConfig(Path.Combine(root, "other"), $"PostgreSQL {major + 1}.0", root);
+            var bare = FakePgConfig(Path.Combine(root, "bare"), $"PostgreSQL {major}.2 (Debian)", Path.Combine(root, "no-headers"));
+
+            var r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, SpinBuildTools.For(lab.Server) with { PgConfigFolders = [other] }, default);
+            Assert.Contains($"other majors: {Path.Combine(other, "pg_config")} is PostgreSQL {major + 1}", r.Unavailable, StringComparison.Ordinal);
+            Assert.Contains($"install postgresql-server-dev-{major}", r.Unavailable, StringComparison.Ordinal);
+
+            r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, SpinBuildTools.For(lab.Server) with { PgConfigFolders = [other, bare] }, default);
+            Assert.StartsWith($"{Path.Combine(bare, "pg_config")} has no server headers", r.Unavailable, StringComparison.Ordinal);
+            Assert.EndsWith($"install postgresql-server-dev-{major} (Debian) to build the server-side delay module", r.Unavailable, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [SpinFact]
+    public async Task Without_a_C_compiler_the_reason_says_so()
+    {
+        var tools = SpinBuildTools.For(lab.Server) with { CompilerFolders = [] };
+        var r = await SpinExtension.PrepareAsync(lab.Server, lab.Home, tools, default);
+        Assert.False(r.IsAvailable);
+        Assert.StartsWith("no C compiler (cc, gcc or clang) on PATH", r.Unavailable, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_role_that_is_not_a_superuser_is_told_it_needs_one()
+    {
+        const string role = "querylab_spin_plain_role";
+        var password = Guid.NewGuid().ToString("N");
+        await using var admin = new NpgsqlConnection(lab.ConnectionString);
+        await admin.OpenAsync();
+        await ExecAsync(admin, $"DROP ROLE IF EXISTS {role}");
+        await ExecAsync(admin, $"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
+        try
+        {
+            var cs = new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Username = role, Password = password, Pooling = false };
+            await using var server = await LabServer.ConnectAsync(cs.ConnectionString, default);
+            var r = await SpinExtension.PrepareAsync(server, lab.Home, default);
+            Assert.False(r.IsAvailable);
+            Assert.StartsWith($"the role '{role}' is not a superuser", r.Unavailable, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, r.Unavailable, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ExecAsync(admin, $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    [Fact]
+    public void The_connection_string_carries_the_delay_in_its_startup_options()
+    {
+        var cs = SpinExtension.ConnectionString("Host=127.0.0.1;Username=u;Password=p;Options=-c search_path=lab", "/opt/my lab/querylab_spin.so", 20);
+        var b = new NpgsqlConnectionStringBuilder(cs);
+        Assert.Equal(@"-c search_path=lab -c session_preload_libraries=/opt/my\ lab/querylab_spin.so -c querylab.spin_us=20", b.Options);
+        Assert.Equal("p", b.Password);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SpinExtension.ConnectionString("Host=h", "/x.so", -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SpinExtension.ConnectionString("Host=h", "/x.so", SpinExtension.MaxSpinMicroseconds + 1));
+        Assert.Throws<ArgumentException>(() => SpinExtension.ConnectionString("Host=h", "querylab_spin.so", 1));
+    }
+
+    /// <summary>A pg_config that answers --version and --includedir-server as told.</summary>
+    private static string FakePgConfig(string folder, string version, string includeDirServer)
+    {
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "pg_config");
+        File.WriteAllText(file, $"#!/bin/sh\ncase \"$1\" in\n  --version) echo '{version}' ;;\n  --includedir-server) echo '{includeDirServer}' ;;\n  *) exit 1 ;;\nesac\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return folder;
+    }
+
+    private static async Task<double> TimeAsync(NpgsqlDataSource ds, int i)
+    {
+        await using var conn = await ds.OpenConnectionAsync();
+        await using var cmd = new NpgsqlCommand("SELECT $1::int", conn);
+        cmd.Parameters.AddWithValue(i);
+        var sw = Stopwatch.StartNew();
+        await cmd.ExecuteScalarAsync();
+        return sw.Elapsed.TotalMicroseconds;
+    }
+
+    private static async Task<(int RoundTrips, double Microseconds)> CaptureAsync(IPreparedScenario prepared, IVariant variant)
+    {
+        await prepared.RunAsync(variant, 0, collect: false, default); // warm: EF's model, Npgsql's types, the pool
+        using var scope = WireCapture.Begin();
+        var sw = Stopwatch.StartNew();
+        await prepared.RunAsync(variant, 1, collect: false, default);
+        return (scope.RoundTrips, sw.Elapsed.TotalMicroseconds);
+    }
+
+    private static async Task<long> SpinsAsync(NpgsqlConnection conn)
+    {
+        await using var cmd = new NpgsqlCommand($"SHOW {SpinExtension.SpinCountSetting}", conn);
+        return long.Parse((string)(await cmd.ExecuteScalarAsync())!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[(s.Count / 2) - 1] + s[s.Count / 2]) / 2;
+    }
+}
