@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using QueryLab.Bench.Ab;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
@@ -343,9 +344,9 @@ public static partial class AbCommand
         try
         {
             var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => ConnectionStrings.Redact(t.Value)));
-            var candidate = AbPlan.Merge(heads, folder.RunId, command);
+            var candidate = RoundMerge.Merge(heads, folder.RunId, command);
             var bases = results[AbSide.Base];
-            var baseline = AbPlan.Merge(bases, bases[^1].RunId, bases[^1].Command);
+            var baseline = RoundMerge.Merge(bases, bases[^1].RunId, bases[^1].Command);
             CopyRun(folders[AbSide.Head], folder.WorkDir);
             var baseDir = folder.PathOf("base");
             CopyRun(folders[AbSide.Base], baseDir);
