@@ -109,12 +109,12 @@ public static class CompareCommand
     }
 
     /// <summary>
-    /// The comparison `querylab compare` makes, shared by `run` and `bench --baseline`: refuse or compare,
+    /// The comparison `querylab compare` makes, shared by `run`, `bench --baseline` and `ab` (with its <paramref name="scope"/>): refuse or compare,
     /// write compare.md and compare.json into the candidate's run folder, print the verdict (and, on GitHub
     /// Actions, annotate), and return 0 (no regression) or 1 (regression). Runs that cannot be compared
     /// throw a <see cref="LabException"/> (exit 2).
     /// </summary>
-    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CliContext ctx)
+    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CliContext ctx, CompareScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var github = GitHubActions.Enabled(ctx.Environment);
@@ -122,7 +122,7 @@ public static class CompareCommand
         var folder = Directory.Exists(candidatePath) ? candidatePath : Path.GetDirectoryName(candidatePath)!;
         try
         {
-            report = RunComparer.Compare(baseline, BaselineCommand.Display(baselinePath, ctx), candidate, BaselineCommand.Display(candidatePath, ctx), settings);
+            report = RunComparer.Compare(baseline, BaselineCommand.Display(baselinePath, ctx), candidate, BaselineCommand.Display(candidatePath, ctx), settings, scope);
         }
         catch (LabException ex) when (github)
         {

@@ -6,16 +6,21 @@ namespace QueryLab.Bench.Compare;
 /// Compares a candidate run with a baseline run: refuses runs that measured different things, matches
 /// variants by scenario and variant name, judges the deterministic counters and plans first and time
 /// second, and sorts every change into regressions, improvements, unknown and unchanged. Pure: two
-/// results.json values in, one report out.
+/// results.json values in, one report out. With a <see cref="CompareScope"/> (<c>querylab ab</c>), the datasets were
+/// judged by the caller: they are not refused for differing, and the time of the variants it names is not compared.
 /// </summary>
 public static class RunComparer
 {
-    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings)
+    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CompareScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(settings);
-        var warnings = Comparability.Check(baseline, candidate);
+        var warnings = Comparability.Check(baseline, candidate, datasetJudged: scope is not null);
+        if (scope is not null)
+        {
+            warnings = [.. warnings, .. scope.DatasetNotes];
+        }
 
         var pairs = new List<VariantPair>();
         var added = new List<VariantRef>();
@@ -50,7 +55,9 @@ public static class RunComparer
         }
 
         var changes = pairs.SelectMany(p => CounterComparer.Compare(p, settings)).ToList();
-        changes.AddRange(TimeComparer.Compare(pairs, settings));
+        var notTimed = scope?.TimeNotCompared ?? new Dictionary<VariantRef, string>();
+        changes.AddRange(TimeComparer.Compare(pairs.Where(p => !notTimed.ContainsKey(Ref(p))).ToList(), settings));
+        changes.AddRange(pairs.Where(p => notTimed.ContainsKey(Ref(p))).Select(p => NotCompared(p, notTimed[Ref(p)])));
         var order = pairs.Select((p, i) => (p, i)).ToDictionary(x => (x.p.Scenario, x.p.Candidate.Name), x => x.i);
         var sorted = changes.OrderBy(c => order[(c.Scenario, c.Variant)]).ThenBy(c => c.Kind).ToList(); // stable: counters, plans, time
 
@@ -67,11 +74,24 @@ public static class RunComparer
             Improvements = sorted.Where(c => c.Outcome == Outcome.Improvement).ToList(),
             Unknown = sorted.Where(c => c.Outcome == Outcome.Unknown).ToList(),
             Unchanged = sorted.Where(c => c.Outcome == Outcome.Unchanged).ToList(),
-            Compared = pairs.Select(p => new VariantRef(p.Scenario, p.Candidate.Name)).ToList(),
+            Compared = pairs.Select(Ref).ToList(),
             Added = added,
             Removed = removed,
         };
     }
+
+    private static VariantRef Ref(VariantPair p) => new(p.Scenario, p.Candidate.Name);
+
+    /// <summary>A variant whose time the caller left out: not decided, with the reason.</summary>
+    private static MetricChange NotCompared(VariantPair p, string why) =>
+        p.Change(ChangeKind.Time, "median time", Outcome.Unknown, Median(p.Baseline), Median(p.Candidate), "not compared") with
+        {
+            Baseline = p.Baseline.Timing is { Error: null } b ? b.MedianNs : null,
+            Candidate = p.Candidate.Timing is { Error: null } c ? c.MedianNs : null,
+            Note = why,
+        };
+
+    private static string Median(VariantResultRecord v) => v.Timing is { Error: null } t ? Reports.Units.Time(t.MedianNs) : "–";
 
     private static RunRef Ref(RunResults r, string path) =>
         new(r.RunId, path, r.Git?.Commit, r.Git?.Branch, r.StartedAt, r.Profile.Name, r.Dataset.Scale, r.Dataset.Seed);
