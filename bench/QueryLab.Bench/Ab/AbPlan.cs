@@ -43,17 +43,16 @@ public static class AbPlan
 
     /// <summary>
     /// Each round's share of the profile's measured iterations, so that a side's rounds together take what one run of the
-    /// profile takes (at least 3); null for a profile without a fixed count (release, smoke).
+    /// profile takes (at least 3); null for the smoke profile, which runs each variant once.
     /// </summary>
     public static int? IterationsPerRound(BenchProfile profile, int rounds)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var run = profile.Job.Run;
-        if (!profile.CountsAreMeaningful || !run.HasValue(BenchmarkDotNet.Jobs.RunMode.IterationCountCharacteristic))
+        if (!profile.CountsAreMeaningful)
         {
             return null;
         }
 
-        return Math.Max(3, (int)Math.Ceiling(run.IterationCount / (double)rounds));
+        return Math.Max(3, (int)Math.Ceiling(profile.MeasuredIterations / (double)rounds));
     }
 }

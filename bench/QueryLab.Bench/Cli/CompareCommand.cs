@@ -79,14 +79,6 @@ public static class CompareCommand
         return CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
     }
 
-    /// <summary>For `ab`: compares two run folders it wrote itself, as `querylab compare` would.</summary>
-    public static int Execute(CliContext ctx, Func<(CompareSettings Settings, string BaselinePath, string CandidatePath)> resolve)
-    {
-        ArgumentNullException.ThrowIfNull(resolve);
-        var (settings, baselinePath, candidatePath) = resolve();
-        return CompareAndReport(ResultsJson.Read(baselinePath), baselinePath, ResultsJson.Read(candidatePath), candidatePath, settings, ctx);
-    }
-
     /// <summary>
     /// What every verb with --baseline reads first: the thresholds, and the baseline (a path, or a saved
     /// baseline's name), resolved and read. Exit 2 (a <see cref="LabException"/>) when either is bad.
