@@ -27,6 +27,13 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
         _tree = Path.Combine(temp, "base");
         try
         {
+            // The server is opened (the embedded one started) first, so that another ab on it is refused before anything is
+            // built; it stays up for every round of both sides.
+            host.Work.Step("opening the server");
+            await using var server = await host.OpenServer(ct);
+            await using var databases = await AbDatabases.CreateAsync(server, host.Out, host.Err, ct);
+            _databases = databases;
+
             host.Out.WriteLine($"ab: base {label} → worktree {_tree}");
             host.Work.Step("building the base");
             _worktreeAdded = true;
@@ -36,12 +43,6 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
                 [AbSide.Head] = AbBuild.Head(repo),
             };
             PrintRounds(sides[AbSide.Base]);
-
-            // The server is opened (the embedded one started) here and stays up for every round of both sides.
-            host.Work.Step("opening the server");
-            await using var server = await host.OpenServer(ct);
-            await using var databases = await AbDatabases.CreateAsync(server, host.Out, host.Err, ct);
-            _databases = databases;
             var verdict = await SeedAndJudgeAsync(sides, databases, ct);
 
             var runBench = bench ?? ChildBench.For(options, databases, Path.Combine(temp, "runs"), host.Out);
