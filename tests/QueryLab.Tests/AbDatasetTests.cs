@@ -168,6 +168,19 @@ public class AbDatasetTests
     }
 
     [Fact]
+    public async Task A_base_whose_querylab_cannot_show_a_verbs_help_is_refused_with_what_it_said()
+    {
+        var notAnApp = Path.Combine(AppContext.BaseDirectory, "QueryLab.Seed.dll"); // a library: dotnet cannot run it
+
+        var ex = await Assert.ThrowsAsync<LabException>(() => BuildAbilities.AskAsync(notAnApp, "old (abc)", CancellationToken.None));
+
+        Assert.Equal(ExitCode.BadInput, ex.Code);
+        Assert.StartsWith("the base old (abc) has no `querylab seed` this ab can run (its `seed --help` exited ", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("pick a newer --base-ref, or compare with a stored baseline (querylab compare --baseline)", ex.Message, StringComparison.Ordinal);
+        Assert.True((await BuildAbilities.AskAsync(Path.Combine(AppContext.BaseDirectory, "querylab.dll"), "this", CancellationToken.None)).TakesRoundOptions);
+    }
+
+    [Fact]
     public void Each_round_gets_its_share_of_iterations_only_the_last_profiles_and_only_the_head_gets_the_delays()
     {
         var options = new AbOptions("main", 3, Bench.Timing.BenchProfile.Ci, "lookup-*", 5, ["lookup-by-tracking-number/dapper=50us"], Asked, CompareSettings.Default, "/r", "querylab ab");

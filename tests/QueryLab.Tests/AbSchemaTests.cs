@@ -113,6 +113,38 @@ public sealed class AbSchemaTests(LabFixture lab, AbScratchRepo repo) : IClassFi
         Assert.Empty(await AbScratchRepo.AbDatabasesAsync(lab.ConnectionString));
     }
 
+    [Fact]
+    public async Task A_role_that_may_not_create_databases_is_exit_2_before_anything_is_built()
+    {
+        var role = $"querylab_ab_nocreatedb_{Environment.ProcessId}";
+        var password = Guid.NewGuid().ToString("N");
+        await ExecAsync($"DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN NOCREATEDB PASSWORD '{password}'");
+        try
+        {
+            var cs = new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Username = role, Password = password }.ConnectionString;
+            var r = await CliRunner.RunInAsync(repo.Repo, new Dictionary<string, string?> { ["QUERYLAB_CONNECTION"] = cs }, null, "ab", "--base-ref", "HEAD", "--scale", "tiny", "--profile", "smoke", "--reports", repo.Reports("nocreatedb"));
+
+            Assert.True(r.ExitCode == 2, r.All);
+            Assert.Matches("^error: querylab ab creates two databases \\(querylab_ab_base and querylab_ab_head\\) on .+, and its role may not \\(42501 .+\\); grant it CREATEDB \\(ALTER ROLE … CREATEDB\\), or run ab on the embedded server$", r.Err.Trim());
+            Assert.DoesNotContain(password, r.All, StringComparison.Ordinal);
+            Assert.DoesNotContain("worktree", r.Out, StringComparison.Ordinal);
+            Assert.Empty(await AbScratchRepo.AbDatabasesAsync(lab.ConnectionString));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecAsync($"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    private async Task ExecAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(lab.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     [Theory]
     [InlineData("INT", "ab: building the base's", "building the base")]
     [InlineData("TERM", "[base-1] verify", "running base-1, the base's bench of round 1/1")]
