@@ -125,7 +125,7 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
     private string Leaves()
     {
         var run = _final is null ? "no run folder was written" : $"the run {host.Display(_final)} was written but not compared";
-        var dbs = _databases?.Describe() ?? "no ab database had been created";
+        var dbs = _databases?.Describe() ?? "no ab database was left on the server";
         var tree = !_worktreeAdded ? "no worktree had been created"
             : _tree is null || !Directory.Exists(_tree) ? "the base's worktree was removed"
             : $"the base's worktree {_tree} is left: remove it with `git worktree remove --force {_tree}`";

@@ -125,14 +125,14 @@ public static class DatasetJudge
     {
         var b = baseDb.Relations.GetValueOrDefault(name);
         var h = headDb.Relations.GetValueOrDefault(name);
-        if (b is null || !seededByBase)
+        if (b is null || h is null)
         {
-            return h is null || !seededByHead ? "neither side has it" : "only the head has it";
+            return b is null ? "only the head has it" : "the head drops it";
         }
 
-        if (h is null || !seededByHead)
+        if (seededByBase != seededByHead)
         {
-            return "the head drops it";
+            return seededByHead ? "only the head seeds it" : "the head no longer seeds it";
         }
 
         var parts = new List<string>();
