@@ -99,11 +99,13 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
             var r = await ChildQuerylab.RunAsync(side, args, databases.ConnectionString(side.Side), prefix, host.Out, ct);
             if (!r.Succeeded)
             {
-                var isBase = side.Side == AbSide.Base;
-                throw new LabException(
-                    r.ExitCode is 3 or 130 ? (ExitCode)r.ExitCode : ExitCode.BadInput,
-                    $"{(isBase ? $"the base {side.Label}" : "this querylab")} cannot migrate and seed its own database {db}: {ChildQuerylab.Reason(r)} "
-                    + $"(its output is above, prefixed [{prefix}]); {(isBase ? "pick a --base-ref whose migrations and seed work" : "fix the migration or the seed, then run ab again")}");
+                var who = side.Side == AbSide.Base ? $"the base {side.Label}" : "this querylab";
+                var output = $"its output is above, prefixed [{prefix}]";
+                throw r.ExitCode is 3 or 130
+                    ? new LabException((ExitCode)r.ExitCode, $"{who}'s querylab seed of {db} failed with exit {r.ExitCode}: {ChildQuerylab.Reason(r)} ({output})")
+                    : LabException.BadInput(
+                        $"{who} cannot migrate and seed its own database {db}: {ChildQuerylab.Reason(r)} ({output}); "
+                        + (side.Side == AbSide.Base ? "pick a --base-ref whose migrations and seed work" : "fix the migration or the seed, then run ab again"));
             }
         }
 
