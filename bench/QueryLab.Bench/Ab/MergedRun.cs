@@ -68,21 +68,7 @@ public static class MergedRun
 
         foreach (var d in Directory.GetDirectories(from))
         {
-            CopyAll(d, Path.Combine(to, Path.GetFileName(d)));
-        }
-    }
-
-    private static void CopyAll(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from))
-        {
-            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        }
-
-        foreach (var d in Directory.GetDirectories(from))
-        {
-            CopyAll(d, Path.Combine(to, Path.GetFileName(d)));
+            RunFolder.CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
         }
     }
 }
