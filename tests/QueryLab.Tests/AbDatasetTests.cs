@@ -12,6 +12,7 @@ namespace QueryLab.Tests;
 /// <see cref="DatabaseState"/> values, the lines it prints, the seed mismatches it refuses, and which variants'
 /// time it leaves out; and what it reads from a base's command line.
 /// </summary>
+[Trait("Category", "Serverless")]
 public class AbDatasetTests
 {
     private static readonly SeedRequest Asked = new(Scale.Tiny, 42);
