@@ -93,9 +93,17 @@ public sealed record DatabaseState(
         }
 
         var migrations = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var r in RowsAsync(new NpgsqlCommand("SELECT version || '_' || name, sha256 FROM querylab.schema_migrations ORDER BY version", conn), ct))
+        try
         {
-            migrations[r.GetString(0)] = r.GetString(1);
+            await foreach (var r in RowsAsync(new NpgsqlCommand("SELECT version || '_' || name, sha256 FROM querylab.schema_migrations ORDER BY version", conn), ct))
+            {
+                migrations[r.GetString(0)] = r.GetString(1);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
+        {
+            // A ledger of another shape (a base from another era): its migrations are not listed, the rest is judged.
+            migrations.Clear();
         }
 
         var relations = columns.ToDictionary(
