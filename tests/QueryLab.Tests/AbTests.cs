@@ -1,3 +1,4 @@
+using QueryLab.Bench.Ab;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Results;
 using QueryLab.Tests.Infrastructure;
@@ -34,7 +35,7 @@ public class AbTests
         var r2 = Timed(Run(runId: "r2"), [130, 140], allocated: 20);
         var r3 = Timed(Run(runId: "r3"), [150], allocated: 30);
 
-        var merged = AbPlan.Merge([r1, r2, r3], "merged", "querylab ab --base-ref main");
+        var merged = RoundMerge.Merge([r1, r2, r3], "merged", "querylab ab --base-ref main");
         var t = Dapper(merged).Timing!;
 
         Assert.Equal([100, 110, 120, 130, 140, 150], t.MeasurementsNs);
@@ -54,7 +55,7 @@ public class AbTests
     [Fact]
     public void A_round_that_did_not_time_a_variant_adds_nothing_and_an_error_is_kept()
     {
-        var merged = AbPlan.MergeTiming([
+        var merged = RoundMerge.MergeTiming([
             new TimingRecord(1, 1, 1, 0, null, [1, 2], null),
             null,
             new TimingRecord(3, 3, 3, 0, 64, [3], "timed out"),
@@ -64,7 +65,7 @@ public class AbTests
         Assert.Equal([1, 2, 3], merged.MeasurementsNs);
         Assert.Equal("timed out", merged.Error);
         Assert.Equal(64, merged.AllocatedBytesPerOp);
-        Assert.Null(AbPlan.MergeTiming([null, null]));
+        Assert.Null(RoundMerge.MergeTiming([null, null]));
     }
 
     [Fact]

@@ -79,14 +79,6 @@ public static class CompareCommand
         return CompareSettings.Parse(pr.GetValue(ThresholdTime), pr.GetValue(ThresholdCounters), pr.GetValue(Alpha));
     }
 
-    /// <summary>For `ab`: compares two run folders it wrote itself, as `querylab compare` would.</summary>
-    public static int Execute(CliContext ctx, Func<(CompareSettings Settings, string BaselinePath, string CandidatePath)> resolve)
-    {
-        ArgumentNullException.ThrowIfNull(resolve);
-        var (settings, baselinePath, candidatePath) = resolve();
-        return CompareAndReport(ResultsJson.Read(baselinePath), baselinePath, ResultsJson.Read(candidatePath), candidatePath, settings, ctx);
-    }
-
     /// <summary>
     /// What every verb with --baseline reads first: the thresholds, and the baseline (a path, or a saved
     /// baseline's name), resolved and read. Exit 2 (a <see cref="LabException"/>) when either is bad.
@@ -109,12 +101,12 @@ public static class CompareCommand
     }
 
     /// <summary>
-    /// The comparison `querylab compare` makes, shared by `run` and `bench --baseline`: refuse or compare,
+    /// The comparison `querylab compare` makes, shared by `run`, `bench --baseline` and `ab` (with its <paramref name="scope"/>): refuse or compare,
     /// write compare.md and compare.json into the candidate's run folder, print the verdict (and, on GitHub
     /// Actions, annotate), and return 0 (no regression) or 1 (regression). Runs that cannot be compared
     /// throw a <see cref="LabException"/> (exit 2).
     /// </summary>
-    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CliContext ctx)
+    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CliContext ctx, CompareScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var github = GitHubActions.Enabled(ctx.Environment);
@@ -122,7 +114,7 @@ public static class CompareCommand
         var folder = Directory.Exists(candidatePath) ? candidatePath : Path.GetDirectoryName(candidatePath)!;
         try
         {
-            report = RunComparer.Compare(baseline, BaselineCommand.Display(baselinePath, ctx), candidate, BaselineCommand.Display(candidatePath, ctx), settings);
+            report = RunComparer.Compare(baseline, BaselineCommand.Display(baselinePath, ctx), candidate, BaselineCommand.Display(candidatePath, ctx), settings, scope);
         }
         catch (LabException ex) when (github)
         {

@@ -81,7 +81,7 @@ public sealed partial class BaselineStore(string root)
             _ = Comparability.Check(runs[0], other); // exit 2 when two of them measured different things
         }
 
-        var run = runs.Count == 1 ? runs[0] : AbPlan.Merge(runs, runs[^1].RunId, runs[^1].Command) with
+        var run = runs.Count == 1 ? runs[0] : RoundMerge.Merge(runs, runs[^1].RunId, runs[^1].Command) with
         {
             StartedAt = runs.Min(r => r.StartedAt),
         };

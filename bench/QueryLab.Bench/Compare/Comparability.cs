@@ -10,6 +10,7 @@ namespace QueryLab.Bench.Compare;
 /// Whether two runs measured the same thing. Another dataset (scale, seed, generator version, row counts),
 /// another PostgreSQL major version or another benchmark profile makes every figure incomparable: refused.
 /// Another machine, other plan settings or other table contents make the comparison weaker: warned.
+/// A caller that judged the two datasets itself (<c>querylab ab</c>, table by table) says so, and they are then not checked here.
 /// </summary>
 public static class Comparability
 {
@@ -17,10 +18,14 @@ public static class Comparability
     private const double MemoryTolerance = 0.02;
 
     /// <exception cref="LabException">Exit 2, with every difference that makes the runs incomparable in one line.</exception>
-    public static IReadOnlyList<string> Check(RunResults baseline, RunResults candidate)
+    public static IReadOnlyList<string> Check(RunResults baseline, RunResults candidate, bool datasetJudged = false)
     {
         var refusals = new List<string>();
-        Dataset(baseline.Dataset, candidate.Dataset, refusals);
+        if (!datasetJudged)
+        {
+            Dataset(baseline.Dataset, candidate.Dataset, refusals);
+        }
+
         if (baseline.Server.MajorVersion != candidate.Server.MajorVersion)
         {
             refusals.Add($"PostgreSQL {baseline.Server.MajorVersion} vs {candidate.Server.MajorVersion}");
@@ -42,7 +47,11 @@ public static class Comparability
         var warnings = new List<string>();
         Machine(baseline.Machine, candidate.Machine, warnings);
         Settings(baseline.Server.Settings, candidate.Server.Settings, warnings);
-        Checksums(baseline.Dataset, candidate.Dataset, warnings);
+        if (!datasetJudged)
+        {
+            Checksums(baseline.Dataset, candidate.Dataset, warnings);
+        }
+
         Verification(baseline, "baseline", warnings);
         Verification(candidate, "candidate", warnings);
         Injected(baseline, "baseline", warnings);

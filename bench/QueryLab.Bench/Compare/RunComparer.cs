@@ -7,20 +7,21 @@ namespace QueryLab.Bench.Compare;
 /// Compares a candidate run with a baseline run: refuses runs that measured different things, matches
 /// variants by scenario and variant name, judges the deterministic counters and plans first and time
 /// second, and sorts every change into regressions, improvements, unknown and unchanged. Pure: two
-/// results.json values in, one report out.
+/// results.json values in, one report out. With a <see cref="CompareScope"/> (<c>querylab ab</c>), the datasets were
+/// judged by the caller: they are not refused for differing, and the time of the variants it names is not compared.
 /// </summary>
 public static class RunComparer
 {
-    /// <param name="duets">
-    /// Time measured by interleaving the two builds (<c>querylab ab</c>'s workers): its paired verdicts replace the test over
-    /// the two runs' iterations. Null: time is judged from the runs' own measurements.
-    /// </param>
-    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, IReadOnlyDictionary<string, Timing.DuetResult>? duets = null)
+    public static CompareReport Compare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CompareScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(settings);
-        var warnings = Comparability.Check(baseline, candidate);
+        var warnings = Comparability.Check(baseline, candidate, datasetJudged: scope is not null);
+        if (scope is not null)
+        {
+            warnings = [.. warnings, .. scope.DatasetNotes];
+        }
 
         var pairs = new List<VariantPair>();
         var added = new List<VariantRef>();
@@ -55,7 +56,11 @@ public static class RunComparer
         }
 
         var changes = pairs.SelectMany(p => CounterComparer.Compare(p, settings)).ToList();
-        changes.AddRange(duets is null ? TimeComparer.Compare(pairs, settings) : DuetTimeChanges.Compare(pairs, duets));
+        var notTimed = scope?.TimeNotCompared ?? new Dictionary<VariantRef, string>();
+        var timed = pairs.Where(p => !notTimed.ContainsKey(Ref(p))).ToList();
+        // Time measured by interleaving the two builds (ab's workers) replaces the test over the two runs' iterations.
+        changes.AddRange(scope?.Duets is { } duets ? DuetTimeChanges.Compare(timed, duets) : TimeComparer.Compare(timed, settings));
+        changes.AddRange(pairs.Where(p => notTimed.ContainsKey(Ref(p))).Select(p => NotCompared(p, notTimed[Ref(p)])));
         var order = pairs.Select((p, i) => (p, i)).ToDictionary(x => (x.p.Scenario, x.p.Candidate.Name), x => x.i);
         var sorted = changes.OrderBy(c => order[(c.Scenario, c.Variant)]).ThenBy(c => c.Kind).ToList(); // stable: counters, plans, time
 
@@ -66,17 +71,30 @@ public static class RunComparer
             ExitCode = ExitCodes.Code(ExitCodes.If(regressions.Count > 0, Ending.Regression)),
             Baseline = Ref(baseline, baselinePath),
             Candidate = Ref(candidate, candidatePath),
-            Method = duets is null ? Method(settings) : DuetMethod(settings),
+            Method = scope?.Duets is null ? Method(settings) : DuetMethod(settings),
             Warnings = warnings,
             Regressions = regressions,
             Improvements = sorted.Where(c => c.Outcome == Outcome.Improvement).ToList(),
             Unknown = sorted.Where(c => c.Outcome == Outcome.Unknown).ToList(),
             Unchanged = sorted.Where(c => c.Outcome == Outcome.Unchanged).ToList(),
-            Compared = pairs.Select(p => new VariantRef(p.Scenario, p.Candidate.Name)).ToList(),
+            Compared = pairs.Select(Ref).ToList(),
             Added = added,
             Removed = removed,
         };
     }
+
+    private static VariantRef Ref(VariantPair p) => new(p.Scenario, p.Candidate.Name);
+
+    /// <summary>A variant whose time the caller left out: not decided, with the reason.</summary>
+    private static MetricChange NotCompared(VariantPair p, string why) =>
+        p.Change(ChangeKind.Time, "median time", Outcome.Unknown, Median(p.Baseline), Median(p.Candidate), "not compared") with
+        {
+            Baseline = p.Baseline.Timing is { Error: null } b ? b.MedianNs : null,
+            Candidate = p.Candidate.Timing is { Error: null } c ? c.MedianNs : null,
+            Note = why,
+        };
+
+    private static string Median(VariantResultRecord v) => v.Timing is { Error: null } t ? Reports.Units.Time(t.MedianNs) : "–";
 
     private static RunRef Ref(RunResults r, string path) =>
         new(r.RunId, path, r.Git?.Commit, r.Git?.Branch, r.StartedAt, r.Profile.Name, r.Dataset.Scale, r.Dataset.Seed);

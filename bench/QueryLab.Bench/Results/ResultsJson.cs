@@ -18,6 +18,20 @@ public static class ResultsJson
 
     public static string Serialize(RunResults r) => JsonSerializer.Serialize(r, Options);
 
+    /// <summary>The schemaVersion a results.json declares; null when the file is missing, not JSON or has none.</summary>
+    public static int? SchemaVersionOf(string file)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out var v) && v.TryGetInt32(out var n) ? n : null;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads a run: a results.json file, or a run folder holding one.</summary>
     public static RunResults Read(string path)
     {

@@ -146,7 +146,8 @@ public sealed class RunFolder
         }
     }
 
-    private static void CopyDirectory(string from, string to)
+    /// <summary>Copies a folder with everything under it into <paramref name="to"/> (created).</summary>
+    public static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var f in Directory.GetFiles(from))

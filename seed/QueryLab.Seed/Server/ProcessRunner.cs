@@ -20,8 +20,9 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 }
 
 /// <summary>
-/// Runs server binaries. initdb and postgres refuse to run as root, so when this process is root
-/// they run as the <c>postgres</c> OS user through <c>runuser</c>.
+/// Runs child processes: server binaries, git, dotnet. initdb and postgres refuse to run as root, so when this
+/// process is root they run as the <c>postgres</c> OS user through <c>runuser</c>. A child's output is collected;
+/// a caller that shows progress also sees each line as it comes (<c>onLine</c>).
 /// </summary>
 public static class ProcessRunner
 {
@@ -29,13 +30,21 @@ public static class ProcessRunner
 
     public static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
 
+    /// <summary>
+    /// Runs <paramref name="fileName"/> to its end (killed, with its children, when <paramref name="ct"/> is cancelled or
+    /// <paramref name="timeout"/> passes: five minutes unless given, <see cref="Timeout.InfiniteTimeSpan"/> for none), in
+    /// <paramref name="workingDirectory"/> (default: this process's), with <paramref name="environment"/> added to this
+    /// process's. <paramref name="onLine"/> sees each line as it is printed (true for stderr), on a thread of its own.
+    /// </summary>
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         bool asServerUser = false,
         IReadOnlyDictionary<string, string>? environment = null,
         TimeSpan? timeout = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default,
+        string? workingDirectory = null,
+        Action<string, bool>? onLine = null)
     {
         var psi = new ProcessStartInfo
         {
@@ -43,6 +52,7 @@ public static class ProcessRunner
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         if (asServerUser && IsRoot)
         {
@@ -73,8 +83,8 @@ public static class ProcessRunner
         using var process = new Process { StartInfo = psi };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
+        process.OutputDataReceived += (_, e) => Collect(stdout, e.Data, isError: false);
+        process.ErrorDataReceived += (_, e) => Collect(stderr, e.Data, isError: true);
         try
         {
             process.Start();
@@ -110,6 +120,21 @@ public static class ProcessRunner
 
         process.WaitForExit();
         return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+
+        void Collect(StringBuilder into, string? line, bool isError)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (into)
+            {
+                into.AppendLine(line);
+            }
+
+            onLine?.Invoke(line, isError);
+        }
     }
 
     /// <summary>Gives a path to the server's OS user (only when running as root).</summary>

@@ -20,7 +20,7 @@ public class RoundTests
     private static TimingRecord Rounds(params double[] medians)
     {
         var all = medians.SelectMany((m, r) => new[] { 0.97, 0.99, 1.0, 1.01, 1.03 }.Select((f, i) => m * f * (1 + (0.001 * ((r * 5) + i))))).ToList();
-        return AbPlan.MergeTiming(medians.Select((_, r) => (TimingRecord?)new TimingRecord(0, 0, 0, 0, null, all.Skip(r * 5).Take(5).ToList(), null)).ToList())!;
+        return RoundMerge.MergeTiming(medians.Select((_, r) => (TimingRecord?)new TimingRecord(0, 0, 0, 0, null, all.Skip(r * 5).Take(5).ToList(), null)).ToList())!;
     }
 
     private static MetricChange Judge(TimingRecord baseline, TimingRecord candidate)
@@ -110,7 +110,7 @@ public class RoundTests
     [Fact]
     public void The_merge_keeps_each_rounds_share_and_splits_back_into_the_same_rounds()
     {
-        var merged = AbPlan.MergeTiming([
+        var merged = RoundMerge.MergeTiming([
             new TimingRecord(1, 1, 1, 0, null, [1, 2, 3], null),
             null,
             new TimingRecord(1, 1, 1, 0, null, [4, 5], null),
@@ -120,7 +120,7 @@ public class RoundTests
         Assert.Equal([[1.0, 2, 3], [4.0, 5]], merged.Rounds().Select(r => r.ToArray()).ToArray());
 
         // a merge of merged runs keeps every round
-        var again = AbPlan.MergeTiming([merged, new TimingRecord(1, 1, 1, 0, null, [6], null)])!;
+        var again = RoundMerge.MergeTiming([merged, new TimingRecord(1, 1, 1, 0, null, [6], null)])!;
         Assert.Equal([3, 2, 1], again.RoundSizes);
     }
 

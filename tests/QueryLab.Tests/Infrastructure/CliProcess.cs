@@ -52,14 +52,17 @@ public sealed class CliProcess : IAsyncDisposable
     /// its own, plus <paramref name="env"/>. It runs under <c>env --default-signal=INT,TERM</c>: a test run started in the
     /// background of a shell inherits SIGINT ignored, and .NET keeps an inherited ignore, so the child would never see it.
     /// </summary>
-    public static CliProcess Start(IReadOnlyDictionary<string, string?> env, params string[] args)
+    public static CliProcess Start(IReadOnlyDictionary<string, string?> env, params string[] args) => StartIn(LabFixture.RepoRoot, env, args);
+
+    /// <summary>As above, with <paramref name="workingDirectory"/> as the working directory (its repository is the one querylab sees).</summary>
+    public static CliProcess StartIn(string workingDirectory, IReadOnlyDictionary<string, string?> env, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "querylab.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the tests reference the QueryLab.Bench project, whose build is copied beside them");
         var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         var psi = new ProcessStartInfo("/usr/bin/env")
         {
-            WorkingDirectory = LabFixture.RepoRoot,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

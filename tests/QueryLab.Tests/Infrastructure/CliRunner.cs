@@ -16,7 +16,11 @@ public static class CliRunner
     public static Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args) => RunAsync(env, onLine: null, args);
 
     /// <summary>As above; <paramref name="onLine"/> sees each line the command prints to stdout as it prints it (on its own thread).</summary>
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, Action<string>? onLine, params string[] args)
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, Action<string>? onLine, params string[] args) =>
+        RunInAsync(LabFixture.RepoRoot, env, onLine, args);
+
+    /// <summary>As above, with <paramref name="workingDirectory"/> as the working directory (its repository is the one the command sees).</summary>
+    public static async Task<Result> RunInAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? env, Action<string>? onLine, params string[] args)
     {
         var o = new LineWriter(onLine);
         var e = new StringWriter();
@@ -26,7 +30,7 @@ public static class CliRunner
             vars[k] = v;
         }
 
-        var ctx = new CliContext(o, e, name => vars.TryGetValue(name, out var v) ? v : null, LabFixture.RepoRoot);
+        var ctx = new CliContext(o, e, name => vars.TryGetValue(name, out var v) ? v : null, workingDirectory);
         var code = await CliApp.RunAsync(args, ctx);
         return new Result(code, o.ToString(), e.ToString());
     }

@@ -2,45 +2,12 @@ using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Compare;
 
-/// <summary>Which build a step of <c>querylab ab</c> runs: the base ref's or the working tree's.</summary>
-public enum AbSide
-{
-    Base,
-    Head,
-}
-
-/// <summary>One bench run of an A/B: its round (from 1) and the side it measures.</summary>
-public sealed record AbStep(int Round, AbSide Side)
-{
-    /// <summary>The folder name of the step's reports: base-1, head-1, …</summary>
-    public string Name => $"{(Side == AbSide.Base ? "base" : "head")}-{Round}";
-}
-
 /// <summary>
-/// The pure parts of <c>querylab ab</c>: the interleaved order of the runs, and the merge of every
-/// round's measurements into one run per side. Kept apart from the processes so tests can check them.
+/// Several runs of one build as one run with a round per run: the rounds of each side of <c>querylab ab</c>, and a
+/// baseline saved from several runs (<c>querylab baseline save --from … --from …</c>). Pure, so tests can check it.
 /// </summary>
-public static class AbPlan
+public static class RoundMerge
 {
-    /// <summary>
-    /// Rounds 1..<paramref name="rounds"/>, base and head in each; base first in odd rounds and head first in
-    /// even ones, so a drift of the machine (warming up, a noisy neighbour arriving) falls on both sides alike.
-    /// </summary>
-    public static IReadOnlyList<AbStep> Order(int rounds)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
-        var steps = new List<AbStep>(rounds * 2);
-        for (var round = 1; round <= rounds; round++)
-        {
-            var first = round % 2 == 1 ? AbSide.Base : AbSide.Head;
-            var second = first == AbSide.Base ? AbSide.Head : AbSide.Base;
-            steps.Add(new AbStep(round, first));
-            steps.Add(new AbStep(round, second));
-        }
-
-        return steps;
-    }
-
     /// <summary>
     /// One run from the rounds of one side, in round order: each variant's measurements are the rounds'
     /// measurements concatenated, and its mean, median, p95 and standard error are computed again from them.

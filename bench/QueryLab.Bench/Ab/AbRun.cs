@@ -1,0 +1,136 @@
+using System.Globalization;
+using QueryLab.Seed;
+
+namespace QueryLab.Bench.Ab;
+
+/// <summary>
+/// <c>querylab ab</c>: same-runner A/B. Builds the base ref in a temporary git worktree; gives base and head a database
+/// each on one server, migrated and seeded by the side's own build with the same scale and seed; judges the two datasets
+/// table by table (<see cref="DatasetJudge"/>); runs the two sides' benches interleaved round by round
+/// (<see cref="AbPlan.Order"/>, each step one <see cref="SideBench"/>); merges each side's rounds and compares them on
+/// what stays comparable. The databases, the worktree and the temporary folder are removed whatever happens.
+/// </summary>
+public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = null)
+{
+    private AbDatabases? _databases;
+    private string? _tree;
+    private string? _final;
+    private bool _worktreeAdded;
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var repo = host.RepositoryRoot;
+        host.Work.Enter("resolving --base-ref", Leaves);
+        var commit = await BaseBuild.ResolveRefAsync(repo, options.BaseRef, ct);
+        var label = $"{options.BaseRef} ({commit[..Math.Min(12, commit.Length)]})";
+        var temp = Path.Combine(Path.GetTempPath(), "querylab-ab-" + Guid.NewGuid().ToString("N")[..12]);
+        _tree = Path.Combine(temp, "base");
+        try
+        {
+            // The server is opened (the embedded one started) first, so that another ab on it is refused before anything is
+            // built; it stays up for every round of both sides.
+            host.Work.Step("opening the server");
+            await using var server = await host.OpenServer(ct);
+            await using var databases = await AbDatabases.CreateAsync(server, host.Out, host.Err, ct);
+            _databases = databases;
+
+            host.Out.WriteLine($"ab: base {label} → worktree {_tree}");
+            host.Work.Step("building the base");
+            _worktreeAdded = true;
+            var sides = new Dictionary<AbSide, AbBuild>
+            {
+                [AbSide.Base] = await BaseBuild.CreateAsync(repo, commit, _tree, label, host.Out, ct),
+                [AbSide.Head] = AbBuild.Head(repo),
+            };
+            PrintRounds(sides[AbSide.Base]);
+            var verdict = await SeedAndJudgeAsync(sides, databases, ct);
+
+            var runBench = bench ?? ChildBench.For(options, databases, Path.Combine(temp, "runs"), host.Out);
+            var runs = new Dictionary<AbSide, List<SideRun>> { [AbSide.Base] = [], [AbSide.Head] = [] };
+            foreach (var step in AbPlan.Order(options.Rounds))
+            {
+                var side = sides[step.Side];
+                host.Out.WriteLine($"ab: round {step.Round}/{options.Rounds}: {(step.Side == AbSide.Base ? "base " : "")}{side.Label}");
+                host.Work.Step($"running {step.Name}, the {AbPlan.Name(step.Side)}'s bench of round {step.Round}/{options.Rounds}");
+                runs[step.Side].Add(await runBench(side, step, ct));
+            }
+
+            host.Work.Step("writing the merged run");
+            var (final, baseline, candidate) = MergedRun.Write(runs[AbSide.Base], runs[AbSide.Head], options);
+            _final = final;
+            host.Out.WriteLine($"ab: {runs[AbSide.Base].Count} base and {runs[AbSide.Head].Count} head round(s) merged into {host.Display(final)} (base in base/)");
+            var scope = TimeScope.For(verdict, baseline, candidate);
+            if (scope.TimeNotCompared.Count > 0)
+            {
+                host.Out.WriteLine($"ab: time not compared for {scope.TimeNotCompared.Count} variant(s) that read data that differs ({string.Join(", ", scope.TimeNotCompared.Keys.Select(k => $"{k.Scenario}/{k.Variant}"))}); their counters and plans are");
+            }
+
+            var code = host.CompareAndReport(baseline, Path.Combine(final, "base"), candidate, final, options.Compare, scope);
+            MergedRun.RefreshLatest(final);
+            return code;
+        }
+        finally
+        {
+            await BaseBuild.RemoveAsync(repo, _tree, temp, host.Err);
+        }
+    }
+
+    private void PrintRounds(AbBuild baseBuild)
+    {
+        if (options.IterationsPerRound is { } each)
+        {
+            host.Out.WriteLine(baseBuild.Abilities.TakesRoundOptions
+                ? $"ab: {options.Rounds} round(s) of {each} measured iterations per variant and side; plans and counters from the last round"
+                : $"ab: the base's bench has no --iterations/--no-profile: its rounds take the whole '{options.Profile.Name}' profile and profile every time (slower)");
+        }
+    }
+
+    /// <summary>Each side migrates and seeds its own database with its own build, the same scale and seed; then the two are judged.</summary>
+    private async Task<DatasetVerdict> SeedAndJudgeAsync(Dictionary<AbSide, AbBuild> sides, AbDatabases databases, CancellationToken ct)
+    {
+        var seed = options.Dataset;
+        string[] args = ["seed", "--scale", seed.Scale.Key, "--seed", seed.Seed.ToString(CultureInfo.InvariantCulture)];
+        foreach (var side in sides.Values)
+        {
+            var db = AbDatabases.NameOf(side.Side);
+            var prefix = $"{AbPlan.Name(side.Side)}-seed";
+            host.Out.WriteLine($"ab: {db}: migrated and seeded by the {AbPlan.Name(side.Side)}'s build: querylab {string.Join(' ', args)}");
+            host.Work.Step($"seeding {db} with the {AbPlan.Name(side.Side)}'s build");
+            var r = await ChildQuerylab.RunAsync(side, args, databases.ConnectionString(side.Side), prefix, host.Out, ct);
+            if (!r.Succeeded)
+            {
+                var who = side.Side == AbSide.Base ? $"the base {side.Label}" : "this querylab";
+                var output = $"its output is above, prefixed [{prefix}]";
+                throw r.ExitCode is 3 or 130
+                    ? new LabException((ExitCode)r.ExitCode, $"{who}'s querylab seed of {db} failed with exit {r.ExitCode}: {ChildQuerylab.Reason(r)} ({output})")
+                    : LabException.BadInput(
+                        $"{who} cannot migrate and seed its own database {db}: {ChildQuerylab.Reason(r)} ({output}); "
+                        + (side.Side == AbSide.Base ? "pick a --base-ref whose migrations and seed work" : "fix the migration or the seed, then run ab again"));
+            }
+        }
+
+        host.Work.Step("comparing the two databases' manifests and schemas");
+        var verdict = DatasetJudge.Judge(
+            await DatabaseState.ReadAsync(databases.ConnectionString(AbSide.Base), ct),
+            await DatabaseState.ReadAsync(databases.ConnectionString(AbSide.Head), ct),
+            seed,
+            sides[AbSide.Base].Label);
+        foreach (var line in verdict.Changes.Append(verdict.Summary))
+        {
+            host.Out.WriteLine("ab: " + line);
+        }
+
+        return verdict;
+    }
+
+    /// <summary>What an interrupt leaves, as it is once the run has unwound (read after the cleanup).</summary>
+    private string Leaves()
+    {
+        var run = _final is null ? "no run folder was written" : $"the run {host.Display(_final)} was written but not compared";
+        var dbs = _databases?.Describe() ?? "no ab database was left on the server";
+        var tree = !_worktreeAdded ? "no worktree had been created"
+            : _tree is null || !Directory.Exists(_tree) ? "the base's worktree was removed"
+            : $"the base's worktree {_tree} is left: remove it with `git worktree remove --force {_tree}`";
+        return $"{run}; {dbs}; {tree}";
+    }
+}
