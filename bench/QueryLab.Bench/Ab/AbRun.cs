@@ -1,4 +1,6 @@
 using System.Globalization;
+using QueryLab.Bench.Compare;
+using QueryLab.Bench.Timing;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Ab;
@@ -42,24 +44,43 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
                 [AbSide.Base] = await BaseBuild.CreateAsync(repo, commit, _tree, label, host.Out, ct),
                 [AbSide.Head] = AbBuild.Head(repo),
             };
-            PrintRounds(sides[AbSide.Base]);
+            // Both builds run a worker: time comes from interleaving them slice by slice (duet), and one smoke round of each
+            // side's bench gives the verification, counters and plans. Otherwise (an older base) rounds minutes apart, as before.
+            var duet = sides.Values.All(s => s.Abilities.RunsWorker);
+            var rounds = duet ? options with { Profile = BenchProfile.Smoke, Rounds = 1, IterationsPerRound = null, InjectDelays = [] } : options;
+            if (duet)
+            {
+                host.Out.WriteLine($"ab: both builds run `querylab worker`: time by interleaving them variant by variant (duet); one smoke bench of each side for verification, counters and plans");
+            }
+            else
+            {
+                PrintRounds(sides[AbSide.Base]);
+            }
+
             var verdict = await SeedAndJudgeAsync(sides, databases, ct);
 
-            var runBench = bench ?? ChildBench.For(options, databases, Path.Combine(temp, "runs"), host.Out);
+            var runBench = bench ?? ChildBench.For(rounds, databases, Path.Combine(temp, "runs"), host.Out);
             var runs = new Dictionary<AbSide, List<SideRun>> { [AbSide.Base] = [], [AbSide.Head] = [] };
-            foreach (var step in AbPlan.Order(options.Rounds))
+            foreach (var step in AbPlan.Order(rounds.Rounds))
             {
                 var side = sides[step.Side];
-                host.Out.WriteLine($"ab: round {step.Round}/{options.Rounds}: {(step.Side == AbSide.Base ? "base " : "")}{side.Label}");
-                host.Work.Step($"running {step.Name}, the {AbPlan.Name(step.Side)}'s bench of round {step.Round}/{options.Rounds}");
+                host.Out.WriteLine($"ab: round {step.Round}/{rounds.Rounds}: {(step.Side == AbSide.Base ? "base " : "")}{side.Label}");
+                host.Work.Step($"running {step.Name}, the {AbPlan.Name(step.Side)}'s bench of round {step.Round}/{rounds.Rounds}");
                 runs[step.Side].Add(await runBench(side, step, ct));
+            }
+
+            IReadOnlyDictionary<string, DuetResult>? duets = null;
+            if (duet)
+            {
+                host.Work.Step("interleaving the base's and the head's workers");
+                duets = await AbDuet.RunAsync(Worker(sides[AbSide.Base], databases, []), Worker(sides[AbSide.Head], databases, options.InjectDelays), DuetSettings(options.Compare), host.Out, ct);
             }
 
             host.Work.Step("writing the merged run");
             var (final, baseline, candidate) = MergedRun.Write(runs[AbSide.Base], runs[AbSide.Head], options);
             _final = final;
             host.Out.WriteLine($"ab: {runs[AbSide.Base].Count} base and {runs[AbSide.Head].Count} head round(s) merged into {host.Display(final)} (base in base/)");
-            var scope = TimeScope.For(verdict, baseline, candidate);
+            var scope = TimeScope.For(verdict, baseline, candidate) with { Duets = duets };
             if (scope.TimeNotCompared.Count > 0)
             {
                 host.Out.WriteLine($"ab: time not compared for {scope.TimeNotCompared.Count} variant(s) that read data that differs ({string.Join(", ", scope.TimeNotCompared.Keys.Select(k => $"{k.Scenario}/{k.Variant}"))}); their counters and plans are");
@@ -73,6 +94,27 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
         {
             await BaseBuild.RemoveAsync(repo, _tree, temp, host.Err);
         }
+    }
+
+    /// <summary>
+    /// How ab's duets decide: a change is called once it is at least half of --threshold-time and significant at α, and
+    /// confirmed by a second duet, so that a slowdown of the whole threshold is caught every time (calibrate's default,
+    /// 5%, is the same rule at ab's default of 10%).
+    /// </summary>
+    public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 8, TimeSpan.FromMilliseconds(40), compare.TimeThreshold / 2, 1 - compare.Alpha);
+
+    private DuetBuild Worker(AbBuild side, AbDatabases databases, IReadOnlyList<string> delays)
+    {
+        var args = new List<string>();
+        if (options.ScenarioPattern is { } pattern)
+        {
+            args.AddRange(["--scenario", pattern]);
+        }
+
+        args.AddRange(delays.SelectMany(d => new[] { "--inject-delay", d }));
+        // The connection (password included) goes through the environment, never the command line ps shows.
+        var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = databases.ConnectionString(side.Side) };
+        return new DuetBuild(AbPlan.Name(side.Side), side.Dll, env, args);
     }
 
     private void PrintRounds(AbBuild baseBuild)

@@ -10,6 +10,9 @@ namespace QueryLab.Bench.Ab;
 /// </summary>
 public sealed record BuildAbilities(bool TakesRoundOptions)
 {
+    /// <summary>Whether it has <c>querylab worker</c> (its <c>worker --help</c> answers): then ab times by interleaving the two workers.</summary>
+    public bool RunsWorker { get; init; }
+
     /// <summary>What every side must take: its own database seeded at a scale and seed, and a bench that writes a run where it is told.</summary>
     private static readonly (string Verb, string[] Options)[] Required =
     [
@@ -18,7 +21,7 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
     ];
 
     /// <summary>This build: it takes everything.</summary>
-    public static BuildAbilities OfThisBuild { get; } = new(TakesRoundOptions: true);
+    public static BuildAbilities OfThisBuild { get; } = new(TakesRoundOptions: true) { RunsWorker = true };
 
     /// <summary>
     /// Asks the build (<c>dotnet DLL seed --help</c>, <c>dotnet DLL bench --help</c>); exit 2 when it lacks a verb or an
@@ -50,7 +53,11 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
         }
 
         var bench = listed["bench"];
-        return new BuildAbilities(bench.Contains("--iterations") && bench.Contains("--no-profile"));
+        var worker = await ProcessRunner.RunAsync("dotnet", [dll, "worker", "--help"], ct: ct);
+        return new BuildAbilities(bench.Contains("--iterations") && bench.Contains("--no-profile"))
+        {
+            RunsWorker = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } w && w.Contains("--scenario"),
+        };
     }
 
     /// <summary>
