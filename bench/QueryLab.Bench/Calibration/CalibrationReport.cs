@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using QueryLab.Bench.Reports;
 
 namespace QueryLab.Bench.Calibration;
@@ -10,17 +8,9 @@ namespace QueryLab.Bench.Calibration;
 /// <summary>calibrate.md (what a team reads to learn what its runner detects), calibrate.json, and the terminal lines.</summary>
 public static class CalibrationReport
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public static string Serialize(CalibrationResults r) => JsonSerializer.Serialize(r, Results.ResultsJson.Options);
 
-    public static string Serialize(CalibrationResults r) => JsonSerializer.Serialize(r, Json);
-
-    public static CalibrationResults? Deserialize(string json) => JsonSerializer.Deserialize<CalibrationResults>(json, Json);
+    public static CalibrationResults? Deserialize(string json) => JsonSerializer.Deserialize<CalibrationResults>(json, Results.ResultsJson.Options);
 
     /// <summary>One variant in a line: its median and spread, the A/A duets, × raw and its spread, what was caught.</summary>
     public static string Line(VariantCalibration v)

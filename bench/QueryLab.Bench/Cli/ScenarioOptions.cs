@@ -15,6 +15,12 @@ public static class ScenarioOptions
     public static IReadOnlyList<IScenario> Select(ParseResult pr)
     {
         var pattern = pr.GetValue(Scenario);
+        if (pattern is not null && pattern.Split(',').All(string.IsNullOrWhiteSpace))
+        {
+            // An empty value is most often a script's empty variable: running the whole catalog for minutes is not what it meant.
+            throw LabException.BadInput("--scenario is empty; give a name or glob (e.g. lookup-*), or leave the option out to run every scenario");
+        }
+
         var selected = ScenarioCatalog.Select(pattern);
         if (selected.Count == 0)
         {

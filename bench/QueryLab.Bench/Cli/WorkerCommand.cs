@@ -13,10 +13,7 @@ public static class WorkerCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).")
-        {
-            Hidden = true,
-        };
+        var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.SetAction(async (pr, ct) =>

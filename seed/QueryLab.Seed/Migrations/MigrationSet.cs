@@ -25,7 +25,10 @@ public sealed partial class MigrationSet
         var dir = directory ?? DefaultDirectory;
         if (!System.IO.Directory.Exists(dir))
         {
-            throw LabException.Environment($"the migrations folder {dir} is missing; rebuild QueryLab (dotnet build) so seed/Migrations is copied beside it");
+            // A folder the user named is bad input; the one that ships beside the binaries missing is a broken build.
+            throw directory is not null
+                ? LabException.BadInput($"--migrations {dir}: no such folder; name a folder that holds the migration .sql files (default: the ones QueryLab ships)")
+                : LabException.Environment($"the migrations folder {dir} is missing; rebuild QueryLab (dotnet build) so seed/Migrations is copied beside it");
         }
 
         var files = new List<MigrationFile>();

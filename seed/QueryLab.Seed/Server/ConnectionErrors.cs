@@ -38,6 +38,11 @@ public static class ConnectionErrors
                 return LabException.Environment($"no answer from {target.Host}:{target.Port} within {target.Timeout} s; check that the server runs and is reachable, or {fix}", ex);
             case NpgsqlException { InnerException: System.Security.Authentication.AuthenticationException }:
                 return LabException.Environment($"TLS with {target.Host}:{target.Port} failed; check sslmode and the server's certificate", ex);
+            case NpgsqlException { InnerException: null } when string.IsNullOrEmpty(target.Password) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PGPASSWORD")):
+                // Npgsql's own "no password has been provided" carries no code; what is known is that none was given.
+                return LabException.BadInput(
+                    $"{where} gave no password and the server may have asked for one; put it in the URL (postgres://user:password@host/db, percent-encoded), "
+                    + "the Password= keyword, PGPASSWORD or a ~/.pgpass entry — or give no connection to use the embedded server", ex);
             case NpgsqlException npg when npg.IsTransient:
                 return LabException.Environment($"lost the connection to {target.Host}:{target.Port}; the server may have crashed or restarted: check its log, then run again", ex);
             default:
