@@ -101,7 +101,7 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
     /// confirmed by a second duet, so that a slowdown of the whole threshold is caught every time (calibrate's default,
     /// 5%, is the same rule at ab's default of 10%).
     /// </summary>
-    public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 8, TimeSpan.FromMilliseconds(40), compare.TimeThreshold / 2, 1 - compare.Alpha);
+    public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 16, TimeSpan.FromMilliseconds(30), compare.TimeThreshold / 2, 1 - compare.Alpha);
 
     private DuetBuild Worker(AbBuild side, AbDatabases databases, IReadOnlyList<string> delays)
     {

@@ -17,6 +17,10 @@ public sealed class LocalSliceRunner(IReadOnlyDictionary<string, CasePlan> cases
         var c = cases[key];
         // A side waits while the other runs its slice: its threads sleep and its caches go cold. An eighth of a slice,
         // untimed, wakes them, so each slice measures the operation and not the wake-up.
+        // A collection first, outside the slice, as BenchmarkDotNet does between iterations: a slice of ~40 ms then pays
+        // for its own garbage, not for whatever the previous slices left in gen0.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         await Task.Run(() => OperationLoop.RunAsync(c, start, Math.Max(1, count / 8), ct), ct);
         var started = Stopwatch.GetTimestamp();
         await Task.Run(() => OperationLoop.RunAsync(c, start, count, ct), ct);
