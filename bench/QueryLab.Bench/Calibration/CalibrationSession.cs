@@ -22,10 +22,10 @@ public sealed class CalibrationSession(LabPipeline lab, CliContext ctx)
     /// <summary>The planned length of one slice.</summary>
     public const double SliceMs = 30;
 
-    public async Task<(CalibrationResults Results, string Folder)> RunAsync(CalibrationRequest request, Func<CalibrationSettings, ISlowdownInjector> injectorFor, CancellationToken ct)
+    public async Task<(CalibrationResults Results, string Folder)> RunAsync(CalibrationRequest request, ISlowdownInjector injector, string? injectionNote, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(injectorFor);
+        ArgumentNullException.ThrowIfNull(injector);
         await using var benchLock = await lab.AcquireBenchLockAsync(ct);
         var started = DateTimeOffset.UtcNow;
         var folder = RunFolder.Create(request.ReportsDir, $"{lab.Manifest.Scale}-calibrate", started);
@@ -48,9 +48,12 @@ public sealed class CalibrationSession(LabPipeline lab, CliContext ctx)
             var vacuum = new LabVacuum(lab.DataSource);
             await vacuum.RestoreAsync(ct);
             var plans = cases.Select(c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0)).ToList();
-            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, "client", null);
-            await using var injector = injectorFor(settings);
-            settings = settings with { Injection = injector.Where };
+            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, injector.Where, injectionNote);
+            if (injectionNote is not null)
+            {
+                ctx.Out.WriteLine($"calibrate: {injectionNote}");
+            }
+
             ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices");
             ctx.Work.Step("calibrating");
             var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, ct);

@@ -29,8 +29,8 @@ public static class CalibrateCommand
 
     public static readonly Option<string> InjectAt = new("--inject-at")
     {
-        Description = "Where the injected slowdown is spent: client (a busy wait in this process before each operation).",
-        DefaultValueFactory = _ => "client",
+        Description = "Where the injected slowdown is spent: server (a busy wait inside the server before each of the variant's statements; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
+        DefaultValueFactory = _ => "auto",
     };
 
     public static Command Create(CliContext ctx)
@@ -43,14 +43,16 @@ public static class CalibrateCommand
         cmd.Options.Add(ThresholdTime);
         cmd.Options.Add(CompareCommand.Alpha);
         cmd.Options.Add(InjectAt);
-        InjectAt.AcceptOnlyFromAmong("client");
+        InjectAt.AcceptOnlyFromAmong("auto", "server", "client");
         cmd.SetAction(async (pr, ct) =>
         {
             var request = Request(pr, ctx);
             Results.RunFolder.CheckWritable(request.ReportsDir);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
-            var (results, folder) = await new CalibrationSession(lab, ctx).RunAsync(request, _ => new ClientSpinInjector(), ct);
+            var (injector, note) = await InjectorAsync(request.Injection, lab, ctx, ct);
+            await using var owned = injector;
+            var (results, folder) = await new CalibrationSession(lab, ctx).RunAsync(request, injector, note, ct);
             var md = CalibrationReport.Markdown(results);
             var summary = md[md.IndexOf("## Summary", StringComparison.Ordinal)..md.IndexOf("## Per variant", StringComparison.Ordinal)];
             ctx.Out.WriteLine(summary.Replace("**", "", StringComparison.Ordinal).Replace("## Summary", "calibrate: summary", StringComparison.Ordinal).TrimEnd());
@@ -58,6 +60,25 @@ public static class CalibrateCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The injector --inject-at asks for: server needs the querylab_spin module (exit 2 with the reason when it cannot be had).</summary>
+    private static async Task<(ISlowdownInjector Injector, string? Note)> InjectorAsync(string where, LabPipeline lab, CliContext ctx, CancellationToken ct)
+    {
+        if (where == "client")
+        {
+            return (new ClientSpinInjector(), null);
+        }
+
+        var spin = await Seed.Server.SpinExtension.PrepareAsync(lab.Server, ctx.Home, ct);
+        if (spin.IsAvailable)
+        {
+            return (new ServerSpinInjector(lab.Catalog, spin.LibraryPath!), null);
+        }
+
+        return where == "server"
+            ? throw LabException.BadInput($"--inject-at server: {spin.Unavailable}; or use --inject-at client")
+            : (new ClientSpinInjector(), $"the server-side delay is not available ({spin.Unavailable}): slowdowns are injected in the client");
     }
 
     private static CalibrationRequest Request(ParseResult pr, CliContext ctx)

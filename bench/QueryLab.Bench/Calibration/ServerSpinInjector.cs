@@ -1,0 +1,81 @@
+using Npgsql;
+using QueryLab.Bench.Timing;
+using QueryLab.Queries.Catalog;
+using QueryLab.Seed.Server;
+
+namespace QueryLab.Bench.Calibration;
+
+/// <summary>
+/// A busy wait inside the server, where a slower query would spend it: the variant runs on a data source whose sessions
+/// load <c>querylab_spin</c> (<see cref="SpinExtension"/>), which spins before each top-level statement. An operation's
+/// delay is spread over its statements — counted first on a one-connection pool with a 1 µs spin, from the module's
+/// per-session counter — so a slowdown of X% of the median costs X% however many statements the variant sends. A variant
+/// whose statements never spin (COPY FROM STDIN, a pooler's own connections) is slowed in the client instead, and says so.
+/// </summary>
+public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPath) : ISlowdownInjector
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly Dictionary<string, int> _statements = new(StringComparer.Ordinal);
+    private readonly ClientSpinInjector _client = new();
+
+    public string Where => "server";
+
+    public async Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!_statements.TryGetValue(plan.Key, out var statements))
+        {
+            _statements[plan.Key] = statements = await CountStatementsAsync(plan, ct);
+        }
+
+        if (statements == 0)
+        {
+            return await _client.WithDelayAsync(plan, delayNs, ct);
+        }
+
+        var spinUs = (int)Math.Clamp(Math.Round(delayNs / 1000 / statements), 1, SpinExtension.MaxSpinMicroseconds);
+        var prepared = await PrepareAsync(plan, SpinExtension.ConnectionString(catalog.ConnectionString, libraryPath, spinUs), ct);
+        var delayed = new CasePlan(prepared, plan.Variant, plan.OperationsPerInvoke, plan.MeasuredIterations, 0);
+        for (var i = 0; i < 20; i++)
+        {
+            await prepared.RunAsync(plan.Variant, i, collect: false, ct); // its own data source and EF factory: warm them
+        }
+
+        return new LocalSliceRunner(new Dictionary<string, CasePlan> { [plan.Key] = delayed });
+    }
+
+    /// <summary>How many of an operation's statements spin: the counter's growth over the second of two operations.</summary>
+    private async Task<int> CountStatementsAsync(CasePlan plan, CancellationToken ct)
+    {
+        var one = new NpgsqlConnectionStringBuilder(SpinExtension.ConnectionString(catalog.ConnectionString, libraryPath, 1)) { MaxPoolSize = 1 };
+        var prepared = await PrepareAsync(plan, one.ConnectionString, ct);
+        var context = (CatalogContext)_owned[^2];
+        await prepared.RunAsync(plan.Variant, 0, collect: false, ct);
+        var before = await SpinsAsync(context, ct);
+        await prepared.RunAsync(plan.Variant, 1, collect: false, ct);
+        return (int)Math.Max(0, await SpinsAsync(context, ct) - before);
+    }
+
+    private static async Task<long> SpinsAsync(CatalogContext context, CancellationToken ct)
+    {
+        await using var cmd = context.DataSource.CreateCommand($"SELECT current_setting('{SpinExtension.SpinCountSetting}')::bigint");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task<IPreparedScenario> PrepareAsync(CasePlan plan, string connectionString, CancellationToken ct)
+    {
+        var context = catalog.WithConnectionString(connectionString);
+        _owned.Add(context);
+        var prepared = await plan.Prepared.Scenario.PrepareAsync(context, ct);
+        _owned.Add(prepared);
+        return prepared;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+    }
+}
