@@ -20,8 +20,7 @@ public sealed class ClientSpinInjector : ISlowdownInjector
     public Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var ticks = (long)Math.Round(delayNs * System.Diagnostics.Stopwatch.Frequency / 1e9);
-        var delayed = new CasePlan(plan.Prepared, plan.Variant, plan.OperationsPerInvoke, plan.MeasuredIterations, ticks);
+        var delayed = new CasePlan(plan.Prepared, plan.Variant, plan.OperationsPerInvoke, plan.MeasuredIterations, OperationLoop.Ticks(delayNs));
         return Task.FromResult<ISliceRunner>(new LocalSliceRunner(new Dictionary<string, CasePlan> { [plan.Key] = delayed }));
     }
 

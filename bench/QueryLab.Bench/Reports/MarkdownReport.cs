@@ -125,18 +125,12 @@ public static partial class MarkdownReport
     public static IEnumerable<FidelityRow> FidelityRows(RunResults r) =>
         r.Scenarios.SelectMany(s => s.Variants
             .Where(v => v.Timing is { Error: null, LoopNs.Count: > 0 })
-            .Select(v => new FidelityRow($"{s.Name}/{v.Name}", v.Timing!.MedianNs, Median(v.Timing.LoopNs!), FidelityRatio(v.Timing))));
+            .Select(v => new FidelityRow($"{s.Name}/{v.Name}", v.Timing!.MedianNs, Timing.PairedRatio.RoundMedian(v.Timing.LoopNs!), FidelityRatio(v.Timing))));
 
     private static RatioRecord? FidelityRatio(TimingRecord t)
     {
         var pairs = t.MeasurementsNs.Zip(t.LoopNs!, (b, l) => b / l).ToList();
         return Timing.PairedRatio.OfRatios(pairs) is { } e ? new RatioRecord(e.Ratio, e.Lower, e.Upper, e.Pairs, e.Confidence) : null;
-    }
-
-    private static double Median(IReadOnlyList<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
     }
 
     private static void Scenario(StringBuilder md, ScenarioResult s, string? runFolder)

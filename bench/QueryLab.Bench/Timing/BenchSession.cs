@@ -130,18 +130,8 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
     {
         var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
         var delayNs = _options.InjectedDelaysNs.GetValueOrDefault(key);
-        var ops = 1;
-        if (estimates.TryGetValue(key, out var ns) && ns > 0 && profile.IterationTime > TimeSpan.Zero)
-        {
-            var fit = profile.IterationTime.TotalNanoseconds / (ns + delayNs);
-            while (ops * 2 <= fit && ops < 4096)
-            {
-                ops *= 2;
-            }
-        }
-
-        var ticks = (long)Math.Round(delayNs * System.Diagnostics.Stopwatch.Frequency / 1e9);
-        return new CasePlan(p, v, ops, profile.IterationsPerRound, ticks);
+        var ops = estimates.TryGetValue(key, out var ns) && ns > 0 ? Duet.SliceOperations(ns + delayNs, profile.IterationTime) : 1;
+        return new CasePlan(p, v, ops, profile.IterationsPerRound, OperationLoop.Ticks(delayNs));
     }
 
     /// <summary>

@@ -216,6 +216,9 @@ public static class OperationLoop
         }
     }
 
+    /// <summary>Nanoseconds as Stopwatch ticks: how an injected client delay is kept.</summary>
+    public static long Ticks(double ns) => (long)Math.Round(ns * Stopwatch.Frequency / 1e9);
+
     /// <summary>
     /// Busy-waits the given Stopwatch ticks: an injected client delay is CPU time of the client, like slower code, exact
     /// to well under a microsecond, where a sleep would be rounded to the scheduler's tick.

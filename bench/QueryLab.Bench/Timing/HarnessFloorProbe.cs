@@ -39,11 +39,7 @@ public static class HarnessFloorProbe
         }
 
         var estimate = watch.Elapsed.TotalNanoseconds / ops;
-        var n = 1;
-        while (n * 2 * estimate <= Batch.TotalNanoseconds && n < 4096)
-        {
-            n *= 2;
-        }
+        var n = Duet.SliceOperations(estimate, Batch);
 
         var plan = new CasePlan(prepared, variant, n, 1, 0);
         var batches = new List<double>(Batches);

@@ -32,7 +32,7 @@ public static class SliceWorker
         ArgumentNullException.ThrowIfNull(delaysNs);
         var plans = cases.ToDictionary(
             c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name),
-            c => new CasePlan(c.Prepared, c.Variant, 1, 1, Ticks(delaysNs.GetValueOrDefault(BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name)))),
+            c => new CasePlan(c.Prepared, c.Variant, 1, 1, OperationLoop.Ticks(delaysNs.GetValueOrDefault(BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name)))),
             StringComparer.Ordinal);
         foreach (var (key, ns) in delaysNs)
         {
@@ -69,8 +69,6 @@ public static class SliceWorker
             await WriteAsync(output, new { error = $"not understood: '{line}' (slice KEY START COUNT, or quit)" });
         }
     }
-
-    private static long Ticks(double ns) => (long)Math.Round(ns * System.Diagnostics.Stopwatch.Frequency / 1e9);
 
     private static async Task WriteAsync(TextWriter o, object value)
     {
