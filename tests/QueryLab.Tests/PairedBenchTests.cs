@@ -30,6 +30,11 @@ public sealed class PairedBenchTests(LabFixture lab)
         Assert.NotNull(results.Floor);
         Assert.True(results.Floor!.LoopMedianNs > 0);
         Assert.True(results.Floor.PgbenchNs is > 0 || results.Floor.PgbenchNote is { Length: > 0 }, "pgbench either measured or said why not");
+        await using (var cmd = lab.DataSource.CreateCommand($"SELECT count(*) FROM pg_database WHERE datname = '{QueryLab.Seed.Seeding.PgbenchSelect.Database}'"))
+        {
+            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!); // pgbench's scratch database is dropped afterwards
+        }
+
         var variants = results.Scenarios.Single().Variants;
         foreach (var v in variants)
         {
