@@ -135,17 +135,23 @@ public sealed partial class InterruptTests(InterruptLab lab, ITestOutputHelper o
     public async Task Bench_interrupted_while_profiling_a_write_leaves_no_run_folder_latest_unchanged_and_the_data_as_seeded(string signal)
     {
         RowLock? rowLock = null;
+        var resume = Path.Combine(Path.GetTempPath(), $"querylab-resume-{Guid.NewGuid():N}");
         await InterruptBenchAsync(
             signal,
             ["--scenario", "mark-delivered", "--profile", "smoke"],
             async bench =>
             {
-                await bench.WaitForLineAsync("profile: capturing statements and plans");
+                // Profiling tiny takes a fraction of a second: the run pauses before it until the lock is held.
+                await bench.WaitForLineAsync("QUERYLAB_TEST_PAUSE_AT=profile: paused");
                 rowLock = await LockDeliverySetsAsync();
+                await File.WriteAllTextAsync(resume, "");
                 await WaitUntilBlockedAsync(bench);
             },
             "interrupted while profiling mark-delivered/",
-            () => rowLock);
+            () => rowLock,
+            pauseAt: "profile",
+            resumeFile: resume);
+        File.Delete(resume);
     }
 
     [Theory]
@@ -178,12 +184,13 @@ public sealed partial class InterruptTests(InterruptLab lab, ITestOutputHelper o
     /// leave: exit 130 within seconds, a line naming the stage and what was not completed, no new run folder (complete or
     /// temporary), reports/latest still the previous complete run, and the data as seeded.
     /// </summary>
-    private async Task InterruptBenchAsync(string signal, string[] args, Func<CliProcess, Task> untilInStage, string interruptedWhile, Func<RowLock?>? rowLock = null, string? pauseAt = null)
+    private async Task InterruptBenchAsync(string signal, string[] args, Func<CliProcess, Task> untilInStage, string interruptedWhile, Func<RowLock?>? rowLock = null, string? pauseAt = null, string? resumeFile = null)
     {
         var reportsBefore = ReportsState();
         var dataBefore = await DataStateAsync();
         var env = lab.Env(lab.ConnectionString);
         env["QUERYLAB_TEST_PAUSE_AT"] = pauseAt;
+        env["QUERYLAB_TEST_RESUME"] = resumeFile;
         await using var bench = CliRunner.Start(env, ["bench", .. args, "--reports", lab.Reports]);
         int code;
         TimeSpan since;

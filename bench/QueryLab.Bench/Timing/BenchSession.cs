@@ -142,6 +142,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
     {
         var profiles = new Dictionary<string, ProfileRecord>(StringComparer.Ordinal);
         ctx.Out.WriteLine($"profile: capturing statements and plans of {scenarios.Sum(s => s.Variants.Count)} variant(s)");
+        await TestPause.AtAsync("profile", ctx, ct);
         await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
         var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
         var profiler = new Profiler(lab.DataSource, runDir, ctx.Out);

@@ -72,7 +72,7 @@ public sealed class CliProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        foreach (var name in (string[])["QUERYLAB_CONNECTION", "DATABASE_URL", "QUERYLAB_HOME", "QUERYLAB_TEST_PAUSE_AT"])
+        foreach (var name in (string[])["QUERYLAB_CONNECTION", "DATABASE_URL", "QUERYLAB_HOME", "QUERYLAB_TEST_PAUSE_AT", "QUERYLAB_TEST_RESUME"])
         {
             psi.Environment.Remove(name);
         }
