@@ -31,7 +31,11 @@ public sealed record AbOptions(
     SeedRequest Dataset,
     CompareSettings Compare,
     string ReportsDir,
-    string Command);
+    string Command)
+{
+    /// <summary>--inject-at: where the head's injected delays are spent.</summary>
+    public string InjectAt { get; init; } = Timing.SlowdownInjection.Auto;
+}
 
 /// <summary>Compares the merged base (baseline) and head (candidate) runs, writes compare.md/json and prints the verdict; returns 0 or 1.</summary>
 public delegate int AbCompare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CompareScope scope);

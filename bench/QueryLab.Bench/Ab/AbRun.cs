@@ -112,6 +112,11 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
         }
 
         args.AddRange(delays.SelectMany(d => new[] { "--inject-delay", d }));
+        if (delays.Count > 0)
+        {
+            args.AddRange(["--inject-at", options.InjectAt]); // only the head gets delays, and it is this build
+        }
+
         // The connection (password included) goes through the environment, never the command line ps shows.
         var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = databases.ConnectionString(side.Side) };
         return new DuetBuild(AbPlan.Name(side.Side), side.Dll, env, args);

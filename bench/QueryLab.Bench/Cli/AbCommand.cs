@@ -40,6 +40,7 @@ public static class AbCommand
         cmd.Options.Add(Rounds);
         cmd.Options.Add(BenchCommand.Iterations);
         cmd.Options.Add(BenchCommand.InjectDelay);
+        cmd.Options.Add(BenchCommand.InjectAt);
         cmd.Options.Add(BenchCommand.Reports);
         cmd.Options.Add(CompareCommand.ThresholdTime);
         cmd.Options.Add(CompareCommand.ThresholdCounters);
@@ -76,7 +77,10 @@ public static class AbCommand
             dataset,
             settings,
             reports,
-            "querylab " + string.Join(' ', pr.Tokens.Select(t => ConnectionStrings.Redact(t.Value))));
+            "querylab " + string.Join(' ', pr.Tokens.Select(t => ConnectionStrings.Redact(t.Value))))
+        {
+            InjectAt = pr.GetValue(BenchCommand.InjectAt)!,
+        };
     }
 
     private static AbHost Host(ParseResult pr, CliContext ctx) => new(

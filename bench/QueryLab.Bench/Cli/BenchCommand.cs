@@ -39,10 +39,23 @@ public static class BenchCommand
 
     public static readonly Option<string[]> InjectDelay = new("--inject-delay")
     {
-        Description = "Calibration: add a busy-CPU delay to every operation of a variant, scenario/variant=duration (25us, 1.5ms; variant * for all), "
-            + "to find the smallest slowdown `compare` catches on this machine. Recorded in results.json; never use it for a real measurement.",
+        Description = "Calibration: add a busy-CPU delay to every operation of a variant, scenario/variant=delay (25us, 1.5ms, or 10% of its warm-up median; variant * for all), "
+            + "to find the smallest slowdown `compare` catches on this machine; --inject-at says where it is spent. Recorded in results.json; never use it for a real measurement.",
         AllowMultipleArgumentsPerToken = false,
     };
+
+    public static readonly Option<string> InjectAt = CreateInjectAt();
+
+    private static Option<string> CreateInjectAt()
+    {
+        var o = new Option<string>("--inject-at")
+        {
+            Description = "Where an injected delay is spent: server (a busy wait inside the server before each of the variant's statements, where a slower query spends it; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
+            DefaultValueFactory = _ => SlowdownInjection.Auto,
+        };
+        o.AcceptOnlyFromAmong(SlowdownInjection.Places);
+        return o;
+    }
 
     public static readonly Option<bool> Fidelity = new("--fidelity")
     {
@@ -56,6 +69,7 @@ public static class BenchCommand
         cmd.Options.Add(Iterations);
         cmd.Options.Add(NoProfile);
         cmd.Options.Add(InjectDelay);
+        cmd.Options.Add(InjectAt);
         cmd.Options.Add(Fidelity);
     }
 
@@ -78,7 +92,7 @@ public static class BenchCommand
         }
 
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
-        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity) });
+        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)! });
     }
 
     /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using QueryLab.Bench.Calibration;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Timing;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Cli;
@@ -27,12 +28,6 @@ public static class CalibrateCommand
         DefaultValueFactory = _ => "5%",
     };
 
-    public static readonly Option<string> InjectAt = new("--inject-at")
-    {
-        Description = "Where the injected slowdown is spent: server (a busy wait inside the server before each of the variant's statements; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
-        DefaultValueFactory = _ => "auto",
-    };
-
     public static Command Create(CliContext ctx)
     {
         var cmd = new Command("calibrate", "Measure what this runner can detect: per variant, A/A duets, the spread of × raw and of the median, and which injected slowdowns a duet catches.");
@@ -42,15 +37,14 @@ public static class CalibrateCommand
         cmd.Options.Add(Slowdowns);
         cmd.Options.Add(ThresholdTime);
         cmd.Options.Add(CompareCommand.Alpha);
-        cmd.Options.Add(InjectAt);
-        InjectAt.AcceptOnlyFromAmong("auto", "server", "client");
+        cmd.Options.Add(BenchCommand.InjectAt);
         cmd.SetAction(async (pr, ct) =>
         {
             var request = Request(pr, ctx);
             Results.RunFolder.CheckWritable(request.ReportsDir);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
-            var (injector, note) = await InjectorAsync(request.Injection, lab, ctx, ct);
+            var (injector, note) = await SlowdownInjection.CreateAsync(request.Injection, lab.Server, lab.Catalog, ctx.Home, ct);
             await using var owned = injector;
             var (results, folder) = await new CalibrationSession(lab, ctx).RunAsync(request, injector, note, ct);
             var md = CalibrationReport.Markdown(results);
@@ -60,25 +54,6 @@ public static class CalibrateCommand
             return 0;
         });
         return cmd;
-    }
-
-    /// <summary>The injector --inject-at asks for: server needs the querylab_spin module (exit 2 with the reason when it cannot be had).</summary>
-    private static async Task<(ISlowdownInjector Injector, string? Note)> InjectorAsync(string where, LabPipeline lab, CliContext ctx, CancellationToken ct)
-    {
-        if (where == "client")
-        {
-            return (new ClientSpinInjector(), null);
-        }
-
-        var spin = await Seed.Server.SpinExtension.PrepareAsync(lab.Server, ctx.Home, ct);
-        if (spin.IsAvailable)
-        {
-            return (new ServerSpinInjector(lab.Catalog, spin.LibraryPath!), null);
-        }
-
-        return where == "server"
-            ? throw LabException.BadInput($"--inject-at server: {spin.Unavailable}; or use --inject-at client")
-            : (new ClientSpinInjector(), $"the server-side delay is not available ({spin.Unavailable}): slowdowns are injected in the client");
     }
 
     private static CalibrationRequest Request(ParseResult pr, CliContext ctx)
@@ -101,7 +76,7 @@ public static class CalibrateCommand
 
         var settings = CompareSettings.Parse(pr.GetValue(ThresholdTime), null, pr.GetValue(CompareCommand.Alpha));
         var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
-        return new CalibrationRequest(ScenarioOptions.Select(pr), BenchCommand.ReportsDir(pr, ctx), trials, slowdowns, settings.TimeThreshold, settings.Alpha, pr.GetValue(InjectAt)!, command);
+        return new CalibrationRequest(ScenarioOptions.Select(pr), BenchCommand.ReportsDir(pr, ctx), trials, slowdowns, settings.TimeThreshold, settings.Alpha, pr.GetValue(BenchCommand.InjectAt)!, command);
     }
 
 }

@@ -16,6 +16,7 @@ public static class WorkerCommand
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.InjectDelay);
+        cmd.Options.Add(BenchCommand.InjectAt);
         cmd.SetAction(async (pr, ct) =>
         {
             var scenarios = ScenarioOptions.Select(pr);
@@ -24,6 +25,7 @@ public static class WorkerCommand
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), quiet);
             await using var lab = await LabPipeline.OpenAsync(choice, quiet, seed: null, ct);
             var prepared = new List<IPreparedScenario>();
+            (ISlowdownInjector Injector, string? Note)? injection = null;
             try
             {
                 foreach (var s in scenarios)
@@ -31,10 +33,20 @@ public static class WorkerCommand
                     prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
                 }
 
-                await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, ct);
+                if (delays.Count > 0)
+                {
+                    injection = await SlowdownInjection.CreateAsync(pr.GetValue(BenchCommand.InjectAt)!, lab.Server, lab.Catalog, ctx.Home, ct);
+                }
+
+                await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, injection, ct);
             }
             finally
             {
+                if (injection is var (injector, _))
+                {
+                    await injector.DisposeAsync();
+                }
+
                 foreach (var p in prepared)
                 {
                     await p.DisposeAsync();

@@ -37,6 +37,10 @@ public sealed record RunResults
     /// </summary>
     public IReadOnlyDictionary<string, double>? InjectedDelaysNs { get; init; }
 
+    /// <summary>Where the injected delays were spent: "server" (inside the server, before each statement) or "client".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? InjectedAt { get; init; }
+
     /// <summary>What the harness itself costs on this server: the floor every time in the report stands on.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HarnessFloor? Floor { get; init; }

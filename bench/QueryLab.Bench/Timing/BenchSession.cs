@@ -15,6 +15,7 @@ namespace QueryLab.Bench.Timing;
 public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
 {
     private readonly TimingOptions _options = options ?? TimingOptions.Default;
+    private ISlowdownInjector? _injector;
 
     public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
 
@@ -52,12 +53,17 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     estimates = await WarmUp.RunAsync(cases, ctx.Out, ct);
                 }
 
-                foreach (var (key, ns) in _options.InjectedDelaysNs)
+                var planned = cases.Select(c => Plan(c.Prepared, c.Variant, estimates)).ToList();
+                var byKey = planned.ToDictionary(p => p.Key, StringComparer.Ordinal);
+                IReadOnlyDictionary<string, double> injected = new Dictionary<string, double>();
+                if (_options.InjectedDelays.Count > 0)
                 {
-                    ctx.Out.WriteLine($"bench: injecting {Units.Time(ns)} of busy CPU into every operation of {key} — a calibration run, not a measurement of the code");
+                    var (injector, note) = await SlowdownInjection.CreateAsync(_options.InjectAt, lab.Server, lab.Catalog, ctx.Home, ct);
+                    _injector = injector;
+                    injected = await SlowdownInjection.ApplyAsync(byKey, _options.InjectedDelays, estimates, injector, note, ctx.Out, "bench", ct);
                 }
 
-                var plans = cases.Select(c => Plan(c.Prepared, c.Variant, estimates)).ToList();
+                var plans = planned.Select(p => byKey[p.Key]).ToList();
                 var allocations = new Dictionary<string, AllocationCount>(StringComparer.Ordinal);
                 HarnessFloor? floor = null;
                 if (profile.CountsAreMeaningful)
@@ -94,7 +100,8 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Dataset = RunEnvironment.Dataset(lab.Manifest),
                     Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
                     Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles)).ToList(),
-                    InjectedDelaysNs = _options.InjectedDelaysNs.Count > 0 ? _options.InjectedDelaysNs : null,
+                    InjectedDelaysNs = injected.Count > 0 ? injected : null,
+                    InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
                 };
                 ctx.Out.WriteLine($"report: writing results.json and report.md into {folder.WorkDir}");
@@ -109,6 +116,11 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
             }
             finally
             {
+                if (_injector is not null)
+                {
+                    await _injector.DisposeAsync();
+                }
+
                 foreach (var p in prepared)
                 {
                     await p.DisposeAsync();
@@ -129,9 +141,14 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
     private CasePlan Plan(IPreparedScenario p, IVariant v, IReadOnlyDictionary<string, double> estimates)
     {
         var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
-        var delayNs = _options.InjectedDelaysNs.GetValueOrDefault(key);
-        var ops = estimates.TryGetValue(key, out var ns) && ns > 0 ? Duet.SliceOperations(ns + delayNs, profile.IterationTime) : 1;
-        return new CasePlan(p, v, ops, profile.IterationsPerRound, OperationLoop.Ticks(delayNs));
+        var ops = 1;
+        if (estimates.TryGetValue(key, out var ns) && ns > 0)
+        {
+            var delayNs = _options.InjectedDelays.TryGetValue(key, out var d) ? d.NsFor(ns) ?? 0 : 0;
+            ops = Duet.SliceOperations(ns + delayNs, profile.IterationTime);
+        }
+
+        return new CasePlan(p, v, ops, profile.IterationsPerRound, 0);
     }
 
     /// <summary>
