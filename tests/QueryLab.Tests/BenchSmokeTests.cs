@@ -39,6 +39,7 @@ public sealed class BenchSmokeTests(LabFixture lab)
         Assert.Contains("npgsql-prepared", await File.ReadAllTextAsync(github), StringComparison.Ordinal);
         Assert.Equal(ScenarioCatalog.All.Select(s => s.Name), results.Scenarios.Select(s => s.Name));
         Assert.Equal("tiny", results.Dataset.Scale);
+        Assert.Equal(["carriers", "shipments", "tracking_events", "transactions"], results.Dataset.PlannerStatistics!.Keys.Order(StringComparer.Ordinal)); // what compare checks
         foreach (var s in results.Scenarios)
         {
             Assert.True(s.Verification.Passed, s.Name);

@@ -67,7 +67,12 @@ public sealed record DatasetInfo(
     DateTime ReferenceTime,
     IReadOnlyDictionary<string, long> RowCounts,
     IReadOnlyDictionary<string, string> TableChecksums,
-    DateTime? SeededAt);
+    DateTime? SeededAt)
+{
+    /// <summary>Per table, a fingerprint of the planner's statistics when the run was made (<see cref="Results.PlannerStatistics"/>); null in older runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? PlannerStatistics { get; init; }
+}
 
 /// <summary>The benchmark profile and the BenchmarkDotNet job it ran.</summary>
 public sealed record ProfileInfo(string Name, string Description, string Job);

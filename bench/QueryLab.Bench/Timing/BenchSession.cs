@@ -97,7 +97,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Git = await RunEnvironment.GitAsync(ctx.RepositoryRoot, ct),
                     Machine = RunEnvironment.Machine(),
                     Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
-                    Dataset = RunEnvironment.Dataset(lab.Manifest),
+                    Dataset = RunEnvironment.Dataset(lab.Manifest) with { PlannerStatistics = await PlannerStatistics.ReadAsync(lab.DataSource, ct) },
                     Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
                     Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles)).ToList(),
                     InjectedDelaysNs = injected.Count > 0 ? injected : null,

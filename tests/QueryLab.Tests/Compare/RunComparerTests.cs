@@ -161,6 +161,20 @@ public class RunComparerTests
     }
 
     [Fact]
+    public void Runs_planned_from_other_statistics_are_compared_with_a_warning_naming_the_tables()
+    {
+        IReadOnlyDictionary<string, string> Stats(string shipments) => new Dictionary<string, string> { ["carriers"] = "c1", ["shipments"] = shipments };
+        var b = Run() with { Dataset = Run().Dataset with { PlannerStatistics = Stats("s1") } };
+        var same = Run() with { Dataset = Run().Dataset with { PlannerStatistics = Stats("s1") } };
+        var other = Run() with { Dataset = Run().Dataset with { PlannerStatistics = Stats("s2") } };
+
+        Assert.DoesNotContain(Compare(b, same).Warnings, w => w.Contains("planner statistics", StringComparison.Ordinal));
+        Assert.DoesNotContain(Compare(b, Run()).Warnings, w => w.Contains("planner statistics", StringComparison.Ordinal)); // an older run has none
+        var warning = Assert.Single(Compare(b, other).Warnings, w => w.Contains("planner statistics", StringComparison.Ordinal));
+        Assert.StartsWith("the planner statistics differ (shipments): the two runs were made on separate seedings or after another ANALYZE", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Variants_in_one_run_only_are_added_or_removed_not_regressions()
     {
         var b = With(Run(), "pending-page", "dapper", v => v with { Name = "dapper-offset" });
