@@ -147,7 +147,8 @@ public sealed class ProfilingTests(LabFixture lab)
 
         // Replayed again on the same data: the same counts, exactly.
         Assert.Equal(counted, await WorkAsync("SELECT count(*) FROM t WHERE id <= @n", count));
-        Assert.Equal((sorted.RowsProcessed, sorted.TempBlocks), await WorkAsync("SELECT id FROM t ORDER BY pad") is var again ? (again.RowsProcessed, again.TempBlocks) : default);
+        var again = await WorkAsync("SELECT id FROM t ORDER BY pad");
+        Assert.Equal((sorted.RowsProcessed, sorted.TempBlocks), (again.RowsProcessed, again.TempBlocks));
 
         // The write was rolled back.
         await using var rows = ds.CreateCommand("SELECT count(*) FROM t");

@@ -8,8 +8,7 @@ namespace QueryLab.Tests.Compare;
 [Trait("Category", "Serverless")]
 public class WorkComparerTests
 {
-    private static CompareReport Compare(RunResults baseline, RunResults candidate, CompareSettings? settings = null) =>
-        RunComparer.Compare(baseline, "baseline", candidate, "candidate", settings ?? CompareSettings.Default);
+    private static CompareReport Compare(RunResults baseline, RunResults candidate) => RunComparerTests.Compare(baseline, candidate);
 
     /// <summary>Every plan of the run with executor counters, as this QueryLab records them.</summary>
     private static RunResults Counted(RunResults r, long rows = 120, long temp = 0, long? wal = null, long fpi = 0, bool parallel = false, bool writes = false) => r with
@@ -49,7 +48,8 @@ public class WorkComparerTests
     public void Temp_blocks_and_the_WAL_bytes_of_writes_are_gated_like_buffers()
     {
         var temp = Compare(Counted(Run(), temp: 100), Changed(Counted(Run(), temp: 100), p => p with { TempBlocks = 180 }));
-        Assert.Equal(("temp blocks", "100 blocks", "180 blocks"), Assert.Single(temp.Regressions, c => c.Kind == ChangeKind.Counter) is var t ? (t.Metric, t.BaselineText, t.CandidateText) : default);
+        var t = Assert.Single(temp.Regressions);
+        Assert.Equal(("temp blocks", "100 blocks", "180 blocks", "+80.0%"), (t.Metric, t.BaselineText, t.CandidateText, t.ChangeText));
 
         var spill = Compare(Counted(Run()), Changed(Counted(Run()), p => p with { TempBlocks = 12 }));
         Assert.Equal("from 0 to 12 blocks", Assert.Single(spill.Regressions).ChangeText); // a sort that now spills
