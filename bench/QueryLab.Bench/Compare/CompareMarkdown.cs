@@ -41,8 +41,9 @@ public static class CompareMarkdown
             var unknown = new MarkdownTable("scenario", "variant", "what", Column.Figures("baseline"), Column.Figures("candidate"), "change", "why");
             foreach (var c in r.Unknown)
             {
-                var change = c.Time is null ? "–" : c.ChangeText; // an estimate only when the test ran
-                var why = c.Kind == ChangeKind.Time ? c.Note ?? "" : c.ChangeText;
+                // Time: an estimate only when the test ran. A counter shown but not gated: its change, and the note saying why.
+                var change = c.Kind == ChangeKind.Counter || c.Time is not null ? c.ChangeText : "–";
+                var why = c.Kind == ChangeKind.Plan ? c.ChangeText : c.Note ?? "";
                 unknown.Row(c.Scenario, c.Variant, What(c), c.BaselineText, c.CandidateText, change, why);
             }
 

@@ -65,6 +65,8 @@ public class WorkComparerTests
         var parallel = Compare(Counted(Run(), parallel: true), Changed(Counted(Run(), parallel: true), p => p with { RowsProcessed = 300 }));
         Assert.Empty(parallel.Regressions);
         Assert.Contains("a parallel plan", Change(parallel, "rows processed").Note, StringComparison.Ordinal);
+        Assert.Contains("| rows processed of `" + PendingSql[..20], CompareMarkdown.Render(parallel), StringComparison.Ordinal);
+        Assert.Matches(@"\| 120 rows \| 300 rows \| \+150% \| a parallel plan: ", CompareMarkdown.Render(parallel)); // the change and why it is not gated
         Assert.Equal(Outcome.Unknown, Change(parallel, "rows processed").Outcome);
 
         var fpi = Compare(Counted(Run(), wal: 4_000, writes: true), Changed(Counted(Run(), wal: 4_000, writes: true), p => p with { WalBytes = 12_192, WalFpi = 1 }));
