@@ -30,7 +30,7 @@ public static class CompareCommand
 
     public static readonly Option<string> ThresholdCounters = new("--threshold-counters")
     {
-        Description = "The smallest change of shared buffers or allocated bytes called a regression or improvement, as a percentage.",
+        Description = "The smallest change of a statement's shared buffers, rows processed, temp blocks or WAL bytes (and of allocated bytes, shown only) called a regression or improvement, as a percentage.",
         DefaultValueFactory = _ => "20%",
     };
 

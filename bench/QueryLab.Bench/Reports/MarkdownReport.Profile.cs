@@ -75,6 +75,12 @@ public static partial class MarkdownReport
         return counts.Length == 0 ? "none" : counts;
     }
 
+    /// <summary>", rows processed 154, temp blocks 12, WAL 60.2 KiB (721 records)": the executor's counters a plan has, each once per execution.</summary>
+    private static string Work(PlanSummary p) =>
+        (p.RowsProcessed is { } rows ? $", rows processed {Units.Count(rows)}{(p.Parallel == true ? " (parallel)" : "")}" : "")
+        + (p.TempBlocks > 0 ? $", temp blocks {Units.Count(p.TempBlocks)}" : "")
+        + (p.WalBytes is > 0 ? $", WAL {Units.Bytes(p.WalBytes)} ({Units.Count(p.WalRecords ?? 0)} records{(p.WalFpi is > 0 ? $", {Units.Count(p.WalFpi.Value)} full-page images" : "")})" : "");
+
     /// <summary>Plans up to this size are also inlined in the report; larger ones are only linked.</summary>
     private const long MaxInlinePlanBytes = 12 * 1024;
 
@@ -103,7 +109,7 @@ public static partial class MarkdownReport
 
         foreach (var (st, i) in p.DistinctStatements.Select((st, i) => (st, i + 1)))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}, plan shape `{st.Plan.ShapeHash}`")}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}{Work(st.Plan)}, plan shape `{st.Plan.ShapeHash}`")}");
             md.AppendLine();
             md.AppendLine("```sql");
             md.AppendLine(SqlFormatter.Format(st.Sql));

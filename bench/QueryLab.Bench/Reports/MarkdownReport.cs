@@ -161,7 +161,8 @@ public static partial class MarkdownReport
         Chart(md, s);
         var table = new MarkdownTable(
             "variant", "library", "technique", Column.Figures("mean"), Column.Figures("median"), Column.Figures("p95"), Column.Figures("± error"),
-            Column.Figures("allocated"), Column.Figures("round trips"), Column.Figures("rows"), Column.Figures("shared buffers"), Column.Figures("× raw"));
+            Column.Figures("allocated"), Column.Figures("round trips"), Column.Figures("rows"), Column.Figures("shared buffers"),
+            Column.Figures("rows processed"), Column.Figures("temp blocks"), Column.Figures("WAL"), Column.Figures("× raw"));
         foreach (var v in s.Variants)
         {
             var t = v.Timing;
@@ -175,11 +176,13 @@ public static partial class MarkdownReport
             var p = v.Profile;
             table.Row(
                 name, v.Library, v.Technique, Units.Time(t.MeanNs), Units.Time(t.MedianNs), Units.Time(t.P95Ns), Units.Time(t.StdErrNs), Units.Bytes(t.AllocatedBytesPerOp),
-                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers), Units.Ratio(v.Ratio, v.RatioToBaseline));
+                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers),
+                p?.RowsProcessed is { } processed ? Units.Count(processed) : "–", p is null ? "–" : Units.Count(p.TempBlocks), Units.Bytes(p?.WalBytes),
+                Units.Ratio(v.Ratio, v.RatioToBaseline));
         }
 
         table.WriteTo(md);
-        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read).");
+        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read); rows processed are the rows every plan node handed up (Σ actual rows × loops), temp blocks those written to and read from temp files, WAL the bytes of write-ahead log — each over the statements, times how often each was sent.");
         md.AppendLine();
         foreach (var v in s.Variants.Where(v => v.Profile is not null))
         {

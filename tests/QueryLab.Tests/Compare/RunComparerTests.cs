@@ -8,7 +8,8 @@ namespace QueryLab.Tests.Compare;
 [Trait("Category", "Serverless")]
 public class RunComparerTests
 {
-    private static CompareReport Compare(RunResults baseline, RunResults candidate, CompareSettings? settings = null) =>
+    /// <summary>The comparison, pure: baseline against candidate with the default thresholds unless told.</summary>
+    internal static CompareReport Compare(RunResults baseline, RunResults candidate, CompareSettings? settings = null) =>
         RunComparer.Compare(baseline, "baseline", candidate, "candidate", settings ?? CompareSettings.Default);
 
     [Fact]
