@@ -10,7 +10,7 @@ namespace QueryLab.Bench.Calibration;
 /// </summary>
 public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInjector injector, TextWriter progress)
 {
-    private readonly DuetSettings _duet = new(settings.Pairs, TimeSpan.FromMilliseconds(settings.SliceMs), settings.Threshold, settings.Confidence);
+    private readonly DuetSettings _duet = new(settings.Pairs, TimeSpan.FromMilliseconds(settings.SliceMs), settings.Threshold, settings.Confidence, settings.MaxPairs);
 
     public async Task<List<VariantCalibration>> RunAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, CancellationToken ct)
     {
