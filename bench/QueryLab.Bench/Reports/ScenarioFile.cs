@@ -33,9 +33,8 @@ public static class ScenarioFile
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# {s.Name} — {r.RunId}");
         md.AppendLine();
-        var planned = s.Variants.Any(v => v.Profile?.DistinctStatements.Any(st => st.PlanFile is not null) == true);
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"The statements and plans behind [{s.Name} in report.md](../report.md#{Markdown.Anchor(s.Name)}) (its chart, times and findings).{(planned ? $" Its plan JSON files are in [`plans/{s.Name}/`](../plans/{s.Name}/)." : "")}");
+            $"The statements and plans behind [{s.Name} in report.md](../report.md#{Markdown.Anchor(s.Name)}) (its chart, times and findings).");
         md.AppendLine();
         md.AppendLine(s.Description);
         md.AppendLine();
