@@ -3,6 +3,7 @@ using Npgsql;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Results;
 using QueryLab.Tests.Infrastructure;
+using QueryLab.Tests.Reports;
 
 namespace QueryLab.Tests;
 
@@ -59,6 +60,9 @@ public sealed class AbSchemaTests(LabFixture lab, AbScratchRepo repo) : IClassFi
         Assert.Equal(5, times.Count(c => c.Scenario == "carrier-scorecard"));
         Assert.All(times.Where(c => c.Scenario == "lookup-by-tracking-number"), c => Assert.DoesNotContain("time not compared", c.Note ?? "", StringComparison.Ordinal));
         Assert.Contains(report.All, c => c.Scenario == "carrier-scorecard" && c.Kind == ChangeKind.Counter); // counters still compared there
+        var latest = Path.Combine(reports, "latest");
+        ReportFolder.AssertLinksResolve(latest, ResultsJson.Read(latest)); // the merged report.md and its scenario files, of each side
+        ReportFolder.AssertLinksResolve(Path.Combine(latest, "base"), ResultsJson.Read(Path.Combine(latest, "base")));
         await AssertNothingLeftAsync(r.Out);
     }
 

@@ -104,11 +104,11 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
                 };
-                ctx.Out.WriteLine($"report: writing results.json and report.md into {folder.WorkDir}");
+                ctx.Out.WriteLine($"report: writing results.json, report.md and scenarios/ into {folder.WorkDir}");
                 ctx.Work.Step("writing the report");
                 await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);
+                MarkdownReport.Write(results, folder.WorkDir);
                 await TestPause.AtAsync("report", ctx, ct);
-                await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results, folder.WorkDir), ct);
                 ct.ThrowIfCancellationRequested();
                 var final = folder.Complete();
                 ctx.Work.Leave();
