@@ -115,8 +115,8 @@ public static partial class MarkdownReport
                 $"[{s.Name}](#{Anchor(s.Name)})",
                 fastest is null ? "–" : $"{fastest.Name} ({Units.Time(fastest.Timing!.MeanNs)})",
                 baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs),
-                Units.Ratio(s.BestVariant("EF Core")?.Ratio, s.BestRatio("EF Core")),
-                Units.Ratio(s.BestVariant("Dapper")?.Ratio, s.BestRatio("Dapper")),
+                Best(s, "EF Core"),
+                Best(s, "Dapper"),
                 RoundTripRange(s),
                 FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? [])),
                 s.Verification.Passed ? "yes" : "**no**");
@@ -126,10 +126,15 @@ public static partial class MarkdownReport
         md.AppendLine("× raw is a variant's time divided by the baseline's (raw Npgsql's best form): 2.00× takes twice as long. It is measured in pairs — "
             + "each measured iteration of a variant lies between two slices of its baseline, milliseconds apart, so the machine's drift cancels — and given as the "
             + "median pair ratio (Hodges–Lehmann) with its 95% interval, `1.54× [1.47–1.62]`. "
+            + "Best EF Core and best Dapper are the fastest of that library's **best forms** (each variant is labelled best form, naive or alternative in its table; a naive form is never a library's answer), named beside the figure. "
             + "Round trips are statements or batches sent per operation (fewest–most over the variants). Findings come from the plans of every statement and from the round trips (N+1).");
         md.AppendLine();
     }
 
+
+    /// <summary>"ef-projection 5.40× [5.1–5.7]": a library's fastest best form and its × raw; "–" when it has none timed.</summary>
+    private static string Best(ScenarioResult s, string library) =>
+        s.BestVariant(library) is { } v ? $"{v.Name} {Units.Ratio(v.Ratio, v.RatioToBaseline)}" : "–";
 
     /// <summary>bench --fidelity: each variant's bench time against the same operations' plain async loop, pair by pair.</summary>
     private static void Fidelity(StringBuilder md, RunResults r)
@@ -195,7 +200,7 @@ public static partial class MarkdownReport
 
         Chart(md, s);
         var table = new MarkdownTable(
-            "variant", "library", "technique", Column.Figures("mean"), Column.Figures("median"), Column.Figures("p95"), Column.Figures("± error"),
+            "variant", "library", "form", "technique", Column.Figures("mean"), Column.Figures("median"), Column.Figures("p95"), Column.Figures("± error"),
             Column.Figures("allocated"), Column.Figures("round trips"), Column.Figures("rows"), Column.Figures("shared buffers"),
             Column.Figures("rows processed"), Column.Figures("temp blocks"), Column.Figures("WAL"), Column.Figures("× raw"));
         foreach (var v in s.Variants)
@@ -205,13 +210,13 @@ public static partial class MarkdownReport
             var name = v.IsBaseline ? $"**{link}** (baseline)" : link;
             if (t is null)
             {
-                table.Row(name, v.Library, v.Technique, v.NotRun ?? "not run");
+                table.Row(name, v.Library, v.Form ?? "–", v.Technique, v.NotRun ?? "not run");
                 continue;
             }
 
             var p = v.Profile;
             table.Row(
-                name, v.Library, v.Technique, Units.Time(t.MeanNs), Units.Time(t.MedianNs), Units.Time(t.P95Ns), Units.Time(t.StdErrNs), Units.Bytes(t.AllocatedBytesPerOp),
+                name, v.Library, v.Form ?? "–", v.Technique, Units.Time(t.MeanNs), Units.Time(t.MedianNs), Units.Time(t.P95Ns), Units.Time(t.StdErrNs), Units.Bytes(t.AllocatedBytesPerOp),
                 p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers),
                 p?.RowsProcessed is { } processed ? Units.Count(processed) : "–", p is null ? "–" : Units.Count(p.TempBlocks), Units.Bytes(p?.WalBytes),
                 Units.Ratio(v.Ratio, v.RatioToBaseline));

@@ -25,7 +25,7 @@ public static class TerminalSummary
             o.WriteLine($"{s.Name,-42} {(fastest is null ? "–" : $"{fastest.Name} {Units.Time(fastest.Timing!.MeanNs)}"),-28} {(baseline.Timing is null ? "–" : Units.Time(baseline.Timing.MeanNs)),10} {Units.Ratio(s.BestVariant("EF Core")?.Ratio, s.BestRatio("EF Core")),22} {Units.Ratio(s.BestVariant("Dapper")?.Ratio, s.BestRatio("Dapper")),22}  {(counts.Length == 0 ? "–" : counts)}");
         }
 
-        o.WriteLine("(EF Core and Dapper: the best variant of each library as a multiple of raw Npgsql's time, measured in pairs, with its 95% interval; findings: critical and warning counts)");
+        o.WriteLine("(EF Core and Dapper: the fastest best form of each library as a multiple of raw Npgsql's time, measured in pairs, with its 95% interval; findings: critical and warning counts)");
         if (r.Floor is { } floor)
         {
             o.WriteLine($"harness floor: {MarkdownReport.FloorText(floor).Replace("`", "", StringComparison.Ordinal)}");

@@ -97,9 +97,12 @@ public sealed record ScenarioResult
     /// <summary>A library's best variant as a multiple of the baseline's time ("× raw"), or null when none was timed.</summary>
     public double? BestRatio(string library) => BestVariant(library)?.RatioToBaseline;
 
-    /// <summary>A library's variant with the smallest × raw, or null when none was timed.</summary>
+    /// <summary>
+    /// Among a library's best forms (all its variants in a run that predates the labels), the one with the smallest
+    /// × raw; null when none was timed. A naive form is never a library's answer.
+    /// </summary>
     public VariantResultRecord? BestVariant(string library) =>
-        Variants.Where(v => v.Library == library && v.RatioToBaseline is not null).MinBy(v => v.RatioToBaseline);
+        Variants.Where(v => v.Library == library && v.RatioToBaseline is not null && v.IsBestForm).MinBy(v => v.RatioToBaseline);
 }
 
 public sealed record VerificationResult(bool Passed, int ParameterValues, IReadOnlyList<MismatchRecord> Mismatches);
@@ -113,6 +116,14 @@ public sealed record VariantResultRecord
     public required string Library { get; init; }
 
     public required string Technique { get; init; }
+
+    /// <summary>"best form", "naive" or "alternative" (the catalog's VariantForm); null in runs that predate the labels.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Form { get; init; }
+
+    /// <summary>A best form, or a variant of a run that predates the labels.</summary>
+    [JsonIgnore]
+    public bool IsBestForm => Form is null or "best form";
 
     public required bool IsBaseline { get; init; }
 

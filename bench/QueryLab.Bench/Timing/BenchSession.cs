@@ -208,6 +208,7 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                     Name = variant.Name,
                     Library = variant.Library.Display(),
                     Technique = variant.Technique,
+                    Form = variant.Form.Display(),
                     IsBaseline = variant.IsBaseline,
                     NotRun = notRun,
                     Timing = t is null ? null : new TimingRecord(t.MeanNs, t.MedianNs, t.P95Ns, t.StdErrNs, allocation?.BytesPerOp ?? t.AllocatedBytesPerOp, t.MeasurementsNs, t.Error)

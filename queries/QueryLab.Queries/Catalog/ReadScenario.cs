@@ -7,7 +7,11 @@ public sealed record ReadVariant<TParam, TRow>(
     string Technique,
     Func<CatalogContext, TParam, CancellationToken, Task<IReadOnlyList<TRow>>> Run,
     bool IsBaseline = false) : IVariant
-    where TRow : notnull;
+    where TRow : notnull
+{
+    /// <inheritdoc/>
+    public VariantForm Form { get; init; } = VariantForm.Best;
+}
 
 /// <summary>
 /// A scenario that only reads. Subclasses pick parameters and define variants; running, rotation and

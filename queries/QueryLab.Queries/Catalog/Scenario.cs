@@ -10,6 +10,9 @@ public interface IVariant
     string Technique { get; }
 
     bool IsBaseline { get; }
+
+    /// <summary>Best form, naive or alternative (<see cref="VariantForm"/>); the baseline is a best form.</summary>
+    VariantForm Form { get; }
 }
 
 /// <summary>

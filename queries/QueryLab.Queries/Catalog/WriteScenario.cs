@@ -25,7 +25,11 @@ public sealed record WriteVariant<TParam>(
     Library Library,
     string Technique,
     Func<WriteScope, TParam, CancellationToken, Task<long>> Run,
-    bool IsBaseline = false) : IVariant;
+    bool IsBaseline = false) : IVariant
+{
+    /// <inheritdoc/>
+    public VariantForm Form { get; init; } = VariantForm.Best;
+}
 
 /// <summary>
 /// A scenario that writes. Each operation opens a connection, begins a transaction, runs the variant and

@@ -139,12 +139,12 @@ public sealed class CarrierScorecard : ReadScenario<ScorecardWindow, CarrierScor
                         byCarrier.TryGetValue(c.CarrierId, out var sorted) ? MedianHours(sorted) : null,
                         c.MeanDeliveryHours))
                     .ToList();
-            });
+            }) { Form = VariantForm.Naive };
         yield return new("ef-sqlquery", Library.EfCore, "Database.SqlQueryRaw<T> with the hand-written SQL (percentile_cont), EF Core only materialises", async (lab, w, ct) =>
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
             return await db.Database.SqlQueryRaw<CarrierScorecardRow>(EfSql, w.Start, w.End).ToListAsync(ct);
-        });
+        }) { Form = VariantForm.Alternative };
         yield return new("dapper", Library.Dapper, "hand-written GROUP BY with COUNT(*) FILTER, percentile_cont and avg", async (lab, w, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);

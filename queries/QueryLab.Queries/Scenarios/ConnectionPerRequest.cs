@@ -75,20 +75,20 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
             (lab, tn, ct) => LookupAsync(lab.DataSource, tn, ct), IsBaseline: true);
         yield return new("npgsql-unpooled", Library.Npgsql,
             "Pooling=false: every open is a new TCP connection, a new backend process and a SCRAM exchange (no TLS on the embedded server); close ends them",
-            (lab, tn, ct) => LookupAsync(Res(lab).Unpooled, tn, ct));
+            (lab, tn, ct) => LookupAsync(Res(lab).Unpooled, tn, ct)) { Form = VariantForm.Naive };
         yield return new("npgsql-new-datasource", Library.Npgsql,
             "a new NpgsqlDataSource built and disposed per invocation (the classic serverless mistake): a new connection and SCRAM as unpooled, plus the data source's type loading (4 catalog queries) every time",
             async (lab, tn, ct) =>
             {
                 await using var ds = lab.CreateDataSource(lab.ConnectionString);
                 return await LookupAsync(ds, tn, ct);
-            });
+            }) { Form = VariantForm.Naive };
         yield return new("npgsql-pgbouncer", Library.Npgsql,
             "PgBouncer in transaction mode, Pooling=false in the client: a new client connection and SCRAM exchange with pgbouncer each time, its server connection reused; No Reset On Close, nothing prepared",
-            (lab, tn, ct) => LookupAsync(Res(lab).ViaPooler!, tn, ct));
+            (lab, tn, ct) => LookupAsync(Res(lab).ViaPooler!, tn, ct)) { Form = VariantForm.Alternative };
         yield return new("npgsql-pooled-pgbouncer", Library.Npgsql,
             "Npgsql's pool in front of PgBouncer (a warm function instance keeping its pool): only the extra hop through the pooler is paid",
-            (lab, tn, ct) => LookupAsync(Res(lab).ViaPoolerPooled!, tn, ct));
+            (lab, tn, ct) => LookupAsync(Res(lab).ViaPoolerPooled!, tn, ct)) { Form = VariantForm.Alternative };
         yield return new("dapper-pgbouncer", Library.Dapper,
             "QueryFirstOrDefault on a new client connection to PgBouncer (transaction mode, Pooling=false)",
             async (lab, tn, ct) =>
@@ -96,7 +96,7 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
                 await using var conn = await Res(lab).ViaPooler!.OpenConnectionAsync(ct);
                 var row = await conn.QueryFirstOrDefaultAsync<ShipmentRow>(new CommandDefinition(DapperSql, new { TrackingNumber = tn }, cancellationToken: ct));
                 return row is null ? [] : [row];
-            });
+            }) { Form = VariantForm.Alternative };
         yield return new("ef-pgbouncer", Library.EfCore,
             "pooled DbContext over a data source to PgBouncer (transaction mode, Pooling=false): AsNoTracking FirstOrDefault, EF opens and closes the connection",
             async (lab, tn, ct) =>
@@ -104,7 +104,7 @@ public sealed class ConnectionPerRequest : ReadScenario<string, ShipmentRow>
                 await using var db = await Res(lab).EfViaPooler!.CreateDbContextAsync(ct);
                 var s = await db.Shipments.AsNoTracking().FirstOrDefaultAsync(x => x.TrackingNumber == tn, ct);
                 return s is null ? [] : [ShipmentRow.From(s)];
-            });
+            }) { Form = VariantForm.Alternative };
     }
 
     private static async Task<IReadOnlyList<ShipmentRow>> LookupAsync(NpgsqlDataSource ds, string tn, CancellationToken ct)

@@ -95,13 +95,13 @@ public sealed class DailyPaymentVolume : ReadScenario<VolumeWindow, DailyVolumeR
                     .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.Currency)
                     .Select(g => new DailyVolumeRow(g.Key.Day, g.Key.Currency, g.Sum(t => t.Amount), g.LongCount()))
                     .ToListAsync(ct);
-            });
+            }) { Form = VariantForm.Alternative };
         yield return new("dapper-live", Library.Dapper, "hand-written GROUP BY over transactions (the view's query with a WHERE)", async (lab, w, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
             var rows = await conn.QueryAsync<DailyVolumeRow>(new CommandDefinition(LiveDapperSql, new { w.Start, w.End }, cancellationToken: ct));
             return rows.AsList();
-        });
+        }) { Form = VariantForm.Alternative };
         yield return new("npgsql-live", Library.Npgsql, "hand-written GROUP BY over transactions (the view's query with a WHERE), not prepared", async (lab, w, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
@@ -109,7 +109,7 @@ public sealed class DailyPaymentVolume : ReadScenario<VolumeWindow, DailyVolumeR
             cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = w.Start });
             cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = w.End });
             return await ReadRowsAsync(cmd, ct);
-        });
+        }) { Form = VariantForm.Alternative };
         yield return new("ef-view", Library.EfCore, "keyless entity DailyVolume mapped to the materialized view (ToView), filtered on day", async (lab, w, ct) =>
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);

@@ -115,7 +115,7 @@ public sealed class InTransitWithCarrierAndLatestEvent : ReadScenario<InTransitP
             }
 
             return rows;
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("dapper-n-plus-1", Library.Dapper, "N+1 loop: the page joined to carriers, then one query per shipment for its latest event: 1 + N round trips on one open connection", async (lab, p, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
@@ -128,19 +128,19 @@ public sealed class InTransitWithCarrierAndLatestEvent : ReadScenario<InTransitP
             }
 
             return rows;
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("ef-include-filtered", Library.EfCore, "Include(Carrier) + filtered Include(Events.OrderByDescending.Take(1)), AsNoTracking: one round trip, the latest event by ROW_NUMBER() over all tracking events", async (lab, p, ct) =>
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
             var page = await IncludeLatest(PageQuery(db, p)).ToListAsync(ct);
             return page.ConvertAll(s => InTransitRow.From(s, s.Carrier!, s.Events.FirstOrDefault()));
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("ef-split-query", Library.EfCore, "the same filtered Include with AsSplitQuery: 2 round trips (the page, then its events joined to the page again)", async (lab, p, ct) =>
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
             var page = await IncludeLatest(PageQuery(db, p)).AsSplitQuery().ToListAsync(ct);
             return page.ConvertAll(s => InTransitRow.From(s, s.Carrier!, s.Events.FirstOrDefault()));
-        });
+        }) { Form = VariantForm.Alternative };
         // EF Core's idiomatic form. A FirstOrDefault() of the event as one object (new { e.OccurredAt, e.Status, … }) is
         // not written as OUTER APPLY / LATERAL: EF Core lifts it into a join on ROW_NUMBER() over every tracking event,
         // like the filtered Include (about 70x the time on small). One scalar subquery per column is, each an index probe.
@@ -166,7 +166,7 @@ public sealed class InTransitWithCarrierAndLatestEvent : ReadScenario<InTransitP
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
             return await db.Database.SqlQueryRaw<InTransitRow>(EfLateralSql, p.StartCreatedAt, p.StartId, p.PageSize).ToListAsync(ct);
-        });
+        }) { Form = VariantForm.Alternative };
         yield return new("dapper-lateral", Library.Dapper, "multi-mapping (shipment, carrier, event) over LEFT JOIN LATERAL", async (lab, p, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
@@ -187,7 +187,7 @@ public sealed class InTransitWithCarrierAndLatestEvent : ReadScenario<InTransitP
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
             await using var cmd = new NpgsqlCommand(DistinctOnSql, conn);
             return await ReadPageAsync(cmd, p, ct);
-        });
+        }) { Form = VariantForm.Alternative };
     }
 
     /// <summary>The page in LINQ: no tracking, the inclusive keyset start as a row-value comparison, newest first.</summary>

@@ -47,7 +47,7 @@ public sealed class LookupByTrackingNumber : ReadScenario<string, ShipmentRow>
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
             var s = await db.Shipments.FirstOrDefaultAsync(x => x.TrackingNumber == tn, ct);
             return s is null ? [] : [ShipmentRow.From(s)];
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("ef-no-tracking", Library.EfCore, "AsNoTracking", async (lab, tn, ct) =>
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);

@@ -88,7 +88,7 @@ public sealed class MarkDelivered : WriteScenario<DeliveryBatch, DeliveredRow>
                 }
 
                 return await db.SaveChangesAsync(ct);
-            });
+            }) { Form = VariantForm.Naive };
         yield return new("ef-execute-update", Library.EfCore,
             "ExecuteUpdateAsync: one set-based UPDATE … WHERE id = ANY, no entities loaded",
             async (scope, p, ct) =>
@@ -119,7 +119,7 @@ public sealed class MarkDelivered : WriteScenario<DeliveryBatch, DeliveredRow>
                 }
 
                 return await batch.ExecuteNonQueryAsync(ct);
-            });
+            }) { Form = VariantForm.Alternative };
         yield return new("npgsql-any", Library.Npgsql,
             "one UPDATE … WHERE id = ANY($2) with the ids as a uuid[]",
             async (scope, p, ct) =>

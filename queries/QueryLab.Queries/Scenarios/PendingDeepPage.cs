@@ -92,7 +92,7 @@ public sealed class PendingDeepPage : ReadScenario<DeepPage, ShipmentRow>
                 .Skip(p.Offset).Take(p.PageSize)
                 .ToListAsync(ct);
             return page.ConvertAll(ShipmentRow.From);
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("ef-keyset", Library.EfCore, "AsNoTracking LINQ, keyset with EF.Functions.LessThan on row values", async (lab, p, ct) =>
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
@@ -110,7 +110,7 @@ public sealed class PendingDeepPage : ReadScenario<DeepPage, ShipmentRow>
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
             var rows = await conn.QueryAsync<ShipmentRow>(new CommandDefinition(DapperOffsetSql, new { p.PageSize, p.Offset }, cancellationToken: ct));
             return rows.AsList();
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("dapper-keyset", Library.Dapper, "Query<ShipmentRow>, keyset (row values)", async (lab, p, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
@@ -127,7 +127,7 @@ public sealed class PendingDeepPage : ReadScenario<DeepPage, ShipmentRow>
             cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = p.Offset });
             await cmd.PrepareAsync(ct);
             return await PendingPage.ReadShipmentsAsync(cmd, p.PageSize, ct);
-        });
+        }) { Form = VariantForm.Naive };
         yield return new("npgsql-keyset", Library.Npgsql, "prepared command, keyset (row values)", async (lab, p, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);

@@ -117,7 +117,7 @@ public sealed class RecordTrackingEvents : WriteScenario<EventBatch, TrackingEve
             });
         yield return new("dapper-execute-many", Library.Dapper,
             "Execute with an IEnumerable of 500 parameter objects: Dapper runs the INSERT once per object, 500 round trips",
-            async (scope, p, ct) => await scope.Connection.ExecuteAsync(new CommandDefinition(DapperSql, p.Events, scope.Transaction, cancellationToken: ct)));
+            async (scope, p, ct) => await scope.Connection.ExecuteAsync(new CommandDefinition(DapperSql, p.Events, scope.Transaction, cancellationToken: ct))) { Form = VariantForm.Naive };
         yield return new("npgsql-batch", Library.Npgsql,
             "NpgsqlBatch of 500 single-row INSERTs: one round trip, 500 statements",
             async (scope, p, ct) =>
@@ -134,7 +134,7 @@ public sealed class RecordTrackingEvents : WriteScenario<EventBatch, TrackingEve
                 }
 
                 return await batch.ExecuteNonQueryAsync(ct);
-            });
+            }) { Form = VariantForm.Alternative };
         yield return new("npgsql-unnest", Library.Npgsql,
             "one INSERT … SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[]): four arrays, one statement",
             async (scope, p, ct) =>
