@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Ab;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
@@ -25,7 +26,7 @@ public static class AbCommand
         DefaultValueFactory = _ => 3,
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command(
             "ab",
@@ -49,7 +50,7 @@ public static class AbCommand
     }
 
     /// <summary>Everything that can be checked without git, a build or a server, checked first.</summary>
-    private static AbOptions Options(ParseResult pr, CliContext ctx)
+    private static AbOptions Options(ParseResult pr, LabContext ctx)
     {
         var rounds = pr.GetValue(Rounds);
         if (rounds < 1)
@@ -79,7 +80,7 @@ public static class AbCommand
             "querylab " + string.Join(' ', pr.Tokens.Select(t => ConnectionStrings.Redact(t.Value))));
     }
 
-    private static AbHost Host(ParseResult pr, CliContext ctx) => new(
+    private static AbHost Host(ParseResult pr, LabContext ctx) => new(
         ctx.Out,
         ctx.Err,
         ctx.Work,

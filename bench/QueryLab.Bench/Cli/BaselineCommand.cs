@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Lab;
 
 namespace QueryLab.Bench.Cli;
 
@@ -23,7 +24,7 @@ public static class BaselineCommand
             + "Repeat it to save several runs of one dataset and profile as one baseline: the time test then knows each variant's run-to-run spread.",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var baseline = new Command("baseline", "Named baselines for `querylab compare` (baselines/<name>/results.json, meant to be committed).");
         var save = new Command("save", "Copy a run's results.json to baselines/<name>/results.json (checked first; an existing baseline of that name is replaced).");
@@ -53,7 +54,7 @@ public static class BaselineCommand
         return baseline;
     }
 
-    public static BaselineStore Store(ParseResult pr, CliContext ctx)
+    public static BaselineStore Store(ParseResult pr, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(pr);
         ArgumentNullException.ThrowIfNull(ctx);
@@ -64,7 +65,7 @@ public static class BaselineCommand
     }
 
     /// <summary>A path as the user reads it: relative to the repository when inside it.</summary>
-    public static string Display(string path, CliContext ctx)
+    public static string Display(string path, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var rel = Path.GetRelativePath(ctx.RepositoryRoot, path);

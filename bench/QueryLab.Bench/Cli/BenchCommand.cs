@@ -1,6 +1,7 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
@@ -96,7 +97,7 @@ public static class BenchCommand
         cmd.Options.Add(BaselineCommand.Baselines);
     }
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("bench", "Verify, then time every variant with BenchmarkDotNet on the seeded database, and write reports/<run-id>/.");
         cmd.Options.Add(ScenarioOptions.Scenario);
@@ -117,14 +118,14 @@ public static class BenchCommand
         return cmd;
     }
 
-    public static string ReportsDir(ParseResult pr, CliContext ctx) =>
+    public static string ReportsDir(ParseResult pr, LabContext ctx) =>
         pr.GetValue(Reports) is { Length: > 0 } r ? Path.GetFullPath(r, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports");
 
     /// <summary>
     /// The baseline of --baseline, read before anything is measured, so a missing or corrupt one costs no run
     /// (and a baseline of reports/latest is the run before this one, not the copy this run puts there).
     /// </summary>
-    public static (RunResults Baseline, string Path, CompareSettings Settings)? ReadBaseline(ParseResult pr, CliContext ctx)
+    public static (RunResults Baseline, string Path, CompareSettings Settings)? ReadBaseline(ParseResult pr, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(pr);
         return pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
@@ -134,7 +135,7 @@ public static class BenchCommand
     /// Times and profiles the scenarios and writes the run folder; then, with a baseline, compares the new run with it.
     /// Exit 1 when a scenario failed verification or the comparison found a regression; 2 (thrown) when the runs cannot be compared.
     /// </summary>
-    public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, TimingOptions options, (RunResults Baseline, string Path, CompareSettings Settings)? baseline, CancellationToken ct)
+    public static async Task<int> MeasureAsync(LabPipeline lab, LabContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, TimingOptions options, (RunResults Baseline, string Path, CompareSettings Settings)? baseline, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(ctx);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using QueryLab.Bench.Calibration;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Lab;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Cli;
@@ -33,7 +34,7 @@ public static class CalibrateCommand
         DefaultValueFactory = _ => "auto",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("calibrate", "Measure what this runner can detect: per variant, A/A duets, the spread of × raw and of the median, and which injected slowdowns a duet catches.");
         cmd.Options.Add(ScenarioOptions.Scenario);
@@ -63,7 +64,7 @@ public static class CalibrateCommand
     }
 
     /// <summary>The injector --inject-at asks for: server needs the querylab_spin module (exit 2 with the reason when it cannot be had).</summary>
-    private static async Task<(ISlowdownInjector Injector, string? Note)> InjectorAsync(string where, LabPipeline lab, CliContext ctx, CancellationToken ct)
+    private static async Task<(ISlowdownInjector Injector, string? Note)> InjectorAsync(string where, LabPipeline lab, LabContext ctx, CancellationToken ct)
     {
         if (where == "client")
         {
@@ -81,7 +82,7 @@ public static class CalibrateCommand
             : (new ClientSpinInjector(), $"the server-side delay is not available ({spin.Unavailable}): slowdowns are injected in the client");
     }
 
-    private static CalibrationRequest Request(ParseResult pr, CliContext ctx)
+    private static CalibrationRequest Request(ParseResult pr, LabContext ctx)
     {
         var trials = pr.GetValue(Trials);
         if (trials is < 2 or > 20)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 
 namespace QueryLab.Bench.Cli;
 

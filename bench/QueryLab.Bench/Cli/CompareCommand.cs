@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Results;
 using QueryLab.Seed;
 
@@ -40,7 +41,7 @@ public static class CompareCommand
         DefaultValueFactory = _ => "0.01",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("compare", "Compare a candidate run with a baseline: counters and plans first, then time; write compare.md and compare.json into the candidate's run folder.");
         cmd.Options.Add(Baseline);
@@ -53,7 +54,7 @@ public static class CompareCommand
         return cmd;
     }
 
-    private static int Run(ParseResult pr, CliContext ctx)
+    private static int Run(ParseResult pr, LabContext ctx)
     {
         var (baseline, baselinePath, settings) = ReadBaseline(pr, pr.GetValue(Baseline)!, ctx);
         RunResults candidate;
@@ -83,7 +84,7 @@ public static class CompareCommand
     /// What every verb with --baseline reads first: the thresholds, and the baseline (a path, or a saved
     /// baseline's name), resolved and read. Exit 2 (a <see cref="LabException"/>) when either is bad.
     /// </summary>
-    public static (RunResults Baseline, string Path, CompareSettings Settings) ReadBaseline(ParseResult pr, string baseline, CliContext ctx)
+    public static (RunResults Baseline, string Path, CompareSettings Settings) ReadBaseline(ParseResult pr, string baseline, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(pr);
         ArgumentNullException.ThrowIfNull(ctx);
@@ -106,7 +107,7 @@ public static class CompareCommand
     /// Actions, annotate), and return 0 (no regression) or 1 (regression). Runs that cannot be compared
     /// throw a <see cref="LabException"/> (exit 2).
     /// </summary>
-    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CliContext ctx, CompareScope? scope = null)
+    public static int CompareAndReport(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, LabContext ctx, CompareScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var github = GitHubActions.Enabled(ctx.Environment);
@@ -151,7 +152,7 @@ public static class CompareCommand
         return report.ExitCode;
     }
 
-    private static void Refused(LabException ex, CliContext ctx)
+    private static void Refused(LabException ex, LabContext ctx)
     {
         GitHubActions.Error(ctx.Out, "QueryLab compare", ex.Message);
         if (ctx.Environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
@@ -161,7 +162,7 @@ public static class CompareCommand
     }
 
     /// <summary>The verdict, then one line per regression (at most ten), then where the full comparison is.</summary>
-    private static void Print(CompareReport r, string md, CliContext ctx)
+    private static void Print(CompareReport r, string md, LabContext ctx)
     {
         const int Shown = 10;
         ctx.Out.WriteLine("compare: " + CompareMarkdown.Verdict(r).Replace("**", "", StringComparison.Ordinal).Replace("Verdict: ", "", StringComparison.Ordinal));

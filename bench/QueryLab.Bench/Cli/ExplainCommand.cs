@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Reports;
 using QueryLab.Queries.Catalog;
@@ -17,7 +18,7 @@ public static class ExplainCommand
         Description = "The variant to explain (default: the scenario's baseline).",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("explain", "Print one variant's statements, round trips, plans (custom and generic) and findings.");
         cmd.Options.Add(ScenarioOptions.Scenario);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Load;
 using QueryLab.Seed;
 
@@ -47,7 +48,7 @@ public static class LoadCommand
         Description = "Npgsql's Timeout, whole seconds: how long a request waits for a pooled connection (or to open one) before it fails. Default: the connection string's (Npgsql's default is 15s).",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("load", "Run a scenario's variants with N concurrent clients (like pgbench -c N) and report throughput, latency percentiles and failures.");
         cmd.Options.Add(Scenario);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Seed.Migrations;
 using QueryLab.Seed.Server;
 
@@ -20,7 +21,7 @@ public static class MigrateCommand
         Description = "Read migration files from this folder instead of the ones shipped with QueryLab (seed/Migrations).",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("migrate", "Apply pending seed/Migrations/*.sql files in order, each recorded with its SHA-256 in querylab.schema_migrations.");
         cmd.Options.Add(DryRun);
@@ -44,7 +45,7 @@ public static class MigrateCommand
         return cmd;
     }
 
-    private static async Task<int> CheckAsync(Npgsql.NpgsqlDataSource ds, MigrationSet files, string where, CliContext ctx, CancellationToken ct)
+    private static async Task<int> CheckAsync(Npgsql.NpgsqlDataSource ds, MigrationSet files, string where, LabContext ctx, CancellationToken ct)
     {
         var status = await new MigrationRunner(ds, files, ctx.Out).StatusAsync(ct);
         MigrationRunner.CheckConsistent(status, files, where);
@@ -68,8 +69,4 @@ public static class MigrateCommand
         ctx.Out.WriteLine($"migrate --check: {status.Pending.Count} pending file(s), {findings.Count} finding(s)");
         return ExitCodes.Code(ExitCodes.If(findings.Count > 0, Ending.LintFindings));
     }
-
-    /// <summary>The migrate step of the pipeline (`run`): apply what is pending, say what was done.</summary>
-    public static Task ApplyAsync(LabServer lab, Npgsql.NpgsqlDataSource ds, CliContext ctx, CancellationToken ct) =>
-        new MigrationRunner(ds, MigrationSet.Load(), ctx.Out).ApplyAsync(dryRun: false, lab.Description, ct);
 }

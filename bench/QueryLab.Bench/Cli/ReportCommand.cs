@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 
@@ -12,7 +13,7 @@ public static class ReportCommand
         Description = "A run folder (reports/<run-id>) or its results.json.",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("report", "Regenerate a run's report.md from its results.json (and plans/).");
         cmd.Arguments.Add(Run);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Cli;
@@ -9,7 +10,7 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class RunCommand
 {
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("run", "The whole pipeline: start the server, migrate, seed, verify, time every variant, write the report.");
         cmd.Options.Add(SeedCommand.ScaleOption);

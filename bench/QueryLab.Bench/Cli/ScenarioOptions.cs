@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Seed;
 using QueryLab.Seed.Seeding;
 
@@ -35,7 +36,7 @@ public static class SeedCommand
         Description = "After seeding, time `pgbench -i` at an equal row count on the same server (in a scratch database) and print rows/s and MB/s of both.",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("seed", "Migrate, then load deterministic synthetic logistics data (a no-op when the database already holds this scale and seed).");
         cmd.Options.Add(ScaleOption);
@@ -49,8 +50,8 @@ public static class SeedCommand
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
             await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
             await using var ds = lab.CreateDataSource();
-            await MigrateCommand.ApplyAsync(lab, ds, ctx, ct);
-            var seeder = NewSeeder(ds, ctx);
+            await LabPipeline.MigrateAsync(lab, ds, ctx, ct);
+            var seeder = LabPipeline.NewSeeder(ds, ctx);
             var outcome = await seeder.SeedAsync(request, ct);
             if (pr.GetValue(ComparePgbench))
             {
@@ -80,7 +81,5 @@ public static class SeedCommand
         return new SeedRequest(scale, pr.GetValue(SeedOption), pr.GetValue(Force), pr.GetValue(Parallelism));
     }
 
-    public static Seeder NewSeeder(Npgsql.NpgsqlDataSource ds, CliContext ctx) =>
-        new(ds, ctx.Out) { ConsoleIsTerminal = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected, Work = ctx.Work };
 
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Seed;
 using QueryLab.Seed.Server;
 
@@ -7,7 +8,7 @@ namespace QueryLab.Bench.Cli;
 /// <summary><c>querylab server start|stop|status|destroy</c>: manage the embedded cluster.</summary>
 public static class ServerCommand
 {
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var server = new Command("server", "Manage QueryLab's embedded PostgreSQL cluster (created once under .querylab/, reused between runs).");
 
@@ -49,7 +50,7 @@ public static class ServerCommand
         return server;
     }
 
-    private static void RefuseConnection(ParseResult pr, CliContext ctx)
+    private static void RefuseConnection(ParseResult pr, LabContext ctx)
     {
         if (pr.GetValue(CommonOptions.Connection) is { Length: > 0 })
         {
@@ -59,7 +60,7 @@ public static class ServerCommand
         _ = ctx;
     }
 
-    private static async Task<int> StatusAsync(ParseResult pr, CliContext ctx, CancellationToken ct)
+    private static async Task<int> StatusAsync(ParseResult pr, LabContext ctx, CancellationToken ct)
     {
         var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
         string connectionString;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Verification;
 using QueryLab.Seed;
 
@@ -8,7 +9,7 @@ namespace QueryLab.Bench.Cli;
 /// <summary><c>querylab verify</c>: every variant once, compared with the baseline; exit 1 on a mismatch.</summary>
 public static class VerifyCommand
 {
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("verify", "Run every variant with the same parameters and compare its normalised answer with the baseline's (raw Npgsql).");
         cmd.Options.Add(ScenarioOptions.Scenario);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
 
@@ -11,7 +12,7 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class WorkerCommand
 {
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);

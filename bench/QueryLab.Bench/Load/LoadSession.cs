@@ -1,6 +1,6 @@
 using System.Globalization;
 using Npgsql;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
@@ -14,7 +14,7 @@ namespace QueryLab.Bench.Load;
 /// after the step, and the server is then asked whether any backend of that application name is still there.
 /// The run folder (load.json, load.md) is written only when every step finished.
 /// </summary>
-public sealed class LoadSession(LabPipeline lab, CliContext ctx, LoadPlan plan, string reportsDir, string command)
+public sealed class LoadSession(LabPipeline lab, LabContext ctx, LoadPlan plan, string reportsDir, string command)
 {
     /// <summary>How long closed connections get to leave pg_stat_activity before they count as leaked.</summary>
     private static readonly TimeSpan LeakGrace = TimeSpan.FromSeconds(5);
