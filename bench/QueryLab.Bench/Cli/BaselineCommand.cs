@@ -41,34 +41,23 @@ public static class BaselineCommand
             var (run, path, replaced) = store.Save(name, froms);
             var commit = run.Git is { } g ? $", commit {g.Commit[..Math.Min(12, g.Commit.Length)]}" : "";
             var what = froms.Count == 1 ? $"run {run.RunId}" : $"{froms.Count} runs merged as rounds (the last {run.RunId})";
-            ctx.Out.WriteLine($"saved baseline {name}: {what} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {Display(path, ctx)}");
+            ctx.Out.WriteLine($"saved baseline {name}: {what} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {ctx.Display(path)}");
             if (replaced is not null)
             {
                 ctx.Out.WriteLine($"replaced: {replaced}");
             }
 
-            ctx.Out.WriteLine($"compare with: querylab compare --baseline {name}; commit {Display(store.Root, ctx)}/ so pull requests compare against it (see its README.md)");
+            ctx.Out.WriteLine($"compare with: querylab compare --baseline {name}; commit {ctx.Display(store.Root)}/ so pull requests compare against it (see its README.md)");
             return 0;
         });
         baseline.Subcommands.Add(save);
         return baseline;
     }
 
+    /// <summary>The folder of named baselines of --baselines (then QUERYLAB_BASELINES, then the repository's baselines/).</summary>
     public static BaselineStore Store(ParseResult pr, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(pr);
-        ArgumentNullException.ThrowIfNull(ctx);
-        var root = pr.GetValue(Baselines) is { Length: > 0 } b ? b
-            : ctx.Environment("QUERYLAB_BASELINES") is { Length: > 0 } e ? e
-            : Path.Combine(ctx.RepositoryRoot, "baselines");
-        return new BaselineStore(Path.GetFullPath(root, ctx.WorkingDirectory));
-    }
-
-    /// <summary>A path as the user reads it: relative to the repository when inside it.</summary>
-    public static string Display(string path, LabContext ctx)
-    {
-        ArgumentNullException.ThrowIfNull(ctx);
-        var rel = Path.GetRelativePath(ctx.RepositoryRoot, path);
-        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
+        return BaselineComparison.Store(pr.GetValue(Baselines), ctx);
     }
 }

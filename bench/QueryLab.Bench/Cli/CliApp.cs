@@ -48,7 +48,13 @@ public static class CliApp
                 ctx.Err.WriteLine($"error: {e.Message}");
             }
 
-            ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
+            // A value refused by its option's own lookup already says what to write; anything else (an unknown verb or
+            // option, a missing one) is answered with where the verb's options are listed.
+            if (!parse.Errors.All(e => e.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: ICheckedOption }))
+            {
+                ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
+            }
+
             return ExitCodes.Code(Ending.BadInput);
         }
 

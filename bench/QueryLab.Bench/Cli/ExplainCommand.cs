@@ -25,10 +25,11 @@ public static class ExplainCommand
         cmd.Options.Add(Variant);
         cmd.SetAction(async (pr, ct) =>
         {
-            var scenarios = ScenarioOptions.Select(pr);
+            var selected = ScenarioOptions.Selected(pr);
+            var scenarios = selected.Scenarios;
             if (scenarios.Count != 1)
             {
-                throw LabException.BadInput($"explain needs one scenario; '{pr.GetValue(ScenarioOptions.Scenario)}' matches {scenarios.Count}: {string.Join(", ", scenarios.Select(s => s.Name))}");
+                throw LabException.BadInput($"explain needs one scenario; '{selected.Pattern}' matches {scenarios.Count}: {string.Join(", ", scenarios.Select(s => s.Name))}");
             }
 
             var scenario = scenarios[0];
@@ -36,7 +37,7 @@ public static class ExplainCommand
             var variant = name is null ? scenario.Baseline : scenario.Variants.FirstOrDefault(v => v.Name == name)
                 ?? throw LabException.BadInput($"scenario {scenario.Name} has no variant '{name}'; its variants are: {string.Join(", ", scenario.Variants.Select(v => v.Name))}");
 
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
+            var choice = CommonOptions.Server(pr, ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
             await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
             var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };

@@ -29,7 +29,7 @@ public static class MigrateCommand
         cmd.Options.Add(Folder);
         cmd.SetAction(async (pr, ct) =>
         {
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
+            var choice = CommonOptions.Server(pr, ctx);
             await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
             await using var ds = lab.CreateDataSource();
             var files = MigrationSet.Load(pr.GetValue(Folder));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using QueryLab.Bench.Lab;
-using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Cli;
 
@@ -18,20 +17,10 @@ public static class RunCommand
         cmd.Options.Add(SeedCommand.Force);
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.Profile);
-        cmd.Options.Add(BenchCommand.Reports);
+        cmd.Options.Add(CommonOptions.Reports);
         BenchCommand.AddTimingOptions(cmd);
         BenchCommand.AddCompareOptions(cmd);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var scenarios = ScenarioOptions.Select(pr);
-            var (profile, options) = BenchCommand.Timing(pr, scenarios);
-            var request = SeedCommand.Request(pr);
-            var baseline = BenchCommand.ReadBaseline(pr, ctx);
-            Results.RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx));
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabPipeline.OpenAsync(choice, ctx, request, ct);
-            return await BenchCommand.MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);
-        });
+        cmd.SetAction((pr, ct) => Measurement.RunAsync(BenchCommand.Options(pr, ctx, SeedCommand.Request), ctx, ct));
         return cmd;
     }
 }

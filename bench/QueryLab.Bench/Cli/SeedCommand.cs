@@ -3,16 +3,15 @@ using QueryLab.Bench.Lab;
 using QueryLab.Seed;
 using QueryLab.Seed.Seeding;
 
-
 namespace QueryLab.Bench.Cli;
 
 /// <summary><c>querylab seed</c>: fill the lab schema with deterministic synthetic data at a named scale.</summary>
 public static class SeedCommand
 {
-    public static readonly Option<string> ScaleOption = new("--scale")
+    public static readonly CheckedOption<Scale> ScaleOption = new("--scale", t => Scale.Find(t) ?? throw LabException.BadInput(Scale.Unknown(t)), Scale.All.Select(s => s.Key))
     {
         Description = "tiny (1,000 shipments), small (100,000), medium (1,000,000) or production (10,000,000).",
-        DefaultValueFactory = _ => "small",
+        DefaultValueFactory = _ => Scale.Small,
     };
 
     public static readonly Option<int> SeedOption = new("--seed")
@@ -47,7 +46,7 @@ public static class SeedCommand
         cmd.SetAction(async (pr, ct) =>
         {
             var request = Request(pr);
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
+            var choice = CommonOptions.Server(pr, ctx);
             await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
             await using var ds = lab.CreateDataSource();
             await LabPipeline.MigrateAsync(lab, ds, ctx, ct);
@@ -65,21 +64,10 @@ public static class SeedCommand
         return cmd;
     }
 
+    /// <summary>The data --scale, --seed, --force and --parallelism ask for (seed, run, ab).</summary>
     public static SeedRequest Request(ParseResult pr)
     {
-        Scale scale;
-        try
-        {
-            scale = Scale.Parse(pr.GetValue(ScaleOption)!);
-        }
-        catch (ArgumentException ex)
-        {
-            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
-            throw LabException.BadInput(message, ex);
-        }
-
-        return new SeedRequest(scale, pr.GetValue(SeedOption), pr.GetValue(Force), pr.GetValue(Parallelism));
+        ArgumentNullException.ThrowIfNull(pr);
+        return new SeedRequest(pr.GetValue(ScaleOption)!, pr.GetValue(SeedOption), pr.GetValue(Force), pr.GetValue(Parallelism));
     }
-
-
 }

@@ -15,7 +15,7 @@ public static class ServerCommand
         var start = new Command("start", "Create the cluster if needed and start it; it stays up until `querylab server stop`.");
         start.SetAction(async (pr, ct) =>
         {
-            RefuseConnection(pr, ctx);
+            RefuseConnection(CommonOptions.Server(pr, ctx));
             var embedded = await LabSession.OpenEmbeddedAsync(ctx, ct);
             await using var lab = await LabServer.StartEmbeddedAsync(embedded, keepRunning: true, ct);
             ctx.Out.WriteLine($"started: {lab.Description} (PostgreSQL {lab.ServerMajorVersion}); password in {Path.Combine(ctx.Home, "password")} (owner-only)");
@@ -25,19 +25,19 @@ public static class ServerCommand
         var stop = new Command("stop", "Stop the cluster (its data stays).");
         stop.SetAction(async (pr, ct) =>
         {
-            RefuseConnection(pr, ctx);
+            RefuseConnection(CommonOptions.Server(pr, ctx));
             var embedded = await LabSession.OpenEmbeddedAsync(ctx, ct);
             ctx.Out.WriteLine(await embedded.StopAsync(ct) ? "stopped" : "not running");
             return 0;
         });
 
         var status = new Command("status", "Say whether the cluster exists and runs, where, and the settings that shape plans and loads.");
-        status.SetAction(async (pr, ct) => await StatusAsync(pr, ctx, ct));
+        status.SetAction(async (pr, ct) => await StatusAsync(CommonOptions.Server(pr, ctx), ctx, ct));
 
         var destroy = new Command("destroy", "Stop the cluster and delete it with all its data (only a cluster this QueryLab home created).");
         destroy.SetAction(async (pr, ct) =>
         {
-            RefuseConnection(pr, ctx);
+            RefuseConnection(CommonOptions.Server(pr, ctx));
             var embedded = await LabSession.OpenEmbeddedAsync(ctx, ct);
             ctx.Out.WriteLine(await embedded.DestroyAsync(ct) ? "destroyed the embedded cluster" : "there is no embedded cluster");
             return 0;
@@ -50,19 +50,16 @@ public static class ServerCommand
         return server;
     }
 
-    private static void RefuseConnection(ParseResult pr, LabContext ctx)
+    private static void RefuseConnection(ServerChoice choice)
     {
-        if (pr.GetValue(CommonOptions.Connection) is { Length: > 0 })
+        if (choice.Source == "--connection")
         {
             throw LabException.BadInput("`querylab server` manages the embedded cluster only; drop --connection (a server you name is yours to start and stop)");
         }
-
-        _ = ctx;
     }
 
-    private static async Task<int> StatusAsync(ParseResult pr, LabContext ctx, CancellationToken ct)
+    private static async Task<int> StatusAsync(ServerChoice choice, LabContext ctx, CancellationToken ct)
     {
-        var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
         string connectionString;
         if (choice.IsEmbedded)
         {

@@ -15,8 +15,8 @@ public static class VerifyCommand
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.SetAction(async (pr, ct) =>
         {
-            var scenarios = ScenarioOptions.Select(pr);
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
+            var scenarios = ScenarioOptions.Selected(pr).Scenarios;
+            var choice = CommonOptions.Server(pr, ctx);
             await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
             var failed = 0;
             for (var i = 0; i < scenarios.Count; i++)

@@ -19,10 +19,10 @@ public static class WorkerCommand
         cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.SetAction(async (pr, ct) =>
         {
-            var scenarios = ScenarioOptions.Select(pr);
+            var scenarios = ScenarioOptions.Selected(pr).Scenarios;
             var delays = TimingOptions.ParseDelays(pr.GetValue(BenchCommand.InjectDelay) ?? [], scenarios);
             var quiet = ctx with { Out = ctx.Err };
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), quiet);
+            var choice = CommonOptions.Server(pr, quiet);
             await using var lab = await LabPipeline.OpenAsync(choice, quiet, seed: null, ct);
             var prepared = new List<IPreparedScenario>();
             try
