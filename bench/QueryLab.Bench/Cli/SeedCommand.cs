@@ -43,24 +43,7 @@ public static class SeedCommand
         cmd.Options.Add(Force);
         cmd.Options.Add(Parallelism);
         cmd.Options.Add(ComparePgbench);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var request = Request(pr);
-            var choice = CommonOptions.Server(pr, ctx);
-            await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
-            await using var ds = lab.CreateDataSource();
-            await LabPipeline.MigrateAsync(lab, ds, ctx, ct);
-            var seeder = LabPipeline.NewSeeder(ds, ctx);
-            var outcome = await seeder.SeedAsync(request, ct);
-            if (pr.GetValue(ComparePgbench))
-            {
-                var pgbench = PgbenchLocator.Find(lab.Embedded?.Binaries.BinDir);
-                var comparison = await seeder.CompareWithPgbenchAsync(new PgbenchOptions(pgbench) { Password = lab.Connection.Password }, outcome, ct);
-                ctx.Out.WriteLine(comparison.Format());
-            }
-
-            return 0;
-        });
+        cmd.SetAction((pr, ct) => LabPipeline.SeedAsync(CommonOptions.Server(pr, ctx), Request(pr), pr.GetValue(ComparePgbench), ctx, ct));
         return cmd;
     }
 

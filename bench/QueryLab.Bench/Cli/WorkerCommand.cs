@@ -1,7 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Lab;
 using QueryLab.Bench.Timing;
-using QueryLab.Queries.Catalog;
 
 namespace QueryLab.Bench.Cli;
 
@@ -17,32 +16,11 @@ public static class WorkerCommand
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.InjectDelay);
-        cmd.SetAction(async (pr, ct) =>
+        cmd.SetAction((pr, ct) =>
         {
             var scenarios = ScenarioOptions.Selected(pr).Scenarios;
             var delays = TimingOptions.ParseDelays(pr.GetValue(BenchCommand.InjectDelay) ?? [], scenarios);
-            var quiet = ctx with { Out = ctx.Err };
-            var choice = CommonOptions.Server(pr, quiet);
-            await using var lab = await LabPipeline.OpenAsync(choice, quiet, seed: null, ct);
-            var prepared = new List<IPreparedScenario>();
-            try
-            {
-                foreach (var s in scenarios)
-                {
-                    prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
-                }
-
-                await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, ct);
-            }
-            finally
-            {
-                foreach (var p in prepared)
-                {
-                    await p.DisposeAsync();
-                }
-            }
-
-            return 0;
+            return WorkerHost.RunAsync(scenarios, delays, CommonOptions.Server(pr, ctx), ctx, ct);
         });
         return cmd;
     }

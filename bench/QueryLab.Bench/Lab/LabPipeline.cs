@@ -80,6 +80,27 @@ public sealed class LabPipeline : IAsyncDisposable
     }
 
     /// <summary>
+    /// <c>querylab seed</c>: migrate, then seed (a no-op when the data is there); with <paramref name="comparePgbench"/>, time
+    /// <c>pgbench -i</c> at an equal row count on the same server and print both.
+    /// </summary>
+    public static async Task<int> SeedAsync(ServerChoice choice, SeedRequest request, bool comparePgbench, LabContext ctx, CancellationToken ct)
+    {
+        await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
+        await using var ds = lab.CreateDataSource();
+        await MigrateAsync(lab, ds, ctx, ct);
+        var seeder = NewSeeder(ds, ctx);
+        var outcome = await seeder.SeedAsync(request, ct);
+        if (comparePgbench)
+        {
+            var pgbench = PgbenchLocator.Find(lab.Embedded?.Binaries.BinDir);
+            var comparison = await seeder.CompareWithPgbenchAsync(new PgbenchOptions(pgbench) { Password = lab.Connection.Password }, outcome, ct);
+            ctx.Out.WriteLine(comparison.Format());
+        }
+
+        return 0;
+    }
+
+    /// <summary>
     /// Only one measuring run per database at a time: two would spoil each other's timings. Held on a connection
     /// of its own (a session advisory lock) until the returned handle is disposed, or the process dies.
     /// </summary>

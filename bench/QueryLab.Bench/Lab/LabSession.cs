@@ -1,4 +1,3 @@
-using QueryLab.Seed;
 using QueryLab.Seed.Server;
 
 namespace QueryLab.Bench.Lab;

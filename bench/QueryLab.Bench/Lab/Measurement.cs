@@ -1,6 +1,5 @@
 using QueryLab.Bench.Exits;
 using QueryLab.Bench.Reports;
-using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Seeding;

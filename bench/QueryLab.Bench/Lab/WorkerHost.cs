@@ -1,0 +1,38 @@
+using QueryLab.Bench.Timing;
+using QueryLab.Queries.Catalog;
+
+namespace QueryLab.Bench.Lab;
+
+/// <summary>
+/// <c>querylab worker</c>: opens the lab with everything it says on standard error, prepares the scenarios, and answers
+/// <see cref="SliceWorker"/>'s line protocol on standard input and output until told to stop.
+/// </summary>
+public static class WorkerHost
+{
+    public static async Task<int> RunAsync(IReadOnlyList<IScenario> scenarios, IReadOnlyDictionary<string, double> delays, ServerChoice server, LabContext ctx, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scenarios);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var quiet = ctx with { Out = ctx.Err };
+        await using var lab = await LabPipeline.OpenAsync(server, quiet, seed: null, ct);
+        var prepared = new List<IPreparedScenario>();
+        try
+        {
+            foreach (var s in scenarios)
+            {
+                prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
+            }
+
+            await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, ct);
+        }
+        finally
+        {
+            foreach (var p in prepared)
+            {
+                await p.DisposeAsync();
+            }
+        }
+
+        return 0;
+    }
+}
