@@ -1,6 +1,7 @@
 using System.Globalization;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
 using QueryLab.Seed.Seeding;

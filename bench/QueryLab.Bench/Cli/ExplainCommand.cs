@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Cli;

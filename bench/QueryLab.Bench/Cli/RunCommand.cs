@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Cli;

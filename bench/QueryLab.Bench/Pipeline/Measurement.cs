@@ -1,10 +1,11 @@
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Seeding;
 
-namespace QueryLab.Bench.Lab;
+namespace QueryLab.Bench.Pipeline;
 
 /// <summary>
 /// What one measuring run (`bench`, `run`) was asked for, parsed and checked once by the command line before anything

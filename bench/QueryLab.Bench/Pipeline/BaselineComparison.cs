@@ -1,8 +1,9 @@
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Results;
 using QueryLab.Seed;
 
-namespace QueryLab.Bench.Lab;
+namespace QueryLab.Bench.Pipeline;
 
 /// <summary>A baseline run, read before anything is measured, with the thresholds and α it is to be compared with.</summary>
 public sealed record BaselineRun(RunResults Results, string Path, CompareSettings Settings);

@@ -1,7 +1,8 @@
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
 
-namespace QueryLab.Bench.Lab;
+namespace QueryLab.Bench.Pipeline;
 
 /// <summary>
 /// <c>querylab worker</c>: opens the lab with everything it says on standard error, prepares the scenarios, and answers

@@ -1,9 +1,10 @@
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Reports;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed;
 
-namespace QueryLab.Bench.Lab;
+namespace QueryLab.Bench.Pipeline;
 
 /// <summary>
 /// <c>querylab explain</c>: one variant through the profiler on a capturing data source, printed for the terminal — its
