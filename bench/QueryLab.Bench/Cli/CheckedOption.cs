@@ -1,10 +1,31 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Runtime.CompilerServices;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Cli;
 
-/// <summary>An option whose values are parsed and checked by <see cref="CheckedOption{T}"/>: its refusals already say what to write.</summary>
-public interface ICheckedOption;
+/// <summary>
+/// The refusals of <see cref="CheckedOption{T}"/>s: parse errors that already say what to write (so they need no pointer to
+/// --help), told apart from System.CommandLine's own (an unknown option, a missing value) by the result they were added to.
+/// </summary>
+public static class Refusals
+{
+    private static readonly ConditionalWeakTable<SymbolResult, string> Said = new();
+
+    internal static void Add(ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        Said.AddOrUpdate(result.Parent ?? result, message);
+    }
+
+    /// <summary>Whether <paramref name="error"/> is a value refused by its option's own lookup.</summary>
+    public static bool IsRefusal(ParseError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.SymbolResult is { } r && Said.TryGetValue(r, out var m) && m == error.Message;
+    }
+}
 
 /// <summary>
 /// An option parsed by System.CommandLine itself (its <c>CustomParser</c>) with the lookup of the room the value is for:
@@ -12,7 +33,7 @@ public interface ICheckedOption;
 /// instead, exit 2), the same message whether the value came from a script or a person. With <paramref name="choices"/>,
 /// <c>--help</c> lists the allowed values from the same list the lookup reads.
 /// </summary>
-public sealed class CheckedOption<T> : Option<T>, ICheckedOption
+public sealed class CheckedOption<T> : Option<T>
 {
     public CheckedOption(string name, string[] aliases, Func<IReadOnlyList<string>, T> parse, IEnumerable<string>? choices = null)
         : base(name, aliases)
@@ -26,7 +47,7 @@ public sealed class CheckedOption<T> : Option<T>, ICheckedOption
             }
             catch (LabException ex) when (ex.Code == ExitCode.BadInput)
             {
-                r.AddError(ex.Message);
+                Refusals.Add(r, ex.Message);
                 return default;
             }
         };

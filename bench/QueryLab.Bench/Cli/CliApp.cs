@@ -50,7 +50,7 @@ public static class CliApp
 
             // A value refused by its option's own lookup already says what to write; anything else (an unknown verb or
             // option, a missing one) is answered with where the verb's options are listed.
-            if (!parse.Errors.All(e => e.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: ICheckedOption }))
+            if (!parse.Errors.All(Refusals.IsRefusal))
             {
                 ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
             }
