@@ -34,22 +34,10 @@ public static class BaselineCommand
         save.Options.Add(Baselines);
         save.SetAction(pr =>
         {
-            var store = Store(pr, ctx);
             IReadOnlyList<string> froms = pr.GetValue(From) is { Length: > 0 } f
                 ? f.Select(x => Path.GetFullPath(x, ctx.WorkingDirectory)).ToList()
                 : [Path.Combine(ctx.RepositoryRoot, "reports", "latest")];
-            var name = pr.GetValue(Name)!;
-            var (run, path, replaced) = store.Save(name, froms);
-            var commit = run.Git is { } g ? $", commit {g.Commit[..Math.Min(12, g.Commit.Length)]}" : "";
-            var what = froms.Count == 1 ? $"run {run.RunId}" : $"{froms.Count} runs merged as rounds (the last {run.RunId})";
-            ctx.Out.WriteLine($"saved baseline {name}: {what} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {ctx.Display(path)}");
-            if (replaced is not null)
-            {
-                ctx.Out.WriteLine($"replaced: {replaced}");
-            }
-
-            ctx.Out.WriteLine($"compare with: querylab compare --baseline {name}; commit {ctx.Display(store.Root)}/ so pull requests compare against it (see its README.md)");
-            return 0;
+            return BaselineComparison.Save(Store(pr, ctx), pr.GetValue(Name)!, froms, ctx);
         });
         baseline.Subcommands.Add(save);
         return baseline;

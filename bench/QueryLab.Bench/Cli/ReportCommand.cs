@@ -1,7 +1,6 @@
 using System.CommandLine;
 using QueryLab.Bench.Lab;
-using QueryLab.Bench.Reports;
-using QueryLab.Bench.Results;
+using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 
@@ -17,19 +16,7 @@ public static class ReportCommand
     {
         var cmd = new Command("report", "Regenerate a run's report.md from its results.json (and plans/).");
         cmd.Arguments.Add(Run);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var path = Path.GetFullPath(pr.GetValue(Run)!, ctx.WorkingDirectory);
-            var results = ResultsJson.Read(path);
-            var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(path)!;
-            var target = Path.Combine(folder, "report.md");
-            var tmp = target + ".tmp";
-            await File.WriteAllTextAsync(tmp, MarkdownReport.Render(results, folder), ct);
-            File.Move(tmp, target, overwrite: true);
-            TerminalSummary.Print(results, ctx.Out);
-            ctx.Out.WriteLine($"report: {target}");
-            return 0;
-        });
+        cmd.SetAction((pr, ct) => ReportRegeneration.RunAsync(Path.GetFullPath(pr.GetValue(Run)!, ctx.WorkingDirectory), ctx, ct));
         return cmd;
     }
 }

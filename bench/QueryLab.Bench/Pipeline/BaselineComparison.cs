@@ -25,6 +25,25 @@ public static class BaselineComparison
         return new BaselineStore(System.IO.Path.GetFullPath(root, ctx.WorkingDirectory));
     }
 
+    /// <summary><c>querylab baseline save</c>: the runs of <paramref name="froms"/> saved under <paramref name="name"/>, and how to compare with it.</summary>
+    public static int Save(BaselineStore store, string name, IReadOnlyList<string> froms, LabContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(froms);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var (run, path, replaced) = store.Save(name, froms);
+        var commit = run.Git is { } g ? $", commit {g.Commit[..Math.Min(12, g.Commit.Length)]}" : "";
+        var what = froms.Count == 1 ? $"run {run.RunId}" : $"{froms.Count} runs merged as rounds (the last {run.RunId})";
+        ctx.Out.WriteLine($"saved baseline {name}: {what} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {ctx.Display(path)}");
+        if (replaced is not null)
+        {
+            ctx.Out.WriteLine($"replaced: {replaced}");
+        }
+
+        ctx.Out.WriteLine($"compare with: querylab compare --baseline {name}; commit {ctx.Display(store.Root)}/ so pull requests compare against it (see its README.md)");
+        return 0;
+    }
+
     /// <summary>The baseline (a path, or a saved baseline's name in <paramref name="store"/>), resolved and read; exit 2 when it is bad.</summary>
     public static BaselineRun Read(string baseline, CompareSettings settings, BaselineStore store, LabContext ctx)
     {
