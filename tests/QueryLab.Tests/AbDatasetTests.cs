@@ -189,10 +189,10 @@ public class AbDatasetTests
         var oldBase = new AbBuild(AbSide.Base, "old", "/b/querylab.dll", "/b", new BuildAbilities(TakesRoundOptions: false));
 
         Assert.Equal(
-            "bench --profile ci --scenario lookup-* --reports /r/head-1 --iterations 5 --no-profile --inject-delay lookup-by-tracking-number/dapper=50us",
+            "bench --profile ci --scenario lookup-* --reports /r/head-1 --iterations 5 --no-profile --inject-delay lookup-by-tracking-number/dapper=50us --inject-at auto",
             string.Join(' ', ChildBench.Arguments(options, head, new AbStep(1, AbSide.Head), "/r/head-1")));
         Assert.Equal(
-            "bench --profile ci --scenario lookup-* --reports /r/head-3 --iterations 5 --inject-delay lookup-by-tracking-number/dapper=50us",
+            "bench --profile ci --scenario lookup-* --reports /r/head-3 --iterations 5 --inject-delay lookup-by-tracking-number/dapper=50us --inject-at auto",
             string.Join(' ', ChildBench.Arguments(options, head, new AbStep(3, AbSide.Head), "/r/head-3")));
         Assert.Equal("bench --profile ci --scenario lookup-* --reports /r/base-1", string.Join(' ', ChildBench.Arguments(options, oldBase, new AbStep(1, AbSide.Base), "/r/base-1")));
     }

@@ -17,6 +17,9 @@ public sealed class AbScratchRepo : IAsyncLifetime
     /// <summary>renames a carrier in the generator, keeping its version: other carriers data under the same schema and version.</summary>
     public const string GeneratorChange = "ab-test-generator-change";
 
+    /// <summary>lacks the head's last migration: the head's change is a migration of its own, as in most pull requests.</summary>
+    public const string OlderMigrations = "ab-test-older-migrations";
+
     /// <summary>adds a migration that fails.</summary>
     public const string BrokenMigration = "ab-test-broken-migration";
 
@@ -46,6 +49,8 @@ public sealed class AbScratchRepo : IAsyncLifetime
         await BranchAsync(BrokenMigration, start, "a migration that fails", () => File.WriteAllText(
             Path.Combine(Repo, "seed", "Migrations", "0004_ab_test_broken.sql"),
             "CREATE INDEX ab_test_broken_idx ON querylab.no_such_table (id);\n"));
+        await BranchAsync(OlderMigrations, start, "a base without the head's last migration", () =>
+            File.Delete(Path.Combine(Repo, "seed", "Migrations", "0003_lab_tables_without_autovacuum.sql")));
         await GitAsync(Repo, "checkout", "--quiet", "--detach", start);
     }
 

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
 using QueryLab.Tests.Infrastructure;
+using QueryLab.Tests.Reports;
 
 namespace QueryLab.Tests;
 
@@ -39,6 +41,7 @@ public sealed class BenchSmokeTests(LabFixture lab)
         Assert.Contains("npgsql-prepared", await File.ReadAllTextAsync(github), StringComparison.Ordinal);
         Assert.Equal(ScenarioCatalog.All.Select(s => s.Name), results.Scenarios.Select(s => s.Name));
         Assert.Equal("tiny", results.Dataset.Scale);
+        Assert.Equal(["carriers", "shipments", "tracking_events", "transactions"], results.Dataset.PlannerStatistics!.Keys.Order(StringComparer.Ordinal)); // what compare checks
         foreach (var s in results.Scenarios)
         {
             Assert.True(s.Verification.Passed, s.Name);
@@ -61,19 +64,58 @@ public sealed class BenchSmokeTests(LabFixture lab)
         Assert.Contains("Look at these first", report, StringComparison.Ordinal);
         Assert.Contains("ef-n-plus-1** is an N+1", report, StringComparison.Ordinal);
         Assert.Contains("```mermaid", report, StringComparison.Ordinal);
+        AssertSplit(run, results, report);
 
-        // `querylab report` regenerates report.md from results.json alone.
+        // `querylab report` regenerates report.md and scenarios/ from results.json alone.
+        var scenarioFiles = Directory.GetFiles(Path.Combine(run, "scenarios")).ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
         var json = await File.ReadAllTextAsync(Path.Combine(run, "results.json"));
         await File.WriteAllTextAsync(Path.Combine(run, "results.json"), json.Replace("the hottest read of a logistics API", "EDITED-IN-RESULTS-JSON", StringComparison.Ordinal));
         File.Delete(Path.Combine(run, "report.md"));
+        Directory.Delete(Path.Combine(run, "scenarios"), recursive: true);
         var regenerated = await CliRunner.RunAsync(null, "report", run);
         Assert.True(regenerated.ExitCode == 0, regenerated.All);
         Assert.Contains("EDITED-IN-RESULTS-JSON", await File.ReadAllTextAsync(Path.Combine(run, "report.md")), StringComparison.Ordinal);
+        ReportFolder.AssertLinksResolve(run, ResultsJson.Read(run));
+        foreach (var (name, text) in scenarioFiles)
+        {
+            var again = await File.ReadAllTextAsync(Path.Combine(run, "scenarios", name));
+            Assert.Equal(name == "lookup-by-tracking-number.md" ? text.Replace("the hottest read of a logistics API", "EDITED-IN-RESULTS-JSON", StringComparison.Ordinal) : text, again);
+        }
+
         var password = lab.Password!;
         foreach (var f in Directory.GetFiles(reports, "*", SearchOption.AllDirectories))
         {
             Assert.DoesNotContain(password, await File.ReadAllTextAsync(f), StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// report.md of the real run links every scenario file, which holds each variant's SQL, plan tree and plan file links;
+    /// report.md holds none of them, and is byte-identical when every statement and plan tree is ten times longer.
+    /// </summary>
+    private static void AssertSplit(string run, RunResults results, string report)
+    {
+        ReportFolder.AssertLinksResolve(run, results);
+        var statements = ReportFolder.Statements(results).ToList();
+        Assert.True(statements.Count >= results.Scenarios.Sum(s => s.Variants.Count(v => v.Profile is not null)), $"{statements.Count} statements");
+        foreach (var (s, variant, sql, tree) in statements)
+        {
+            var file = File.ReadAllText(Path.Combine(run, "scenarios", s.Name + ".md"));
+            Assert.Contains($"```sql\n{sql}", file, StringComparison.Ordinal);
+            Assert.DoesNotContain(sql, report, StringComparison.Ordinal);
+            if (tree is not null)
+            {
+                Assert.Contains(tree, file, StringComparison.Ordinal);
+                Assert.DoesNotContain(tree, report, StringComparison.Ordinal);
+            }
+        }
+
+        foreach (var bulky in new[] { "```sql", "```text", "```json", "<details>", "](plans/" })
+        {
+            Assert.DoesNotContain(bulky, report, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(MarkdownReport.Render(results), MarkdownReport.Render(ReportFolder.Inflated(results, 10)));
     }
 
     private async Task<string> TableStateAsync()

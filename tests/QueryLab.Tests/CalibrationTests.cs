@@ -16,13 +16,14 @@ public sealed class CalibrationTests(LabFixture lab)
         var reports = Directory.CreateTempSubdirectory("querylab-calibration").FullName;
         var r = await CliRunner.RunAsync(null, "bench", "--connection", lab.ConnectionString, "--reports", reports,
             "--scenario", "lookup-by-tracking-number", "--profile", "ci", "--iterations", "3", "--no-profile",
-            "--inject-delay", "lookup-by-tracking-number/dapper=3ms");
+            "--inject-delay", "lookup-by-tracking-number/dapper=3ms", "--inject-at", "client");
         Assert.True(r.ExitCode == 0, r.All);
-        Assert.Contains("injecting 3.00 ms of busy CPU into every operation of lookup-by-tracking-number/dapper", r.Out, StringComparison.Ordinal);
+        Assert.Contains("injecting 3.00 ms of busy CPU in the client into every operation of lookup-by-tracking-number/dapper", r.Out, StringComparison.Ordinal);
         Assert.Contains("warmed up with", r.Out, StringComparison.Ordinal);
 
         var results = ResultsJson.Read(Path.Combine(reports, "latest"));
         Assert.Equal(3_000_000, results.InjectedDelaysNs!["lookup-by-tracking-number/dapper"]);
+        Assert.Equal("client", results.InjectedAt);
         var variants = results.Scenarios.Single().Variants;
         var dapper = variants.Single(v => v.Name == "dapper").Timing!;
         Assert.Equal(3, dapper.MeasurementsNs.Count);
@@ -43,7 +44,7 @@ public sealed class CalibrationTests(LabFixture lab)
 
     [Theory]
     [InlineData("--iterations", "1", "--iterations must be between 2 and 1000")]
-    [InlineData("--inject-delay", "lookup-by-tracking-number/dapper=fast", "is not scenario/variant=duration")]
+    [InlineData("--inject-delay", "lookup-by-tracking-number/dapper=fast", "is not scenario/variant=delay")]
     [InlineData("--inject-delay", "pending-page/dapper=5us", "no scenario 'pending-page' among those selected")]
     public async Task Bad_timing_options_are_exit_2_before_anything_runs(string option, string value, string expected)
     {

@@ -159,18 +159,21 @@ public sealed partial class InterruptTests(InterruptLab lab, ITestOutputHelper o
     [InlineData("TERM")]
     public async Task Bench_interrupted_while_writing_the_report_removes_the_half_written_folder_and_latest_is_unchanged(string signal)
     {
-        // Writing the report takes milliseconds: QUERYLAB_TEST_PAUSE_AT=report holds the run there, after results.json
-        // is written into the temporary folder and before report.md and the rename.
+        // Writing the report takes milliseconds: QUERYLAB_TEST_PAUSE_AT=report holds the run there, after results.json,
+        // report.md and scenarios/ are written into the temporary folder and before the rename: a run interrupted even then
+        // leaves no run folder.
         string? partial = null;
         await InterruptBenchAsync(
             signal,
             ["--scenario", "pending-page", "--profile", "smoke"],
             async bench =>
             {
-                var writing = await bench.WaitForLineAsync("report: writing results.json and report.md into ");
+                var writing = await bench.WaitForLineAsync("report: writing results.json, report.md and scenarios/ into ");
                 partial = writing[(writing.IndexOf(" into ", StringComparison.Ordinal) + 6)..];
                 await bench.WaitForLineAsync("QUERYLAB_TEST_PAUSE_AT=report: paused");
                 Assert.True(File.Exists(Path.Combine(partial, "results.json")), "results.json is written before the pause");
+                Assert.Contains("(scenarios/pending-page.md)", await File.ReadAllTextAsync(Path.Combine(partial, "report.md")), StringComparison.Ordinal);
+                Assert.Contains("```sql", await File.ReadAllTextAsync(Path.Combine(partial, "scenarios", "pending-page.md")), StringComparison.Ordinal);
             },
             "interrupted while writing the report: ",
             pauseAt: "report");

@@ -107,6 +107,55 @@ public sealed class ProfilingTests(LabFixture lab)
     }
 
     [Fact]
+    public async Task Executor_counters_come_from_the_real_plans_and_repeat_exactly()
+    {
+        var cs = await lab.CreateDatabaseAsync("ql_executor_counters");
+        await using (var admin = NpgsqlDataSource.Create(lab.ConnectionString))
+        await using (var set = admin.CreateCommand("ALTER DATABASE ql_executor_counters SET work_mem = '64kB'; ALTER DATABASE ql_executor_counters SET max_parallel_workers_per_gather = 0"))
+        {
+            await set.ExecuteNonQueryAsync(); // a sort of 20,000 rows spills; no parallel plan
+        }
+
+        await using var ds = NpgsqlDataSource.Create(cs);
+        await using (var setup = ds.CreateCommand(
+            "CREATE TABLE t (id int PRIMARY KEY, pad text NOT NULL); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g; ANALYZE t;"))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        async Task<QueryLab.Bench.Plans.ExecutorWork> WorkAsync(string sql, params CapturedParameter[] ps)
+        {
+            var explained = await new ExplainRunner(ds).ExplainAsync(new CapturedStatement(1, StatementKind.Command, sql, ps), default);
+            Assert.True(explained.CustomPlanJson is not null, explained.Note);
+            return QueryLab.Bench.Plans.PlanAnalyzer.Analyze(explained.CustomPlanJson!).Work;
+        }
+
+        var count = new CapturedParameter("@n", NpgsqlTypes.NpgsqlDbType.Integer, null, 15000);
+        var counted = await WorkAsync("SELECT count(*) FROM t WHERE id <= @n", count);
+        Assert.Equal(15000 + 1, counted.RowsProcessed); // the scan's 15,000 rows, the aggregate's one
+        Assert.False(counted.Writes);
+        Assert.NotNull(counted.Wal); // explained with the WAL option: present (and 0 here), not absent
+
+        var sorted = await WorkAsync("SELECT id FROM t ORDER BY pad");
+        Assert.Equal(20000 + 20000, sorted.RowsProcessed); // Seq Scan, Sort
+        Assert.True(sorted.TempBlocks > 0, "a 20,000-row sort in 64 kB of work_mem spills to temp files");
+
+        var insert = await WorkAsync("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(100001, 100100) g");
+        Assert.True(insert.Writes);
+        Assert.Equal(100, insert.RowsProcessed); // the Function Scan's 100; the Insert returns none
+        Assert.True(insert.Wal is { Records: >= 200, Bytes: > 0 }, $"100 heap and 100 index inserts are WAL-logged: {insert.Wal}");
+
+        // Replayed again on the same data: the same counts, exactly.
+        Assert.Equal(counted, await WorkAsync("SELECT count(*) FROM t WHERE id <= @n", count));
+        var again = await WorkAsync("SELECT id FROM t ORDER BY pad");
+        Assert.Equal((sorted.RowsProcessed, sorted.TempBlocks), (again.RowsProcessed, again.TempBlocks));
+
+        // The write was rolled back.
+        await using var rows = ds.CreateCommand("SELECT count(*) FROM t");
+        Assert.Equal(20000L, (long)(await rows.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task The_generic_plan_is_recorded_and_flagged_when_its_shape_differs()
     {
         var cs = await lab.CreateDatabaseAsync("ql_generic_plan");

@@ -36,9 +36,46 @@ public sealed class AbDatabases : IAsyncDisposable
     /// <summary>Both names, for messages.</summary>
     public static string Names => $"{NameOf(AbSide.Base)} and {NameOf(AbSide.Head)}";
 
+    /// <summary>Where the head's copy of the base's database is made before it replaces the head's own.</summary>
+    public const string CopyName = "querylab_ab_copy";
+
     /// <summary>The connection string of a side's database (password included: it goes to the side's process in its environment only).</summary>
-    public string ConnectionString(AbSide side) =>
-        new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Database = NameOf(side), ApplicationName = $"querylab-ab-{AbPlan.Name(side)}" }.ConnectionString;
+    public string ConnectionString(AbSide side) => ConnectionString(NameOf(side), AbPlan.Name(side));
+
+    /// <summary>The connection string of the copy that may become the head's database.</summary>
+    public string CopyConnectionString => ConnectionString(CopyName, "copy");
+
+    private string ConnectionString(string database, string who) =>
+        new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Database = database, ApplicationName = $"querylab-ab-{who}" }.ConnectionString;
+
+    /// <summary>
+    /// Copies the base's database into <see cref="CopyName"/> (<c>CREATE DATABASE … TEMPLATE</c>: the same pages, hint bits,
+    /// visibility map and planner statistics), lets <paramref name="prepare"/> bring it to the head's schema, and when it
+    /// says yes makes the copy the head's database. Returns false, leaving the head's own database as it was, when not.
+    /// </summary>
+    public async Task<bool> ReplaceHeadWithCopyOfBaseAsync(Func<string, Task<bool>> prepare, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prepare);
+        await ExecuteAsync($"DROP DATABASE IF EXISTS {CopyName} WITH (FORCE)", ct);
+        // FILE_COPY (15+): a checkpoint and a file copy, much faster than WAL-logging every block of a seeded lab.
+        var strategy = _admin.PostgreSqlVersion.Major >= 15 ? " STRATEGY = FILE_COPY" : "";
+        await ExecuteAsync($"CREATE DATABASE {CopyName} TEMPLATE {NameOf(AbSide.Base)}{strategy}", ct);
+        _created.Add(CopyName);
+        if (!await prepare(CopyConnectionString))
+        {
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {CopyName} WITH (FORCE)", ct);
+            _created.Remove(CopyName);
+            return false;
+        }
+
+        var head = NameOf(AbSide.Head);
+        await ExecuteAsync($"DROP DATABASE IF EXISTS {head} WITH (FORCE)", ct);
+        _created.Remove(head);
+        await ExecuteAsync($"ALTER DATABASE {CopyName} RENAME TO {head}", ct);
+        _created.Remove(CopyName);
+        _created.Add(head);
+        return true;
+    }
 
     /// <summary>Takes the server's ab lock, drops what a killed ab left, and creates both databases empty.</summary>
     public static async Task<AbDatabases> CreateAsync(LabServer server, TextWriter output, TextWriter err, CancellationToken ct)
@@ -52,17 +89,19 @@ public sealed class AbDatabases : IAsyncDisposable
         try
         {
             await dbs.LockAsync(ct);
-            foreach (var side in new[] { AbSide.Base, AbSide.Head })
+            foreach (var name in new[] { NameOf(AbSide.Base), NameOf(AbSide.Head), CopyName })
             {
-                var name = NameOf(side);
                 if (await dbs.ExistsAsync(name, ct))
                 {
                     output.WriteLine($"ab: dropping {name}, left on the server by an ab that did not finish");
                     await dbs.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", ct);
                 }
 
-                await dbs.ExecuteAsync($"CREATE DATABASE {name}", ct);
-                dbs._created.Add(name);
+                if (name != CopyName)
+                {
+                    await dbs.ExecuteAsync($"CREATE DATABASE {name}", ct);
+                    dbs._created.Add(name);
+                }
             }
 
             output.WriteLine($"ab: created {Names} on {server.Description}; each side migrates and seeds its own with its own build");
@@ -115,7 +154,7 @@ public sealed class AbDatabases : IAsyncDisposable
 
     private async Task ExecuteAsync(string sql, CancellationToken ct)
     {
-#pragma warning disable CA2100 // DROP/CREATE DATABASE of the two fixed names (NameOf): no option value reaches the SQL.
+#pragma warning disable CA2100 // DROP/CREATE/ALTER DATABASE of the fixed names (NameOf, CopyName): no option value reaches the SQL.
         await using var cmd = new NpgsqlCommand(sql, _admin);
 #pragma warning restore CA2100
         await cmd.ExecuteNonQueryAsync(ct);

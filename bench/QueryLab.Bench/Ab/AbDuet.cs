@@ -23,7 +23,7 @@ public static class AbDuet
         await using var a = await WorkerClient.StartAsync("base", @base.Dll, @base.Arguments, @base.Environment, o, ct);
         await using var b = await WorkerClient.StartAsync("head", head.Dll, head.Arguments, head.Environment, o, ct);
         var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).ToList();
-        o.WriteLine($"ab: interleaving {keys.Count} variant(s), base and head alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, a flagged change measured twice)");
+        o.WriteLine($"ab: interleaving {keys.Count} variant(s), base and head alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice)");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         foreach (var key in keys)

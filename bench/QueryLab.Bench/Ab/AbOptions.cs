@@ -31,4 +31,8 @@ public sealed record AbOptions(
     CompareSettings Compare,
     string ReportsDir,
     string Command,
-    ServerChoice Server);
+    ServerChoice Server)
+{
+    /// <summary>--inject-at: where the head's injected delays are spent.</summary>
+    public string InjectAt { get; init; } = Timing.SlowdownInjection.Auto;
+}

@@ -99,11 +99,11 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
     }
 
     /// <summary>
-    /// How ab's duets decide: a change is called once it is at least half of --threshold-time and significant at α, and
-    /// confirmed by a second duet, so that a slowdown of the whole threshold is caught every time (calibrate's default,
+    /// How ab's duets decide: 16 pairs of ~30 ms slices, 16 more at a time up to 48 while undecided; a change is called
+    /// once it is at least half of --threshold-time and significant at α, and confirmed by a second duet, so that a slowdown of the whole threshold is caught every time (calibrate's default,
     /// 5%, is the same rule at ab's default of 10%).
     /// </summary>
-    public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 16, TimeSpan.FromMilliseconds(30), compare.TimeThreshold / 2, 1 - compare.Alpha);
+    public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 16, TimeSpan.FromMilliseconds(30), compare.TimeThreshold / 2, 1 - compare.Alpha, MaxPairs: 48);
 
     private DuetBuild Worker(AbBuild side, AbDatabases databases, IReadOnlyList<string> delays)
     {
@@ -114,6 +114,11 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
         }
 
         args.AddRange(delays.SelectMany(d => new[] { "--inject-delay", d }));
+        if (delays.Count > 0)
+        {
+            args.AddRange(["--inject-at", options.InjectAt]); // only the head gets delays, and it is this build
+        }
+
         // The connection (password included) goes through the environment, never the command line ps shows.
         var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = databases.ConnectionString(side.Side) };
         return new DuetBuild(AbPlan.Name(side.Side), side.Dll, env, args);
@@ -164,7 +169,44 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
             host.Out.WriteLine("ab: " + line);
         }
 
+        if (verdict.Differs.Count == 0)
+        {
+            await CopyBaseIntoHeadAsync(sides[AbSide.Head], databases, ct);
+        }
+
         return verdict;
+    }
+
+    /// <summary>
+    /// Where the two sides hold the same data, the head's database becomes a copy of the base's with the head's migrations
+    /// applied on top, the way a release meets production. Two seeds of the same rows are not the same database to the
+    /// planner: ANALYZE reads a random sample, so the two get different statistics, and a prepared statement can settle on
+    /// a generic plan in one and not in the other (a full-catalog A/A called 6 of 53 variants 9–188% slower that way). The
+    /// copy has the base's pages and statistics. The head's own seeding is kept when its migrations do not apply to the
+    /// copy or leave another schema than the one it built.
+    /// </summary>
+    private async Task CopyBaseIntoHeadAsync(AbBuild head, AbDatabases databases, CancellationToken ct)
+    {
+        host.Work.Step($"copying {AbDatabases.NameOf(AbSide.Base)} for the head");
+        var own = await DatabaseState.ReadAsync(databases.ConnectionString(AbSide.Head), ct);
+        string? refused = null;
+        var copied = await databases.ReplaceHeadWithCopyOfBaseAsync(
+            async copy =>
+            {
+                var r = await ChildQuerylab.RunAsync(head, ["migrate"], copy, "head-migrate", host.Out, ct);
+                if (!r.Succeeded)
+                {
+                    refused = $"the head's migrate on the copy failed ({ChildQuerylab.Reason(r)})";
+                    return false;
+                }
+
+                refused = DatabaseState.SchemaDifference(own, await DatabaseState.ReadAsync(copy, ct));
+                return refused is null;
+            },
+            ct);
+        host.Out.WriteLine(copied
+            ? $"ab: {AbDatabases.NameOf(AbSide.Head)} is now a copy of {AbDatabases.NameOf(AbSide.Base)} with the head's migrations applied: the same pages and planner statistics on both sides (ANALYZE samples at random, so two seeds of the same data plan differently)"
+            : $"ab: {AbDatabases.NameOf(AbSide.Head)} keeps the head's own seeding ({refused}); its planner statistics come from another ANALYZE sample than the base's, so prepared statements may settle on other plans");
     }
 
     /// <summary>What an interrupt leaves, as it is once the run has unwound (read after the cleanup).</summary>

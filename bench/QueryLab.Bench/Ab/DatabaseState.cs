@@ -113,6 +113,32 @@ public sealed record DatabaseState(
         return new DatabaseState(manifest, relations, indexes, migrations);
     }
 
+    /// <summary>Where two databases' schemas differ (relations, columns, indexes, applied migrations), one phrase; null when they agree.</summary>
+    public static string? SchemaDifference(DatabaseState expected, DatabaseState actual)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(actual);
+        static string Relation(RelationState r) => $"{r.Name}({string.Join(", ", r.Columns)}){r.Definition}";
+        static string Index(IndexState i) => $"{i.Name} on {i.Table}{(i.Unique ? " unique" : "")} {i.Definition}";
+        var parts = new (string What, IEnumerable<string> Expected, IEnumerable<string> Actual)[]
+        {
+            ("relations", expected.Relations.Values.Select(Relation), actual.Relations.Values.Select(Relation)),
+            ("indexes", expected.Indexes.Values.Select(Index), actual.Indexes.Values.Select(Index)),
+            ("migrations", expected.Migrations.Select(m => $"{m.Key} {m.Value}"), actual.Migrations.Select(m => $"{m.Key} {m.Value}")),
+        };
+        foreach (var (what, e, a) in parts)
+        {
+            var missing = e.Except(a, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var extra = a.Except(e, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (missing.Count + extra.Count > 0)
+            {
+                return $"its {what} differ from those of the head's own database: {string.Join("; ", missing.Select(m => "missing " + m).Concat(extra.Select(x => "extra " + x)))}";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The rows of a command (which it disposes), one reader position at a time.</summary>
     private static async IAsyncEnumerable<NpgsqlDataReader> RowsAsync(NpgsqlCommand command, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {

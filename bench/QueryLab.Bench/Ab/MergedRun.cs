@@ -6,7 +6,7 @@ namespace QueryLab.Bench.Ab;
 
 /// <summary>
 /// The run folder an A/B leaves: the last head round's folder (plans, BenchmarkDotNet exports) with the merged results.json
-/// and its report.md, and under base/ the same for the base. Written aside and moved into place, as every run folder is.
+/// and its report.md with scenarios/, and under base/ the same for the base. Written aside and moved into place, as every run folder is.
 /// </summary>
 public static class MergedRun
 {
@@ -26,9 +26,9 @@ public static class MergedRun
             var baseDir = folder.PathOf("base");
             CopyRun(bases[^1].Folder, baseDir);
             File.WriteAllText(folder.PathOf("results.json"), ResultsJson.Serialize(candidate));
-            File.WriteAllText(folder.PathOf("report.md"), MarkdownReport.Render(candidate, folder.WorkDir));
+            MarkdownReport.Write(candidate, folder.WorkDir);
             File.WriteAllText(Path.Combine(baseDir, "results.json"), ResultsJson.Serialize(baseline));
-            File.WriteAllText(Path.Combine(baseDir, "report.md"), MarkdownReport.Render(baseline, baseDir));
+            MarkdownReport.Write(baseline, baseDir);
             return (folder.Complete(), baseline, candidate);
         }
         catch
@@ -66,7 +66,7 @@ public static class MergedRun
             File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
         }
 
-        foreach (var d in Directory.GetDirectories(from))
+        foreach (var d in Directory.GetDirectories(from).Where(d => Path.GetFileName(d) != ScenarioFile.Folder))
         {
             RunFolder.CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
         }

@@ -86,6 +86,11 @@ public static class ChildBench
         if (build.Side == AbSide.Head)
         {
             args.AddRange(options.InjectDelays.SelectMany(d => new[] { "--inject-delay", d }));
+            if (options.InjectDelays.Count > 0)
+            {
+                args.AddRange(["--inject-at", options.InjectAt]);
+            }
+
         }
 
         return args;

@@ -1,5 +1,5 @@
 using QueryLab.Bench.Lab;
-using QueryLab.Seed;
+using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Calibration;
 
@@ -11,7 +11,7 @@ public static class Calibrate
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ctx);
         await using var lab = await LabPipeline.OpenAsync(server, ctx, seed: null, ct);
-        var (injector, note) = await InjectorAsync(request.Injection, lab, ctx, ct);
+        var (injector, note) = await SlowdownInjection.CreateAsync(request.Injection, lab.Server, lab.Catalog, ctx.Home, ct);
         await using var owned = injector;
         var (results, folder) = await new CalibrationSession(lab, ctx).RunAsync(request, injector, note, ct);
         var md = CalibrationReport.Markdown(results);
@@ -19,24 +19,5 @@ public static class Calibrate
         ctx.Out.WriteLine(summary.Replace("**", "", StringComparison.Ordinal).Replace("## Summary", "calibrate: summary", StringComparison.Ordinal).TrimEnd());
         ctx.Out.WriteLine($"report: {Path.Combine(folder, "calibrate.md")}");
         return 0;
-    }
-
-    /// <summary>The injector --inject-at asks for: server needs the querylab_spin module (exit 2 with the reason when it cannot be had).</summary>
-    private static async Task<(ISlowdownInjector Injector, string? Note)> InjectorAsync(string where, LabPipeline lab, LabContext ctx, CancellationToken ct)
-    {
-        if (where == "client")
-        {
-            return (new ClientSpinInjector(), null);
-        }
-
-        var spin = await Seed.Server.SpinExtension.PrepareAsync(lab.Server, ctx.Home, ct);
-        if (spin.IsAvailable)
-        {
-            return (new ServerSpinInjector(lab.Catalog, spin.LibraryPath!), null);
-        }
-
-        return where == "server"
-            ? throw LabException.BadInput($"--inject-at server: {spin.Unavailable}; or use --inject-at client")
-            : (new ClientSpinInjector(), $"the server-side delay is not available ({spin.Unavailable}): slowdowns are injected in the client");
     }
 }

@@ -37,7 +37,11 @@ public sealed record CalibrationResults
 /// <param name="Confidence">The interval's level (1 − ab's --alpha).</param>
 /// <param name="Slowdowns">The injected slowdowns, as fractions of each variant's median.</param>
 /// <param name="Injection">Where the slowdown is injected: "server" (a busy wait inside the server, on each of the variant's statements) or "client".</param>
-public sealed record CalibrationSettings(int Trials, int Pairs, double SliceMs, double Threshold, double Confidence, IReadOnlyList<double> Slowdowns, string Injection, string? InjectionNote);
+public sealed record CalibrationSettings(int Trials, int Pairs, double SliceMs, double Threshold, double Confidence, IReadOnlyList<double> Slowdowns, string Injection, string? InjectionNote)
+{
+    /// <summary>While a duet has not decided, it goes on, <see cref="Pairs"/> more at a time, up to this many (as ab's).</summary>
+    public int MaxPairs { get; init; } = Pairs;
+}
 
 /// <summary>A duet's ratio, its interval and verdict.</summary>
 public sealed record TrialRatio(double Ratio, double? Lower, double? Upper, string Verdict);

@@ -31,7 +31,7 @@ public static class CalibrationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"What this runner can detect: {r.Machine.Cores} cores, {r.Machine.Os}; PostgreSQL {r.Server.Version}; scale **{r.Dataset.Scale}**; `{r.Command}`.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"Each duet alternates slices of ~{s.SliceMs:0} ms of two sides (A B A B … A, {s.Pairs} pairs), takes each B slice over the A slices around it, and gives the Hodges–Lehmann ratio with its {s.Confidence:P0} interval; "
+            $"Each duet alternates slices of ~{s.SliceMs:0} ms of two sides (A B A B … A, {s.Pairs} pairs, {s.Pairs} more at a time up to {s.MaxPairs} while undecided), takes each B slice over the A slices around it, and gives the Hodges–Lehmann ratio with its {s.Confidence:P0} interval; "
             + $"a change is called slower only when it is at least {s.Threshold:P0} with the interval above 0, and a second duet confirms it — the duet `querylab ab` runs between two builds. "
             + $"Per variant: {s.Trials} A/A duets (the variant against itself: any verdict is a false alarm), {s.Trials} duets against its baseline (how much × raw moves here), "
             + $"and one duet against the variant slowed by {string.Join(", ", s.Slowdowns.Select(x => $"{x * 100:0}%"))} of its median ({(s.Injection == "server" ? "a busy wait inside the server, spread over the variant's statements" : "a busy wait in the client before each operation")}{(s.InjectionNote is null ? "" : "; " + s.InjectionNote)}).");

@@ -3,30 +3,6 @@ using QueryLab.Queries.Catalog;
 
 namespace QueryLab.Bench.Calibration;
 
-/// <summary>Makes a slice runner for a case with a slowdown of a given length added to each of its operations.</summary>
-public interface ISlowdownInjector : IAsyncDisposable
-{
-    /// <summary>"server" or "client": where the delay is spent.</summary>
-    string Where { get; }
-
-    Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct);
-}
-
-/// <summary>A busy wait in this process before each operation (the client's CPU, like slower client code).</summary>
-public sealed class ClientSpinInjector : ISlowdownInjector
-{
-    public string Where => "client";
-
-    public Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        var delayed = new CasePlan(plan.Prepared, plan.Variant, plan.OperationsPerInvoke, plan.MeasuredIterations, OperationLoop.Ticks(delayNs));
-        return Task.FromResult<ISliceRunner>(new LocalSliceRunner(new Dictionary<string, CasePlan> { [plan.Key] = delayed }));
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
 /// <summary>
 /// calibrate: per variant, A/A duets (the variant against itself: the noise floor and any false alarm), × raw duets
 /// (the variant against its baseline, several times: how much × raw moves on this runner), and duets against the same
@@ -34,7 +10,7 @@ public sealed class ClientSpinInjector : ISlowdownInjector
 /// </summary>
 public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInjector injector, TextWriter progress)
 {
-    private readonly DuetSettings _duet = new(settings.Pairs, TimeSpan.FromMilliseconds(settings.SliceMs), settings.Threshold, settings.Confidence);
+    private readonly DuetSettings _duet = new(settings.Pairs, TimeSpan.FromMilliseconds(settings.SliceMs), settings.Threshold, settings.Confidence, settings.MaxPairs);
 
     public async Task<List<VariantCalibration>> RunAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, CancellationToken ct)
     {

@@ -19,6 +19,9 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
     /// <summary>B slices per duet. At 99% the exact signed-rank interval needs 8 pairs and is then the extremes of the Walsh averages; 16 make it tight.</summary>
     public const int Pairs = 16;
 
+    /// <summary>An undecided duet goes on to this many pairs, as ab's does.</summary>
+    public const int MaxPairs = 48;
+
     /// <summary>The planned length of one slice.</summary>
     public const double SliceMs = 30;
 
@@ -48,13 +51,13 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
             var vacuum = new LabVacuum(lab.DataSource);
             await vacuum.RestoreAsync(ct);
             var plans = cases.Select(c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0)).ToList();
-            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, injector.Where, injectionNote);
+            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, injector.Where, injectionNote) { MaxPairs = MaxPairs };
             if (injectionNote is not null)
             {
                 ctx.Out.WriteLine($"calibrate: {injectionNote}");
             }
 
-            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices");
+            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices, up to {MaxPairs} while undecided");
             ctx.Work.Step("calibrating");
             var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, ct);
             var results = new CalibrationResults

@@ -39,6 +39,7 @@ public static class AbCommand
         cmd.Options.Add(Rounds);
         cmd.Options.Add(BenchCommand.Iterations);
         cmd.Options.Add(BenchCommand.InjectDelay);
+        cmd.Options.Add(BenchCommand.InjectAt);
         cmd.Options.Add(CommonOptions.Reports);
         cmd.Options.Add(CompareCommand.ThresholdTime);
         cmd.Options.Add(CompareCommand.ThresholdCounters);
@@ -70,7 +71,10 @@ public static class AbCommand
             CompareCommand.Settings(pr),
             CommonOptions.ReportsDir(pr, ctx),
             CommonOptions.CommandLine(pr),
-            CommonOptions.Server(pr, ctx));
+            CommonOptions.Server(pr, ctx))
+        {
+            InjectAt = pr.GetValue(BenchCommand.InjectAt)!,
+        };
     }
 
     /// <summary>

@@ -34,9 +34,15 @@ public static class BenchCommand
 
     public static readonly Option<string[]> InjectDelay = new("--inject-delay")
     {
-        Description = "Calibration: add a busy-CPU delay to every operation of a variant, scenario/variant=duration (25us, 1.5ms; variant * for all), "
-            + "to find the smallest slowdown `compare` catches on this machine. Recorded in results.json; never use it for a real measurement.",
+        Description = "Calibration: add a busy-CPU delay to every operation of a variant, scenario/variant=delay (25us, 1.5ms, or 10% of its warm-up median; variant * for all), "
+            + "to find the smallest slowdown `compare` catches on this machine; --inject-at says where it is spent. Recorded in results.json; never use it for a real measurement.",
         AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly CheckedOption<string> InjectAt = new("--inject-at", InjectionPlace, SlowdownInjection.Places)
+    {
+        Description = "Where an injected delay is spent: server (a busy wait inside the server before each of the variant's statements, where a slower query spends it; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
+        DefaultValueFactory = _ => SlowdownInjection.Auto,
     };
 
     public static readonly Option<bool> Fidelity = new("--fidelity")
@@ -51,6 +57,11 @@ public static class BenchCommand
         return new(p, p.Name);
     }
 
+    /// <summary>One of <see cref="SlowdownInjection.Places"/> (case-insensitive); exit 2 naming them otherwise.</summary>
+    private static string InjectionPlace(string text) =>
+        SlowdownInjection.Places.FirstOrDefault(p => p.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw LabException.BadInput($"--inject-at '{text}' is none of {string.Join(", ", SlowdownInjection.Places)}; write one of them (auto: server when it can be had, else client)");
+
     /// <summary>A whole number given to <paramref name="option"/>, or exit 2 saying what it should be.</summary>
     public static int Count(string option, string text, string what) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
@@ -64,6 +75,7 @@ public static class BenchCommand
         cmd.Options.Add(Iterations);
         cmd.Options.Add(NoProfile);
         cmd.Options.Add(InjectDelay);
+        cmd.Options.Add(InjectAt);
         cmd.Options.Add(Fidelity);
     }
 
@@ -116,7 +128,7 @@ public static class BenchCommand
         }
 
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
-        var timing = new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity) };
+        var timing = new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)! };
         var request = seed?.Invoke(pr);
         var baseline = pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
         return new MeasureOptions(CommonOptions.Server(pr, ctx), request, scenarios, profile, timing, baseline, CommonOptions.ReportsDir(pr, ctx), CommonOptions.CommandLine(pr));

@@ -23,15 +23,6 @@ public static class CalibrateCommand
 
     public static readonly CheckedOption<Written<double>> ThresholdTime = CompareCommand.PercentOption("--threshold-time", "The smallest change a duet calls slower, as `querylab ab` uses it.", 0.05);
 
-    /// <summary>Where an injected slowdown can be spent.</summary>
-    private static readonly string[] InjectionPlaces = ["auto", "server", "client"];
-
-    public static readonly CheckedOption<string> InjectAt = new("--inject-at", InjectionPlace, InjectionPlaces)
-    {
-        Description = "Where the injected slowdown is spent: server (a busy wait inside the server before each of the variant's statements; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
-        DefaultValueFactory = _ => "auto",
-    };
-
     public static Command Create(LabContext ctx)
     {
         var cmd = new Command("calibrate", "Measure what this runner can detect: per variant, A/A duets, the spread of × raw and of the median, and which injected slowdowns a duet catches.");
@@ -41,7 +32,7 @@ public static class CalibrateCommand
         cmd.Options.Add(Slowdowns);
         cmd.Options.Add(ThresholdTime);
         cmd.Options.Add(CompareCommand.Alpha);
-        cmd.Options.Add(InjectAt);
+        cmd.Options.Add(BenchCommand.InjectAt);
         cmd.SetAction((pr, ct) =>
         {
             var request = new CalibrationRequest(
@@ -51,16 +42,12 @@ public static class CalibrateCommand
                 pr.GetValue(Slowdowns)!.Value,
                 pr.GetValue(ThresholdTime)!.Value,
                 pr.GetValue(CompareCommand.Alpha),
-                pr.GetValue(InjectAt)!,
+                pr.GetValue(BenchCommand.InjectAt)!,
                 CommonOptions.CommandLine(pr));
             return Calibrate.RunAsync(request, CommonOptions.Server(pr, ctx), ctx, ct);
         });
         return cmd;
     }
-
-    private static string InjectionPlace(string text) =>
-        InjectionPlaces.FirstOrDefault(p => p.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw LabException.BadInput($"--inject-at '{text}' is none of {string.Join(", ", InjectionPlaces)}; write one of them (auto: server when it can be had, else client)");
 
     private static int CheckTrials(int trials) =>
         trials is >= 2 and <= 20 ? trials : throw LabException.BadInput($"--trials must be between 2 and 20 (got {trials})");

@@ -4,7 +4,7 @@ using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 
-/// <summary><c>querylab report &lt;run-folder&gt;</c>: regenerate report.md from the run's results.json.</summary>
+/// <summary><c>querylab report &lt;run-folder&gt;</c>: regenerate report.md and scenarios/ from the run's results.json.</summary>
 public static class ReportCommand
 {
     public static readonly Argument<string> Run = new("run-folder")
@@ -14,9 +14,9 @@ public static class ReportCommand
 
     public static Command Create(LabContext ctx)
     {
-        var cmd = new Command("report", "Regenerate a run's report.md from its results.json (and plans/).");
+        var cmd = new Command("report", "Regenerate a run's report.md and scenarios/*.md from its results.json (and plans/).");
         cmd.Arguments.Add(Run);
-        cmd.SetAction((pr, ct) => ReportRegeneration.RunAsync(Path.GetFullPath(pr.GetValue(Run)!, ctx.WorkingDirectory), ctx, ct));
+        cmd.SetAction(pr => ReportRegeneration.Run(Path.GetFullPath(pr.GetValue(Run)!, ctx.WorkingDirectory), ctx));
         return cmd;
     }
 }

@@ -17,11 +17,12 @@ public static class WorkerCommand
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.InjectDelay);
+        cmd.Options.Add(BenchCommand.InjectAt);
         cmd.SetAction((pr, ct) =>
         {
             var scenarios = ScenarioOptions.Selected(pr).Scenarios;
             var delays = TimingOptions.ParseDelays(pr.GetValue(BenchCommand.InjectDelay) ?? [], scenarios);
-            return WorkerHost.RunAsync(scenarios, delays, CommonOptions.Server(pr, ctx), ctx, ct);
+            return WorkerHost.RunAsync(scenarios, delays, pr.GetValue(BenchCommand.InjectAt)!, CommonOptions.Server(pr, ctx), ctx, ct);
         });
         return cmd;
     }

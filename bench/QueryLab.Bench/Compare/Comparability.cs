@@ -52,6 +52,13 @@ public static class Comparability
             Checksums(baseline.Dataset, candidate.Dataset, warnings);
         }
 
+        if (PlannerStatistics.Differing(baseline.Dataset, candidate.Dataset) is { Count: > 0 } stats)
+        {
+            warnings.Add(
+                $"the planner statistics differ ({string.Join(", ", stats)}): the two runs were made on separate seedings or after another ANALYZE, which samples rows at random, "
+                + "so a statement near a plan choice (a prepared statement's generic plan, a join order) may plan, and time, differently for that reason alone; compare runs made on one seeding");
+        }
+
         Verification(baseline, "baseline", warnings);
         Verification(candidate, "candidate", warnings);
         Injected(baseline, "baseline", warnings);

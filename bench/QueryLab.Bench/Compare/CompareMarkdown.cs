@@ -41,8 +41,9 @@ public static class CompareMarkdown
             var unknown = new MarkdownTable("scenario", "variant", "what", Column.Figures("baseline"), Column.Figures("candidate"), "change", "why");
             foreach (var c in r.Unknown)
             {
-                var change = c.Time is null ? "–" : c.ChangeText; // an estimate only when the test ran
-                var why = c.Kind == ChangeKind.Time ? c.Note ?? "" : c.ChangeText;
+                // Time: an estimate only when the test ran. A counter shown but not gated: its change, and the note saying why.
+                var change = c.Kind == ChangeKind.Counter || c.Time is not null ? c.ChangeText : "–";
+                var why = c.Kind == ChangeKind.Plan ? c.ChangeText : c.Note ?? "";
                 unknown.Row(c.Scenario, c.Variant, What(c), c.BaselineText, c.CandidateText, change, why);
             }
 
@@ -101,7 +102,7 @@ public static class CompareMarkdown
             .Row("results", Markdown.Code(r.Baseline.Path), Markdown.Code(r.Candidate.Path))
             .WriteTo(md);
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"Counters and plans first (buffers and allocations: ±{CompareSettings.Pct(r.Method.CounterThreshold)}), then time (Mann–Whitney, Benjamini–Hochberg corrected, α = {r.Method.Alpha.ToString(CultureInfo.InvariantCulture)}, at least ±{CompareSettings.Pct(r.Method.TimeThreshold)}); see [How this was decided](#how-this-was-decided).");
+            $"Counters and plans first (buffers, rows processed, temp blocks, WAL bytes and allocations: ±{CompareSettings.Pct(r.Method.CounterThreshold)}), then time (Mann–Whitney, Benjamini–Hochberg corrected, α = {r.Method.Alpha.ToString(CultureInfo.InvariantCulture)}, at least ±{CompareSettings.Pct(r.Method.TimeThreshold)}); see [How this was decided](#how-this-was-decided).");
         md.AppendLine();
     }
 
@@ -189,7 +190,8 @@ public static class CompareMarkdown
         md.AppendLine("## How this was decided");
         md.AppendLine();
         md.AppendLine("1. **Counters and plans first**, per variant (matched by scenario and variant name), from the profiling pass: more round trips or statements per operation, another row count, or another plan shape for the same statement (matched by normalised SQL) is a regression whatever the clock says. "
-            + $"Shared buffers per statement (hit + read) and allocated bytes per operation are regressions when up by more than {CompareSettings.Pct(m.CounterThreshold)} and improvements when down by more. These do not drift with machine noise.");
+            + $"Per statement, shared buffers (hit + read), rows processed (Σ actual rows × loops over the plan's nodes), temp blocks (read + written) and WAL bytes are regressions when up by more than {CompareSettings.Pct(m.CounterThreshold)} and improvements when down by more; these do not drift with machine noise. "
+            + "Shown but not gated: allocated bytes per operation, the rows of a parallel plan, WAL written by a read, and WAL whose full-page images differ (they depend on the run, not on the code). A counter one run lacks (an older run) is not compared.");
         md.AppendLine(CultureInfo.InvariantCulture, $"2. **Time second**, per variant, from BenchmarkDotNet's measured iterations: {m.TimeTest}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"3. **Many comparisons at once**: {m.MultipleComparisons} (α = {m.Alpha.ToString(CultureInfo.InvariantCulture)}). Without it, 50 variants tested at α = 0.01 would flag at least one in about 4 of 10 comparisons of unchanged code; with it, the expected share of false alarms among the flagged stays at most α.");
         md.AppendLine(CultureInfo.InvariantCulture, $"4. **How much**: {m.TimeChange}, with a {m.ConfidenceInterval}. A time regression needs q ≤ α *and* a change of at least +{CompareSettings.Pct(m.TimeThreshold)}; an improvement q ≤ α and at least −{CompareSettings.Pct(m.TimeThreshold)}.");

@@ -88,7 +88,7 @@ public sealed record MetricChange
 
     public required ChangeKind Kind { get; init; }
 
-    /// <summary>"round trips", "statements", "rows", "shared buffers", "allocated bytes", "plan shape", "generic plan shape", "median time".</summary>
+    /// <summary>"round trips", "statements", "rows", "shared buffers", "rows processed", "temp blocks", "WAL bytes", "allocated bytes", "plan shape", "generic plan shape", "median time".</summary>
     public required string Metric { get; init; }
 
     public required Outcome Outcome { get; init; }

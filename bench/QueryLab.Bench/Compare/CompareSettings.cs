@@ -5,7 +5,7 @@ namespace QueryLab.Bench.Compare;
 
 /// <summary>
 /// What decides a change: the smallest relative time change worth reporting, the smallest relative change
-/// of buffers and allocations, and the significance level of the time test (after Benjamini–Hochberg).
+/// of buffers, the executor's counters (rows processed, temp blocks, WAL bytes) and allocations, and the significance level of the time test (after Benjamini–Hochberg).
 /// Parsed and checked once, then passed on as one value.
 /// </summary>
 public sealed record CompareSettings(double TimeThreshold, double CounterThreshold, double Alpha)

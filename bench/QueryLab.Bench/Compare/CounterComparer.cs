@@ -6,8 +6,9 @@ namespace QueryLab.Bench.Compare;
 
 /// <summary>
 /// The deterministic counters of one variant, judged before time: more round trips or statements, or another
-/// row count, is a regression whatever the clock says; buffers per statement up by more than the counters
-/// threshold are, down by more is an improvement. They do not drift with machine noise. Allocations do (see
+/// row count, is a regression whatever the clock says; buffers and the executor's counters (rows processed, temp
+/// blocks, WAL bytes: <see cref="WorkComparer"/>) per statement up by more than the counters threshold are, down by
+/// more is an improvement. They do not drift with machine noise. Allocations do (see
 /// below): their changes are reported as unknown.
 /// </summary>
 public static class CounterComparer

@@ -55,6 +55,12 @@ public static class RunComparer
             warnings = [.. warnings, $"{unprofiled} of {pairs.Count} variants have no profiling pass in one run or both: their round trips, statements, rows, plans and buffers were not compared, only allocations and time"];
         }
 
+        var lacking = pairs.Count(p => p.Baseline.Profile is { } b && p.Candidate.Profile is { } c && WorkComparer.Lacks(b, c));
+        if (lacking > 0)
+        {
+            warnings = [.. warnings, $"{lacking} of {pairs.Count} variants have executor counters (rows processed, WAL bytes) in one run only (a run of an older QueryLab, or a server without EXPLAIN's WAL option): those counters were not compared"];
+        }
+
         var changes = pairs.SelectMany(p => CounterComparer.Compare(p, settings)).ToList();
         var notTimed = scope?.TimeNotCompared ?? new Dictionary<VariantRef, string>();
         var timed = pairs.Where(p => !notTimed.ContainsKey(Ref(p))).ToList();

@@ -6,9 +6,10 @@ namespace QueryLab.Bench.Compare;
 
 /// <summary>
 /// The distinct statements of one variant, matched by normalised SQL: the plan shape of each (a changed
-/// shape is a regression, shown with both plans), its generic plan's shape, and the shared buffers its plan
-/// touched (hit + read). A statement only one run sent cannot be compared: it is listed as unknown, and
-/// the variant's buffers over all statements are compared instead.
+/// shape is a regression, shown with both plans), its generic plan's shape, the shared buffers its plan
+/// touched (hit + read) and the executor's counters (<see cref="WorkComparer"/>). A statement only one run sent
+/// cannot be compared: it is listed as unknown, and the variant's buffers and counters over all statements are
+/// compared instead.
 /// </summary>
 public static partial class StatementComparer
 {
@@ -37,6 +38,10 @@ public static partial class StatementComparer
                     Baseline = bp.SharedHit + bp.SharedRead,
                     Candidate = cp.SharedHit + cp.SharedRead,
                 };
+                foreach (var w in WorkComparer.Statement(pair, c.Sql, bp, cp, settings))
+                {
+                    yield return w;
+                }
             }
 
             if (b.GenericPlan is { } bg && c.GenericPlan is { } cg)
@@ -59,6 +64,10 @@ public static partial class StatementComparer
                 Candidate = candidate.SharedBuffers,
                 Note = "the statements differ, so buffers are compared over all of them, each weighted by how often it ran",
             };
+            foreach (var w in WorkComparer.Variant(pair, baseline, candidate, settings))
+            {
+                yield return w;
+            }
         }
     }
 
@@ -101,7 +110,7 @@ public static partial class StatementComparer
             Note = "the round trips, statements and rows of the variant judge the rewrite",
         };
 
-    private static string Blocks(long n) => Units.Count(n) + (n == 1 ? " block" : " blocks");
+    internal static string Blocks(long n) => Units.Count(n) + (n == 1 ? " block" : " blocks");
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Spaces();

@@ -66,7 +66,7 @@ public static class FindingCodes
         new(PlanningShare, FindingSource.Plan, InfoWarning, "Prepare the statement so its plan is reused: Npgsql auto-prepare (Max Auto Prepare) or NpgsqlCommand.Prepare(), an EF Core compiled query"),
         new(CacheMisses, FindingSource.Plan, Info, "Expected on a cold cache: warm it (run the query once, or pg_prewarm) before timing; if it persists, the working set does not fit in shared_buffers"),
         new(HotNode, FindingSource.Plan, Info, "Start here: this node is where the time goes; see its other findings"),
-        new(GenericPlanDiffers, FindingSource.Plan, Warning, "compare the two plans below; if the generic one is worse, keep this statement unprepared or set plan_cache_mode = force_custom_plan for it"),
+        new(GenericPlanDiffers, FindingSource.Plan, Warning, "compare the plan with these values and the generic plan; if the generic one is worse, keep this statement unprepared or set plan_cache_mode = force_custom_plan for it"),
         new(NPlusOne, FindingSource.RoundTrips, Critical, "load the related rows in the same query (a join, LATERAL, Include) or in one set-based statement with = ANY(@ids)"),
         new(RepeatedStatement, FindingSource.RoundTrips, Warning, "check whether the repeats can be one statement"),
         new(PoolExhausted, FindingSource.Load, Warning, "raise Maximum Pool Size (--pool-size) or lower --clients; a pool smaller than the clients makes them queue, and a queue longer than Timeout fails"),

@@ -3,7 +3,7 @@ namespace QueryLab.Bench.Lab;
 /// <summary>
 /// A test seam, the only one: with <c>QUERYLAB_TEST_PAUSE_AT=STAGE</c> a measuring run stops at that stage and waits
 /// until it is interrupted or, when <c>QUERYLAB_TEST_RESUME</c> names a file, until that file exists; at most a minute.
-/// The stages are <c>report</c> (after results.json is written, before report.md and the rename into place) and
+/// The stages are <c>report</c> (after results.json, report.md and scenarios/ are written into the temporary folder, before the rename into place) and
 /// <c>profile</c> (after timing, before the first variant is profiled). Both are too short for a test to land Ctrl+C,
 /// SIGTERM or a row lock in otherwise; the interrupt tests use them to prove that a run interrupted there leaves no
 /// run folder that looks complete. Nothing else reads the variables.

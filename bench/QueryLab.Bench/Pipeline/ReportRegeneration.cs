@@ -4,20 +4,17 @@ using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Pipeline;
 
-/// <summary><c>querylab report</c>: report.md written anew from a run's results.json (and plans/), replaced only once it is whole.</summary>
+/// <summary><c>querylab report</c>: report.md and scenarios/*.md written anew from a run's results.json (and plans/).</summary>
 public static class ReportRegeneration
 {
-    public static async Task<int> RunAsync(string path, LabContext ctx, CancellationToken ct)
+    public static int Run(string path, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var results = ResultsJson.Read(path);
         var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(path)!;
-        var target = Path.Combine(folder, "report.md");
-        var tmp = target + ".tmp";
-        await File.WriteAllTextAsync(tmp, MarkdownReport.Render(results, folder), ct);
-        File.Move(tmp, target, overwrite: true);
+        MarkdownReport.Write(results, folder);
         TerminalSummary.Print(results, ctx.Out);
-        ctx.Out.WriteLine($"report: {target}");
+        ctx.Out.WriteLine($"report: {Path.Combine(folder, "report.md")} (details: {Path.Combine(folder, ScenarioFile.Folder)}/)");
         return 0;
     }
 }

@@ -10,13 +10,14 @@ namespace QueryLab.Bench.Pipeline;
 /// </summary>
 public static class WorkerHost
 {
-    public static async Task<int> RunAsync(IReadOnlyList<IScenario> scenarios, IReadOnlyDictionary<string, double> delays, ServerChoice server, LabContext ctx, CancellationToken ct)
+    public static async Task<int> RunAsync(IReadOnlyList<IScenario> scenarios, IReadOnlyDictionary<string, InjectedDelay> delays, string injectAt, ServerChoice server, LabContext ctx, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scenarios);
         ArgumentNullException.ThrowIfNull(ctx);
         var quiet = ctx with { Out = ctx.Err };
         await using var lab = await LabPipeline.OpenAsync(server, quiet, seed: null, ct);
         var prepared = new List<IPreparedScenario>();
+        (ISlowdownInjector Injector, string? Note)? injection = null;
         try
         {
             foreach (var s in scenarios)
@@ -24,10 +25,20 @@ public static class WorkerHost
                 prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
             }
 
-            await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, ct);
+            if (delays.Count > 0)
+            {
+                injection = await SlowdownInjection.CreateAsync(injectAt, lab.Server, lab.Catalog, ctx.Home, ct);
+            }
+
+            await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, injection, ct);
         }
         finally
         {
+            if (injection is var (injector, _))
+            {
+                await injector.DisposeAsync();
+            }
+
             foreach (var p in prepared)
             {
                 await p.DisposeAsync();

@@ -22,6 +22,9 @@ public sealed record PlanAnalysis
     /// <summary>The statement's blocks while executing: the root node's counts, which include every node's.</summary>
     public PlanBuffers Buffers { get; init; } = PlanBuffers.None;
 
+    /// <summary>The executor's work: rows processed over all nodes, temp blocks, WAL (see <see cref="ExecutorWork"/>).</summary>
+    public required ExecutorWork Work { get; init; }
+
     /// <summary>Blocks the planner touched (catalog and statistics lookups), PostgreSQL 13+.</summary>
     public PlanBuffers PlanningBuffers { get; init; } = PlanBuffers.None;
 

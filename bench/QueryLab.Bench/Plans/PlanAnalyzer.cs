@@ -37,6 +37,7 @@ public static class PlanAnalyzer
             ExecutionTime = execution,
             Jit = parsed.Jit,
             Buffers = root.Buffers,
+            Work = ExecutorWork.Of(root),
             PlanningBuffers = parsed.PlanningBuffers,
             TopNodes = root.DescendantsAndSelf()
                 .Where(n => n.ExclusiveTime > 0)

@@ -14,7 +14,7 @@ internal sealed record ParsedPlan(
     IReadOnlyList<TriggerTime> Triggers);
 
 /// <summary>
-/// Reads the text of <c>EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON)</c>: a JSON array holding one
+/// Reads the text of <c>EXPLAIN (ANALYZE, BUFFERS, WAL, SETTINGS, FORMAT JSON)</c>: a JSON array holding one
 /// object (a bare object is accepted too). Fields a server version does not write are left null; fields
 /// this reader does not know are ignored, except expressions, which are kept in <see cref="PlanNode.Conditions"/>.
 /// </summary>
@@ -118,6 +118,7 @@ internal static class PlanJsonReader
             ExactHeapBlocks = Long(e, "Exact Heap Blocks"),
             LossyHeapBlocks = Long(e, "Lossy Heap Blocks"),
             Buffers = Buffers(e),
+            Wal = Wal(e),
             Conditions = Conditions(e),
             Children = children,
         };
@@ -191,6 +192,10 @@ internal static class PlanJsonReader
         Long(e, "Shared Hit Blocks") ?? 0, Long(e, "Shared Read Blocks") ?? 0, Long(e, "Shared Dirtied Blocks") ?? 0, Long(e, "Shared Written Blocks") ?? 0,
         Long(e, "Local Hit Blocks") ?? 0, Long(e, "Local Read Blocks") ?? 0, Long(e, "Local Dirtied Blocks") ?? 0, Long(e, "Local Written Blocks") ?? 0,
         Long(e, "Temp Read Blocks") ?? 0, Long(e, "Temp Written Blocks") ?? 0);
+
+    /// <summary>In JSON, EXPLAIN (WAL) writes the three fields on every node, zeros included; without the option, none.</summary>
+    private static PlanWal? Wal(JsonElement e) =>
+        Long(e, "WAL Bytes") is { } bytes ? new PlanWal(Long(e, "WAL Records") ?? 0, Long(e, "WAL FPI") ?? 0, bytes) : null;
 
     private static IReadOnlyList<KeyValuePair<string, string>> Conditions(JsonElement e)
     {

@@ -101,6 +101,9 @@ public sealed record PlanNode
     /// <summary>As reported: includes the children's blocks, totals over loops and workers.</summary>
     public PlanBuffers Buffers { get; init; } = PlanBuffers.None;
 
+    /// <summary>WAL the node generated, children included (EXPLAIN's WAL option, PostgreSQL 13+); null when the plan was explained without it.</summary>
+    public PlanWal? Wal { get; init; }
+
     /// <summary>The node's expressions by EXPLAIN's name (Filter, Index Cond, Hash Cond, Sort Key…), in the order given.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Conditions { get; init; } = [];
 

@@ -7,11 +7,12 @@ namespace QueryLab.Bench.Profiling;
 public sealed record ExplainedStatement(string? CustomPlanJson, string? GenericPlanJson, string? Note);
 
 /// <summary>
-/// Replays a captured statement under <c>EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON)</c> with the same
+/// Replays a captured statement under <c>EXPLAIN (ANALYZE, BUFFERS, WAL, SETTINGS, FORMAT JSON)</c> with the same
 /// parameter values, after one warm-up run so the plan is of a warm cache, each inside a transaction that is
 /// rolled back (writes change nothing). Then the generic plan: <c>PREPARE</c> + <c>plan_cache_mode =
-/// force_generic_plan</c> + <c>EXPLAIN (ANALYZE, BUFFERS) EXECUTE</c> — the plan a prepared statement switches
-/// to after five executions, which is what production runs when Npgsql auto-prepares.
+/// force_generic_plan</c> + <c>EXPLAIN (ANALYZE, BUFFERS, WAL) EXECUTE</c> — the plan a prepared statement switches
+/// to after five executions, which is what production runs when Npgsql auto-prepares. WAL is asked of servers that
+/// know it (PostgreSQL 13+); a plan from an older one has no WAL counts, which the results record as absent, not 0.
 /// </summary>
 public sealed class ExplainRunner(NpgsqlDataSource dataSource)
 {
@@ -59,7 +60,7 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource)
         try
         {
 #pragma warning disable CA2100 // The statement is one the application itself sent; its values stay bound parameters.
-            await using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) " + s.Sql, conn, tx);
+            await using var cmd = new NpgsqlCommand($"EXPLAIN ({Options(conn)}) " + s.Sql, conn, tx);
 #pragma warning restore CA2100
             foreach (var p in s.Parameters)
             {
@@ -98,7 +99,7 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource)
                 // EXPLAIN is a utility statement: it takes no bound parameters, so EXECUTE gets literals. The server
                 // writes them itself (format('%L', $n) quotes any value with its type's output function).
                 var literals = await LiteralsAsync(conn, tx, rewritten.ParameterOrder.Select(i => s.Parameters[i]).ToList(), ct);
-                await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) EXECUTE {name}({string.Join(", ", literals)})", conn, tx);
+                await using var explain = new NpgsqlCommand($"EXPLAIN ({Options(conn)}) EXECUTE {name}({string.Join(", ", literals)})", conn, tx);
 #pragma warning restore CA2100
                 return (string)(await explain.ExecuteScalarAsync(ct))!;
             }
@@ -122,6 +123,10 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource)
             }
         }
     }
+
+    /// <summary>EXPLAIN's options on this connection's server: WAL exists since PostgreSQL 13.</summary>
+    private static string Options(NpgsqlConnection conn) =>
+        conn.PostgreSqlVersion.Major >= 13 ? "ANALYZE, BUFFERS, WAL, SETTINGS, FORMAT JSON" : "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON";
 
     private static async Task<IReadOnlyList<string>> LiteralsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<CapturedParameter> ps, CancellationToken ct)
     {

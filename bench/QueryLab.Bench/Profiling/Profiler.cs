@@ -75,10 +75,16 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         a.ExecutionTime,
         a.Buffers.SharedHit,
         a.Buffers.SharedRead,
-        a.Buffers.Temp,
+        a.Work.TempBlocks,
         a.CacheHitRate,
         a.TopNodes.Select(h => $"{NodeLabel.Display(h.Node)}: {Units.Ms(h.ExclusiveTime)} ({Units.Percent(h.Share)})").ToList(),
-        PlanText.Render(a, 110));
+        PlanText.Render(a, 110),
+        a.Work.RowsProcessed,
+        a.Work.Parallel,
+        a.Work.Writes,
+        a.Work.Wal?.Records,
+        a.Work.Wal?.FullPageImages,
+        a.Work.Wal?.Bytes);
 
     private async Task<string?> SaveAsync(string scenario, string variant, int index, string suffix, string? json, CancellationToken ct)
     {

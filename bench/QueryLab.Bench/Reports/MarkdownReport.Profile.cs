@@ -5,7 +5,7 @@ using QueryLab.Bench.Results;
 
 namespace QueryLab.Bench.Reports;
 
-/// <summary>The report's profiling parts: what to look at first, counters, and each variant's SQL, plan and findings.</summary>
+/// <summary>The report's profiling parts: what to look at first, counters, and each scenario's findings.</summary>
 public static partial class MarkdownReport
 {
     private static void LookFirst(StringBuilder md, RunResults r)
@@ -69,108 +69,37 @@ public static partial class MarkdownReport
         return rts.Count == 0 ? "–" : rts.Min() == rts.Max() ? $"{rts.Min()}" : $"{rts.Min()}–{rts.Max()}";
     }
 
-    private static string FindingCounts(IEnumerable<FindingRecord> findings)
+    internal static string FindingCounts(IEnumerable<FindingRecord> findings)
     {
         var counts = Severities.Counts(findings.Select(f => f.Severity));
         return counts.Length == 0 ? "none" : counts;
     }
 
-    /// <summary>Plans up to this size are also inlined in the report; larger ones are only linked.</summary>
-    private const long MaxInlinePlanBytes = 12 * 1024;
-
-    private static string Minified(string json)
+    /// <summary>
+    /// The scenario's findings, most severe first, one line each with the variants it was found on (a finding worded
+    /// the same on several variants is one line); the statements and plans they point at are in the scenario file.
+    /// </summary>
+    private static void Findings(StringBuilder md, ScenarioResult s)
     {
-        using var doc = System.Text.Json.JsonDocument.Parse(json);
-        return System.Text.Json.JsonSerializer.Serialize(doc.RootElement);
-    }
+        var findings = s.Variants
+            .SelectMany(v => (v.Profile?.Findings ?? []).Select(f => (Variant: v.Name, Finding: f)))
+            .GroupBy(x => x.Finding)
+            .OrderByDescending(g => g.Key.Severity)
+            .ToList();
+        if (findings.Count == 0)
+        {
+            return;
+        }
 
-    private static void VariantDetail(StringBuilder md, ScenarioResult s, VariantResultRecord v, string? runFolder)
-    {
-        var p = v.Profile!;
-        md.AppendLine("<details>");
-        md.AppendLine(CultureInfo.InvariantCulture,
-            $"<summary><b>{v.Name}</b> — {p.Statements} statement(s) in {p.RoundTrips} round trip(s), {Units.Count(p.Rows)} row(s); findings: {FindingCounts(p.Findings)}</summary>");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Findings ({FindingCounts(findings.SelectMany(g => g.Select(x => x.Finding)))}):");
         md.AppendLine();
-        foreach (var f in p.Findings.OrderByDescending(f => f.Severity))
+        foreach (var g in findings)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Severities.Name(f.Severity)}** `{f.Code}` ({f.Where}): {Markdown.Cell(f.Message)}. *Fix:* {Markdown.Cell(f.Fix)}");
+            var f = g.Key;
+            var on = string.Join(", ", g.Select(x => x.Variant).Distinct().Select(v => $"[{v}]({ScenarioFile.Link(s.Name, v)})"));
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Severities.Name(f.Severity)}** `{f.Code}` — {on} ({f.Where}): {Markdown.Cell(f.Message)}. *Fix:* {Markdown.Cell(f.Fix)}");
         }
 
-        if (p.Findings.Count > 0)
-        {
-            md.AppendLine();
-        }
-
-        foreach (var (st, i) in p.DistinctStatements.Select((st, i) => (st, i + 1)))
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}, plan shape `{st.Plan.ShapeHash}`")}");
-            md.AppendLine();
-            md.AppendLine("```sql");
-            md.AppendLine(SqlFormatter.Format(st.Sql));
-            if (st.Parameters.Count > 0)
-            {
-                md.AppendLine("-- parameters: " + string.Join(", ", st.Parameters));
-            }
-
-            md.AppendLine("```");
-            if (st.Note is not null)
-            {
-                md.AppendLine();
-                md.AppendLine(CultureInfo.InvariantCulture, $"*{Markdown.Cell(st.Note)}*");
-            }
-
-            if (st.Plan is not null)
-            {
-                md.AppendLine();
-                md.AppendLine("Plan (with these values, warm cache; ◀ marks the nodes that take the time):");
-                md.AppendLine();
-                md.AppendLine("```text");
-                md.AppendLine(st.Plan.Tree.TrimEnd());
-                md.AppendLine("```");
-            }
-
-            if (st.GenericPlanDiffers == true && st.GenericPlan is not null)
-            {
-                md.AppendLine();
-                md.AppendLine("**The generic plan differs** — what the server runs once the statement is prepared and it switches plans:");
-                foreach (var c in st.GenericPlanChanges)
-                {
-                    md.AppendLine(CultureInfo.InvariantCulture, $"- {Markdown.Cell(c)}");
-                }
-
-                md.AppendLine();
-                md.AppendLine("```text");
-                md.AppendLine(st.GenericPlan.Tree.TrimEnd());
-                md.AppendLine("```");
-            }
-            else if (st.GenericPlanDiffers == false)
-            {
-                md.AppendLine();
-                md.AppendLine("The generic plan (once prepared) has the same shape.");
-            }
-
-            if (st.PlanFile is not null)
-            {
-                md.AppendLine();
-                md.AppendLine(CultureInfo.InvariantCulture, $"Plan JSON, ready for a plan visualiser: [`{st.PlanFile}`]({st.PlanFile}){(st.GenericPlanFile is null ? "" : $", generic: [`{st.GenericPlanFile}`]({st.GenericPlanFile})")}.");
-                if (runFolder is not null && File.Exists(Path.Combine(runFolder, st.PlanFile)) && new FileInfo(Path.Combine(runFolder, st.PlanFile)).Length <= MaxInlinePlanBytes)
-                {
-                    md.AppendLine();
-                    md.AppendLine("<details><summary>the full JSON plan</summary>");
-                    md.AppendLine();
-                    md.AppendLine("```json");
-                    md.AppendLine(Minified(File.ReadAllText(Path.Combine(runFolder, st.PlanFile))));
-                    md.AppendLine("```");
-                    md.AppendLine();
-                    md.AppendLine("</details>");
-                }
-            }
-
-            md.AppendLine();
-        }
-
-        md.AppendLine("</details>");
         md.AppendLine();
-        _ = s;
     }
 }

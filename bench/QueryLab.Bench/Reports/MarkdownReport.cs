@@ -5,13 +5,15 @@ using QueryLab.Bench.Results;
 namespace QueryLab.Bench.Reports;
 
 /// <summary>
-/// report.md: what a reviewer reads before a release. Rendered from results.json alone, so
-/// `querylab report` can regenerate it. Summary first; every figure carries its unit.
+/// report.md: what a reviewer reads before a release, top to bottom in a few minutes — the header, the summary, then per
+/// scenario its chart, table and findings, with a link to scenarios/&lt;name&gt;.md, which holds each variant's SQL and
+/// plans (<see cref="ScenarioFile"/>). Rendered from results.json alone, so `querylab report` can regenerate it.
+/// Summary first; every figure carries its unit. Its size does not grow with the statements or the plans.
 /// </summary>
 public static partial class MarkdownReport
 {
-    /// <summary>Renders the report; <paramref name="runFolder"/> (where plans/ lives) lets small plans be inlined.</summary>
-    public static string Render(RunResults r, string? runFolder = null)
+    /// <summary>report.md alone; <see cref="Write"/> writes it with its scenario files.</summary>
+    public static string Render(RunResults r)
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# QueryLab report — {r.RunId}");
@@ -21,10 +23,43 @@ public static partial class MarkdownReport
         Fidelity(md, r);
         foreach (var s in r.Scenarios)
         {
-            Scenario(md, s, runFolder);
+            Scenario(md, s);
         }
 
         return md.ToString();
+    }
+
+    /// <summary>
+    /// Writes report.md and scenarios/&lt;name&gt;.md of every scenario into <paramref name="folder"/> (a run's temporary folder,
+    /// or a run folder being re-rendered): each file written aside and renamed, the scenario files first, so a report.md is
+    /// never newer than the files it links to; a scenario file of a scenario the run no longer holds is removed.
+    /// </summary>
+    public static void Write(RunResults r, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var scenarios = Path.Combine(folder, ScenarioFile.Folder);
+        Directory.CreateDirectory(scenarios);
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in r.Scenarios)
+        {
+            var path = Path.Combine(folder, ScenarioFile.PathOf(s.Name));
+            WriteAside(path, ScenarioFile.Render(r, s, folder));
+            written.Add(Path.GetFullPath(path));
+        }
+
+        foreach (var stale in Directory.GetFiles(scenarios, "*.md").Where(f => !written.Contains(Path.GetFullPath(f))))
+        {
+            File.Delete(stale);
+        }
+
+        WriteAside(Path.Combine(folder, "report.md"), Render(r));
+    }
+
+    private static void WriteAside(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
     }
 
     private static void Header(StringBuilder md, RunResults r)
@@ -133,7 +168,7 @@ public static partial class MarkdownReport
         return Timing.PairedRatio.OfRatios(pairs) is { } e ? new RatioRecord(e.Ratio, e.Lower, e.Upper, e.Pairs, e.Confidence) : null;
     }
 
-    private static void Scenario(StringBuilder md, ScenarioResult s, string? runFolder)
+    private static void Scenario(StringBuilder md, ScenarioResult s)
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"## {s.Name}");
         md.AppendLine();
@@ -161,11 +196,13 @@ public static partial class MarkdownReport
         Chart(md, s);
         var table = new MarkdownTable(
             "variant", "library", "technique", Column.Figures("mean"), Column.Figures("median"), Column.Figures("p95"), Column.Figures("± error"),
-            Column.Figures("allocated"), Column.Figures("round trips"), Column.Figures("rows"), Column.Figures("shared buffers"), Column.Figures("× raw"));
+            Column.Figures("allocated"), Column.Figures("round trips"), Column.Figures("rows"), Column.Figures("shared buffers"),
+            Column.Figures("rows processed"), Column.Figures("temp blocks"), Column.Figures("WAL"), Column.Figures("× raw"));
         foreach (var v in s.Variants)
         {
             var t = v.Timing;
-            var name = v.IsBaseline ? $"**{v.Name}** (baseline)" : v.Name;
+            var link = v.Profile is null ? v.Name : $"[{v.Name}]({ScenarioFile.Link(s.Name, v.Name)})";
+            var name = v.IsBaseline ? $"**{link}** (baseline)" : link;
             if (t is null)
             {
                 table.Row(name, v.Library, v.Technique, v.NotRun ?? "not run");
@@ -175,16 +212,17 @@ public static partial class MarkdownReport
             var p = v.Profile;
             table.Row(
                 name, v.Library, v.Technique, Units.Time(t.MeanNs), Units.Time(t.MedianNs), Units.Time(t.P95Ns), Units.Time(t.StdErrNs), Units.Bytes(t.AllocatedBytesPerOp),
-                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers), Units.Ratio(v.Ratio, v.RatioToBaseline));
+                p is null ? "–" : $"{p.RoundTrips}", p is null ? "–" : Units.Count(p.Rows), p is null ? "–" : Units.Count(p.SharedBuffers),
+                p?.RowsProcessed is { } processed ? Units.Count(processed) : "–", p is null ? "–" : Units.Count(p.TempBlocks), Units.Bytes(p?.WalBytes),
+                Units.Ratio(v.Ratio, v.RatioToBaseline));
         }
 
         table.WriteTo(md);
-        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read).");
+        md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read); rows processed are the rows every plan node handed up (Σ actual rows × loops), temp blocks those written to and read from temp files, WAL the bytes of write-ahead log — each over the statements, times how often each was sent.");
         md.AppendLine();
-        foreach (var v in s.Variants.Where(v => v.Profile is not null))
-        {
-            VariantDetail(md, s, v, runFolder);
-        }
+        Findings(md, s);
+        md.AppendLine(CultureInfo.InvariantCulture, $"details: [{ScenarioFile.PathOf(s.Name)}]({ScenarioFile.Link(s.Name)}) — each variant's statements as PostgreSQL received them, their plans and the plan JSON");
+        md.AppendLine();
     }
 
     /// <summary>

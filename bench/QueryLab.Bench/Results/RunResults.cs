@@ -37,6 +37,10 @@ public sealed record RunResults
     /// </summary>
     public IReadOnlyDictionary<string, double>? InjectedDelaysNs { get; init; }
 
+    /// <summary>Where the injected delays were spent: "server" (inside the server, before each statement) or "client".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? InjectedAt { get; init; }
+
     /// <summary>What the harness itself costs on this server: the floor every time in the report stands on.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HarnessFloor? Floor { get; init; }
@@ -63,7 +67,12 @@ public sealed record DatasetInfo(
     DateTime ReferenceTime,
     IReadOnlyDictionary<string, long> RowCounts,
     IReadOnlyDictionary<string, string> TableChecksums,
-    DateTime? SeededAt);
+    DateTime? SeededAt)
+{
+    /// <summary>Per table, a fingerprint of the planner's statistics when the run was made (<see cref="Results.PlannerStatistics"/>); null in older runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? PlannerStatistics { get; init; }
+}
 
 /// <summary>The benchmark profile and the BenchmarkDotNet job it ran.</summary>
 public sealed record ProfileInfo(string Name, string Description, string Job);

@@ -20,8 +20,15 @@ public static class AllocationCounter
     /// <summary>At most this many operations a pass (fewer for slow operations: see <see cref="PassBudget"/>).</summary>
     private const int MaxOperations = 512;
 
-    /// <summary>The longest one pass is planned to last.</summary>
-    private static readonly TimeSpan PassBudget = TimeSpan.FromMilliseconds(150);
+    /// <summary>
+    /// At least this many a pass, in whole rotations of the parameters: a scenario with one parameter value ran one
+    /// operation a pass, whose count moved by up to 26% between runs with whatever one operation allocates once (a
+    /// buffer grown, an await that suspended or not).
+    /// </summary>
+    private const int MinOperations = 32;
+
+    /// <summary>The longest one pass is planned to last (only slow operations, tens of milliseconds each, get fewer than <see cref="MinOperations"/>).</summary>
+    private static readonly TimeSpan PassBudget = TimeSpan.FromMilliseconds(400);
 
     public static async Task<Dictionary<string, AllocationCount>> MeasureAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, CancellationToken ct)
     {
@@ -50,13 +57,15 @@ public static class AllocationCounter
     }
 
     /// <summary>
-    /// How many operations a pass runs: every parameter value once where there are at most <see cref="MaxOperations"/>
-    /// (a whole number of rotations otherwise), fewer when that would outlast <see cref="PassBudget"/>.
+    /// How many operations a pass runs: every parameter value once where there are at most <see cref="MaxOperations"/>,
+    /// whole rotations of them up to at least <see cref="MinOperations"/> where there are fewer, and fewer when that
+    /// would outlast <see cref="PassBudget"/>.
     /// </summary>
     public static int Operations(IPreparedScenario prepared, double estimateNs)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        var n = Math.Clamp(prepared.ParameterCount, 1, MaxOperations);
+        var values = Math.Max(1, prepared.ParameterCount);
+        var n = values >= MinOperations ? Math.Min(values, MaxOperations) : values * ((MinOperations + values - 1) / values);
         while (n > 1 && estimateNs > 0 && n * estimateNs > PassBudget.TotalNanoseconds)
         {
             n /= 2;

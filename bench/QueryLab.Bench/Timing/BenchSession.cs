@@ -15,6 +15,7 @@ namespace QueryLab.Bench.Timing;
 public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
 {
     private readonly TimingOptions _options = options ?? TimingOptions.Default;
+    private ISlowdownInjector? _injector;
 
     public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
 
@@ -52,12 +53,17 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     estimates = await WarmUp.RunAsync(cases, ctx.Out, ct);
                 }
 
-                foreach (var (key, ns) in _options.InjectedDelaysNs)
+                var planned = cases.Select(c => Plan(c.Prepared, c.Variant, estimates)).ToList();
+                var byKey = planned.ToDictionary(p => p.Key, StringComparer.Ordinal);
+                IReadOnlyDictionary<string, double> injected = new Dictionary<string, double>();
+                if (_options.InjectedDelays.Count > 0)
                 {
-                    ctx.Out.WriteLine($"bench: injecting {Units.Time(ns)} of busy CPU into every operation of {key} — a calibration run, not a measurement of the code");
+                    var (injector, note) = await SlowdownInjection.CreateAsync(_options.InjectAt, lab.Server, lab.Catalog, ctx.Home, ct);
+                    _injector = injector;
+                    injected = await SlowdownInjection.ApplyAsync(byKey, _options.InjectedDelays, estimates, injector, note, ctx.Out, "bench", ct);
                 }
 
-                var plans = cases.Select(c => Plan(c.Prepared, c.Variant, estimates)).ToList();
+                var plans = planned.Select(p => byKey[p.Key]).ToList();
                 var allocations = new Dictionary<string, AllocationCount>(StringComparer.Ordinal);
                 HarnessFloor? floor = null;
                 if (profile.CountsAreMeaningful)
@@ -91,17 +97,18 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     Git = await RunEnvironment.GitAsync(ctx.RepositoryRoot, ct),
                     Machine = RunEnvironment.Machine(),
                     Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
-                    Dataset = RunEnvironment.Dataset(lab.Manifest),
+                    Dataset = RunEnvironment.Dataset(lab.Manifest) with { PlannerStatistics = await PlannerStatistics.ReadAsync(lab.DataSource, ct) },
                     Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
                     Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles)).ToList(),
-                    InjectedDelaysNs = _options.InjectedDelaysNs.Count > 0 ? _options.InjectedDelaysNs : null,
+                    InjectedDelaysNs = injected.Count > 0 ? injected : null,
+                    InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
                 };
-                ctx.Out.WriteLine($"report: writing results.json and report.md into {folder.WorkDir}");
+                ctx.Out.WriteLine($"report: writing results.json, report.md and scenarios/ into {folder.WorkDir}");
                 ctx.Work.Step("writing the report");
                 await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);
+                MarkdownReport.Write(results, folder.WorkDir);
                 await TestPause.AtAsync("report", ctx, ct);
-                await File.WriteAllTextAsync(folder.PathOf("report.md"), MarkdownReport.Render(results, folder.WorkDir), ct);
                 ct.ThrowIfCancellationRequested();
                 var final = folder.Complete();
                 ctx.Work.Leave();
@@ -109,6 +116,11 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
             }
             finally
             {
+                if (_injector is not null)
+                {
+                    await _injector.DisposeAsync();
+                }
+
                 foreach (var p in prepared)
                 {
                     await p.DisposeAsync();
@@ -129,9 +141,14 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
     private CasePlan Plan(IPreparedScenario p, IVariant v, IReadOnlyDictionary<string, double> estimates)
     {
         var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
-        var delayNs = _options.InjectedDelaysNs.GetValueOrDefault(key);
-        var ops = estimates.TryGetValue(key, out var ns) && ns > 0 ? Duet.SliceOperations(ns + delayNs, profile.IterationTime) : 1;
-        return new CasePlan(p, v, ops, profile.IterationsPerRound, OperationLoop.Ticks(delayNs));
+        var ops = 1;
+        if (estimates.TryGetValue(key, out var ns) && ns > 0)
+        {
+            var delayNs = _options.InjectedDelays.TryGetValue(key, out var d) ? d.NsFor(ns) ?? 0 : 0;
+            ops = Duet.SliceOperations(ns + delayNs, profile.IterationTime);
+        }
+
+        return new CasePlan(p, v, ops, profile.IterationsPerRound, 0);
     }
 
     /// <summary>

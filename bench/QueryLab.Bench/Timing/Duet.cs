@@ -55,7 +55,15 @@ public sealed record DuetResult(string Key, PairedRatio.Estimate Ratio, double A
 /// <param name="SliceTime">How long one slice is planned to last.</param>
 /// <param name="Threshold">The smallest relative change called slower or faster (0.05 = 5%).</param>
 /// <param name="Confidence">The level of the interval (1 − α).</param>
-public sealed record DuetSettings(int Pairs, TimeSpan SliceTime, double Threshold, double Confidence);
+/// <param name="MaxPairs">
+/// A measurement that has not decided after <paramref name="Pairs"/> goes on, <paramref name="Pairs"/> more at a time,
+/// up to this many (sequential: a noisy variant gets more slices, a clear one no more than it needs). 0: as many as Pairs.
+/// </param>
+public sealed record DuetSettings(int Pairs, TimeSpan SliceTime, double Threshold, double Confidence, int MaxPairs = 0)
+{
+    /// <summary>The most B slices one measurement takes.</summary>
+    public int MostPairs => Math.Max(Pairs, MaxPairs);
+}
 
 /// <summary>
 /// Duet (interleaved) measurement of two sides — two builds, or a variant with and without an injected slowdown, or a
@@ -84,22 +92,57 @@ public static class Duet
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(settings);
-        var first = await MeasureAsync(a, b, settings, 0, ct);
+        var rounds = (settings.MostPairs + settings.Pairs - 1) / settings.Pairs;
+        var first = await DecideAsync(a, b, settings, 0, rounds, ct);
         var verdict = Judge(first.Ratio, settings);
         if (verdict is DuetVerdict.Unchanged or DuetVerdict.Unknown)
         {
             return new DuetResult(a.Key, first.Ratio, first.AMedian, first.BMedian, verdict, null, Explain(first.Ratio, settings, verdict));
         }
 
-        var second = await MeasureAsync(a, b, settings, 1, ct);
+        var second = await DecideAsync(a, b, settings, rounds, rounds, ct);
         var again = Judge(second.Ratio, settings);
         return again == verdict
             ? new DuetResult(a.Key, first.Ratio, first.AMedian, first.BMedian, verdict, second.Ratio, Explain(first.Ratio, settings, verdict) + $"; confirmed on re-measure ({Describe(second.Ratio)})")
             : new DuetResult(a.Key, first.Ratio, first.AMedian, first.BMedian, DuetVerdict.Unknown, second.Ratio, $"{Describe(first.Ratio)}, but the re-measure gave {Describe(second.Ratio)}: not confirmed");
     }
 
+    /// <summary>
+    /// One measurement that goes on while it has not decided: <see cref="DuetSettings.Pairs"/> pairs at a time, at most
+    /// <paramref name="rounds"/> times; the ratio over all its pairs.
+    /// </summary>
+    private static async Task<(PairedRatio.Estimate Ratio, double AMedian, double BMedian)> DecideAsync(DuetSide a, DuetSide b, DuetSettings settings, int firstAttempt, int rounds, CancellationToken ct)
+    {
+        var ratios = new List<double>();
+        var aTimes = new List<double>();
+        var bTimes = new List<double>();
+        PairedRatio.Estimate estimate = new(double.NaN, null, null, 0, settings.Confidence);
+        for (var r = 0; r < rounds; r++)
+        {
+            var m = await SlicesAsync(a, b, settings, firstAttempt + r, ct);
+            ratios.AddRange(m.Ratios);
+            aTimes.AddRange(m.ATimes);
+            bTimes.AddRange(m.BTimes);
+            estimate = PairedRatio.OfRatios(ratios, settings.Confidence) ?? estimate;
+            if (Judge(estimate, settings) != DuetVerdict.Unknown)
+            {
+                break;
+            }
+        }
+
+        return (estimate, PairedRatio.RoundMedian(aTimes), PairedRatio.RoundMedian(bTimes));
+    }
+
     /// <summary>One measurement: A B A B … A, <see cref="DuetSettings.Pairs"/> B slices; B ÷ A with its interval, and both medians.</summary>
     public static async Task<(PairedRatio.Estimate Ratio, double AMedian, double BMedian)> MeasureAsync(DuetSide a, DuetSide b, DuetSettings settings, int attempt, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var m = await SlicesAsync(a, b, settings, attempt, ct);
+        var ratio = PairedRatio.OfRatios(m.Ratios, settings.Confidence) ?? new PairedRatio.Estimate(double.NaN, null, null, 0, settings.Confidence);
+        return (ratio, PairedRatio.RoundMedian(m.ATimes), PairedRatio.RoundMedian(m.BTimes));
+    }
+
+    private static async Task<(List<double> Ratios, List<double> ATimes, List<double> BTimes)> SlicesAsync(DuetSide a, DuetSide b, DuetSettings settings, int attempt, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -117,8 +160,7 @@ public static class Duet
 
         aTimes.Add(await a.Runner.SliceAsync(a.Key, slice * a.Operations, a.Operations, ct));
         var ratios = bTimes.Select((t, i) => t / Math.Sqrt(aTimes[i] * aTimes[i + 1])).ToList();
-        var ratio = PairedRatio.OfRatios(ratios, settings.Confidence) ?? new PairedRatio.Estimate(double.NaN, null, null, 0, settings.Confidence);
-        return (ratio, PairedRatio.RoundMedian(aTimes), PairedRatio.RoundMedian(bTimes));
+        return (ratios, aTimes, bTimes);
     }
 
     /// <summary>Slower: the estimate at least the threshold above 1 and the interval above 1; faster likewise below; unchanged: the interval within ± the threshold.</summary>

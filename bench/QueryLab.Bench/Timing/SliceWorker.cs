@@ -20,23 +20,24 @@ public static class SliceWorker
     /// <summary>The protocol's version: <c>ab</c> interleaves only with a worker that speaks it.</summary>
     public const int Protocol = 1;
 
-    public static async Task RunAsync(IReadOnlyList<IPreparedScenario> prepared, TextReader input, TextWriter output, TextWriter log, IReadOnlyDictionary<string, double> delaysNs, CancellationToken ct)
+    /// <param name="delays">--inject-delay, applied once the warm-up has measured each variant's median.</param>
+    /// <param name="injection">Where the delays are spent, and a note when it is not where --inject-at asked; null without delays.</param>
+    public static async Task RunAsync(
+        IReadOnlyList<IPreparedScenario> prepared, TextReader input, TextWriter output, TextWriter log,
+        IReadOnlyDictionary<string, InjectedDelay> delays, (ISlowdownInjector Injector, string? Note)? injection, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(delays);
         var cases = prepared
             .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (Prepared: p, Variant: v)))
             .ToList();
         var estimates = await WarmUp.RunAsync(cases, log, ct);
-        ArgumentNullException.ThrowIfNull(delaysNs);
-        var plans = cases.ToDictionary(
-            c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name),
-            c => new CasePlan(c.Prepared, c.Variant, 1, 1, OperationLoop.Ticks(delaysNs.GetValueOrDefault(BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name)))),
-            StringComparer.Ordinal);
-        foreach (var (key, ns) in delaysNs)
+        var plans = cases.ToDictionary(c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name), c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0), StringComparer.Ordinal);
+        if (injection is var (injector, note) && delays.Count > 0)
         {
-            await log.WriteLineAsync($"worker: injecting {Reports.Units.Time(ns)} of busy CPU into every operation of {key} — a calibration, not a measurement of the code");
+            await SlowdownInjection.ApplyAsync(plans, delays, estimates, injector, note, log, "worker", ct);
         }
 
         var runner = new LocalSliceRunner(plans);

@@ -11,7 +11,7 @@ namespace QueryLab.Tests.Charts;
 /// <summary>Every kind of document QueryLab writes a chart into, rendered from realistic results built in memory.</summary>
 internal static partial class ChartSamples
 {
-    /// <summary>report.md of a run whose ratios are those of the issue (576 µs against 931 µs: 1.62×), and three more scenarios.</summary>
+    /// <summary>report.md and its scenarios/*.md of a run whose ratios are those of the issue (576 µs against 931 µs: 1.62×), and three more scenarios.</summary>
     public static string Report()
     {
         var run = CompareRuns.Run();
@@ -23,7 +23,8 @@ internal static partial class ChartSamples
                 return s with { Variants = s.Variants.Select(v => v with { RatioToBaseline = v.Timing!.MeanNs / baseline }).ToList() };
             }).ToList(),
         };
-        return MarkdownReport.Render(run);
+        // report.md and every scenario file beside it: a chart in either is checked and rendered.
+        return MarkdownReport.Render(run) + string.Concat(run.Scenarios.Select(s => ScenarioFile.Render(run, s, null)));
     }
 
     /// <summary>compare.md of a candidate whose variants are 0.8× to 1.5× the baseline's.</summary>

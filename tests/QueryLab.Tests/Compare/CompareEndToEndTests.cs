@@ -99,6 +99,42 @@ public sealed class CompareEndToEndTests(LabFixture lab, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_statement_that_processes_more_rows_for_the_same_answer_is_a_counter_regression()
+    {
+        // Two builds of one scenario through the real pipeline: the same SQL and the same one-row answer, but the
+        // candidate's build sums the weights of the first 400 shipments where the baseline's summed 100. Round trips,
+        // statements and rows returned are equal; the executor handed four times as many rows between the plan's nodes.
+        var db = await ScratchAsync("ql_e2e_rows_processed");
+        var baseline = await SessionAsync(db, new RowsProcessed(first: 100));
+        var candidate = await SessionAsync(db, new RowsProcessed(first: 400));
+        var before = ResultsJson.Read(baseline).Scenarios[0].Variants.Single(v => v.Name == "npgsql-sum").Profile!;
+        var after = ResultsJson.Read(candidate).Scenarios[0].Variants.Single(v => v.Name == "npgsql-sum").Profile!;
+        Assert.Equal((1, 1L), (before.RoundTrips, before.Rows));
+        Assert.Equal((1, 1L), (after.RoundTrips, after.Rows));
+        Assert.Equal(before.DistinctStatements[0].Sql, after.DistinctStatements[0].Sql);
+        Assert.Equal(100 + 100 + 1, before.RowsProcessed); // Index Scan 100, Limit 100, Aggregate 1
+        Assert.Equal(400 + 400 + 1, after.RowsProcessed);
+
+        var r = await CliRunner.RunAsync(null, "compare", "--baseline", baseline, "--candidate", candidate);
+
+        Assert.True(r.ExitCode == 1, r.All);
+        Assert.Contains("e2e-rows-processed / npgsql-sum: counter rows processed (one statement): 201 rows → 801 rows, +299%", r.Out, StringComparison.Ordinal);
+        using var json = CompareJson(candidate);
+        var rows = Assert.Single(Regressions(json), c => c.GetProperty("metric").GetString() == "rows processed" && c.GetProperty("variant").GetString() == "npgsql-sum");
+        Assert.Equal("counter", rows.GetProperty("kind").GetString());
+        Assert.DoesNotContain(Regressions(json), c => c.GetProperty("metric").GetString() is "rows" or "round trips" or "statements" or "plan shape");
+
+        // The same build twice: every executor counter agrees exactly.
+        var again = await SessionAsync(db, new RowsProcessed(first: 400));
+        var aa = await CliRunner.RunAsync(null, "compare", "--baseline", candidate, "--candidate", again);
+        Assert.True(aa.ExitCode == 0, aa.All);
+        using var aaJson = CompareJson(again);
+        var counters = aaJson.RootElement.GetProperty("unchanged").EnumerateArray().Where(c => c.GetProperty("metric").GetString() == "rows processed").ToList();
+        Assert.Equal(2, counters.Count);
+        Assert.All(counters, c => Assert.Equal(c.GetProperty("baseline").GetDouble(), c.GetProperty("candidate").GetDouble()));
+    }
+
+    [Fact]
     public async Task Index_and_bitmap_scans_turned_off_are_caught_on_lookup_by_tracking_number()
     {
         var db = await ScratchAsync("ql_e2e_slow");
@@ -230,6 +266,37 @@ public sealed class CompareEndToEndTests(LabFixture lab, ITestOutputHelper outpu
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Two raw Npgsql variants summing the weights of the first <paramref name="first"/> shipments by id: one statement,
+    /// one row, whatever <paramref name="first"/> is. A bigger <paramref name="first"/> is more rows through the plan.
+    /// </summary>
+    private sealed class RowsProcessed(int first) : ReadScenario<int, long>
+    {
+        private const string Sql = "SELECT sum(weight_grams)::bigint FROM (SELECT weight_grams FROM querylab.shipments ORDER BY id LIMIT $1) AS s";
+
+        public override string Name => "e2e-rows-processed";
+
+        public override string Description => "The weight of the first shipments by id (a test scenario).";
+
+        public override string Parameters => "how many shipments";
+
+        protected override Task<IReadOnlyList<int>> PickParametersAsync(CatalogContext lab, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<int>>([first]);
+
+        protected override IEnumerable<ReadVariant<int, long>> DefineVariants()
+        {
+            yield return new("npgsql", Library.Npgsql, "one command", SumAsync, IsBaseline: true);
+            yield return new("npgsql-sum", Library.Npgsql, "one command", SumAsync);
+        }
+
+        private static async Task<IReadOnlyList<long>> SumAsync(CatalogContext lab, int n, CancellationToken ct)
+        {
+            await using var cmd = lab.DataSource.CreateCommand(Sql);
+            cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = n });
+            return [(long)(await cmd.ExecuteScalarAsync(ct))!];
+        }
     }
 
     /// <summary>

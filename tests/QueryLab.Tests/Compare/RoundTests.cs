@@ -148,17 +148,20 @@ public class RoundTests
     {
         var catalog = ScenarioCatalog.All;
 
-        var delays = TimingOptions.ParseDelays(["pending-page/dapper=25us", "lookup-by-tracking-number/*=1.5ms"], catalog);
+        var delays = TimingOptions.ParseDelays(["pending-page/dapper=25us", "lookup-by-tracking-number/*=1.5ms", "daily-volume/dapper-live=10%"], catalog);
 
-        Assert.Equal(25_000, delays["pending-page/dapper"]);
-        Assert.Equal(1_500_000, delays["lookup-by-tracking-number/npgsql-prepared"]);
-        Assert.Equal(catalog.Single(s => s.Name == "lookup-by-tracking-number").Variants.Count + 1, delays.Count);
+        Assert.Equal(new InjectedDelay(25_000, null), delays["pending-page/dapper"]);
+        Assert.Equal(1_500_000, delays["lookup-by-tracking-number/npgsql-prepared"].NsFor(400_000));
+        Assert.Equal(40_000, delays["daily-volume/dapper-live"].NsFor(400_000)!.Value, 6); // 10% of a 400 µs median
+        Assert.Null(delays["daily-volume/dapper-live"].NsFor(0)); // a fraction needs a median
+        Assert.Equal(catalog.Single(s => s.Name == "lookup-by-tracking-number").Variants.Count + 2, delays.Count);
     }
 
     [Theory]
-    [InlineData("pending-page/dapper", "is not scenario/variant=duration")]
-    [InlineData("pending-page/dapper=25", "is not scenario/variant=duration")]
-    [InlineData("pending-page/dapper=5s", "is not scenario/variant=duration")]
+    [InlineData("pending-page/dapper", "is not scenario/variant=delay")]
+    [InlineData("pending-page/dapper=25", "is not scenario/variant=delay")]
+    [InlineData("pending-page/dapper=5s", "is not scenario/variant=delay")]
+    [InlineData("pending-page/dapper=0%", "more than 0%")]
     [InlineData("no-such/dapper=5us", "no scenario 'no-such'")]
     [InlineData("pending-page/no-such=5us", "has no variant 'no-such'")]
     [InlineData("pending-page/dapper=0us", "more than 0")]

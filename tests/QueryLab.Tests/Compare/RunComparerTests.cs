@@ -8,7 +8,8 @@ namespace QueryLab.Tests.Compare;
 [Trait("Category", "Serverless")]
 public class RunComparerTests
 {
-    private static CompareReport Compare(RunResults baseline, RunResults candidate, CompareSettings? settings = null) =>
+    /// <summary>The comparison, pure: baseline against candidate with the default thresholds unless told.</summary>
+    internal static CompareReport Compare(RunResults baseline, RunResults candidate, CompareSettings? settings = null) =>
         RunComparer.Compare(baseline, "baseline", candidate, "candidate", settings ?? CompareSettings.Default);
 
     [Fact]
@@ -158,6 +159,20 @@ public class RunComparerTests
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("11 of 11 variants have no profiling pass in one run or both: their round trips, statements, rows, plans and buffers were not compared, only allocations and time", Assert.Single(r.Warnings));
         Assert.Equal(["allocated bytes", "median time"], r.All.Select(x => x.Metric).Distinct().Order().ToList());
+    }
+
+    [Fact]
+    public void Runs_planned_from_other_statistics_are_compared_with_a_warning_naming_the_tables()
+    {
+        IReadOnlyDictionary<string, string> Stats(string shipments) => new Dictionary<string, string> { ["carriers"] = "c1", ["shipments"] = shipments };
+        var b = Run() with { Dataset = Run().Dataset with { PlannerStatistics = Stats("s1") } };
+        var same = Run() with { Dataset = Run().Dataset with { PlannerStatistics = Stats("s1") } };
+        var other = Run() with { Dataset = Run().Dataset with { PlannerStatistics = Stats("s2") } };
+
+        Assert.DoesNotContain(Compare(b, same).Warnings, w => w.Contains("planner statistics", StringComparison.Ordinal));
+        Assert.DoesNotContain(Compare(b, Run()).Warnings, w => w.Contains("planner statistics", StringComparison.Ordinal)); // an older run has none
+        var warning = Assert.Single(Compare(b, other).Warnings, w => w.Contains("planner statistics", StringComparison.Ordinal));
+        Assert.StartsWith("the planner statistics differ (shipments): the two runs were made on separate seedings or after another ANALYZE", warning, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,9 +1,8 @@
 using Npgsql;
-using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Server;
 
-namespace QueryLab.Bench.Calibration;
+namespace QueryLab.Bench.Timing;
 
 /// <summary>
 /// A busy wait inside the server, where a slower query would spend it: the variant runs on a data source whose sessions
@@ -18,9 +17,9 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
     private readonly Dictionary<string, int> _statements = new(StringComparer.Ordinal);
     private readonly ClientSpinInjector _client = new();
 
-    public string Where => "server";
+    public string Where => SlowdownInjection.Server;
 
-    public async Task<ISliceRunner> WithDelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
+    public async Task<CasePlan> DelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (!_statements.TryGetValue(plan.Key, out var statements))
@@ -30,7 +29,7 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
 
         if (statements == 0)
         {
-            return await _client.WithDelayAsync(plan, delayNs, ct);
+            return await _client.DelayAsync(plan, delayNs, ct);
         }
 
         var spinUs = (int)Math.Clamp(Math.Round(delayNs / 1000 / statements), 1, SpinExtension.MaxSpinMicroseconds);
@@ -41,7 +40,7 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
             await prepared.RunAsync(plan.Variant, i, collect: false, ct); // its own data source and EF factory: warm them
         }
 
-        return new LocalSliceRunner(new Dictionary<string, CasePlan> { [plan.Key] = delayed });
+        return delayed;
     }
 
     /// <summary>How many of an operation's statements spin: the counter's growth over the second of two operations.</summary>
