@@ -1,4 +1,4 @@
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
@@ -12,7 +12,7 @@ namespace QueryLab.Bench.Timing;
 /// BenchmarkDotNet, and write the run folder (results.json, report.md, BenchmarkDotNet's exports).
 /// A scenario whose variants disagree is not timed, and the run ends with exit 1.
 /// </summary>
-public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
+public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
 {
     private readonly TimingOptions _options = options ?? TimingOptions.Default;
     private ISlowdownInjector? _injector;
