@@ -217,6 +217,10 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                         OperationsPerInvoke = t.OperationsPerInvoke,
                         Allocation = allocation is null ? null : new AllocationRecord(allocation.BytesPerOp, allocation.MinBytesPerOp, allocation.MaxBytesPerOp, allocation.Operations, allocation.Passes),
                         LoopNs = t.LoopNs.Count > 0 ? t.LoopNs : null,
+                        Fidelity = t.LoopNs.Count > 0 && PairedRatio.OfRatios(t.MeasurementsNs.Zip(t.LoopNs, (b, l) => b / l).ToList()) is { } f
+                            ? new RatioRecord(f.Ratio, f.Lower, f.Upper, f.Pairs, f.Confidence)
+                            : null,
+                        LoopMedianNs = t.LoopNs.Count > 0 ? PairedRatio.RoundMedian(t.LoopNs) : null,
                     },
                     Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
                     RatioToBaseline = paired?.Ratio
