@@ -118,6 +118,20 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
         {
             args.AddRange(["--inject-at", options.InjectAt]); // only the head gets delays, and it is this build
         }
+        else if (side.Side == AbSide.Base && options.InjectDelays.Count > 0)
+        {
+            // The head's delayed variants run on the injection's own data source, which alone moves a variant by up to
+            // ±14%: the base runs them through the same path undelayed, so the duet measures the delay and nothing else.
+            if (side.Abilities.RunsInjectionReference)
+            {
+                args.AddRange(options.InjectDelays.SelectMany(d => new[] { "--inject-reference", d[..d.IndexOf('=', StringComparison.Ordinal)] }));
+                args.AddRange(["--inject-at", options.InjectAt]);
+            }
+            else
+            {
+                host.Out.WriteLine("ab: warning: the base's worker has no --inject-reference, so the head's delayed variants are compared with the base's own connections, which alone differ by up to ±14%");
+            }
+        }
 
         // The connection (password included) goes through the environment, never the command line ps shows.
         var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = databases.ConnectionString(side.Side) };

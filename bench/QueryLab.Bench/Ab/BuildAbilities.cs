@@ -13,6 +13,9 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
     /// <summary>Whether it has <c>querylab worker</c> (its <c>worker --help</c> answers): then ab times by interleaving the two workers.</summary>
     public bool RunsWorker { get; init; }
 
+    /// <summary>Whether its worker takes <c>--inject-reference</c>: then, when the head has delays injected, the base runs those variants through the same path undelayed.</summary>
+    public bool RunsInjectionReference { get; init; }
+
     /// <summary>What every side must take: its own database seeded at a scale and seed, and a bench that writes a run where it is told.</summary>
     private static readonly (string Verb, string[] Options)[] Required =
     [
@@ -21,7 +24,7 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
     ];
 
     /// <summary>This build: it takes everything.</summary>
-    public static BuildAbilities OfThisBuild { get; } = new(TakesRoundOptions: true) { RunsWorker = true };
+    public static BuildAbilities OfThisBuild { get; } = new(TakesRoundOptions: true) { RunsWorker = true, RunsInjectionReference = true };
 
     /// <summary>
     /// Asks the build (<c>dotnet DLL seed --help</c>, <c>dotnet DLL bench --help</c>); exit 2 when it lacks a verb or an
@@ -57,6 +60,7 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
         return new BuildAbilities(bench.Contains("--iterations") && bench.Contains("--no-profile"))
         {
             RunsWorker = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } w && w.Contains("--scenario"),
+            RunsInjectionReference = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } listedByWorker && listedByWorker.Contains("--inject-reference"),
         };
     }
 

@@ -39,11 +39,13 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
             var medians = aa.Select(r => r.AMedianNs).Order().ToList();
             var median = medians[medians.Count / 2];
             var injections = new List<InjectionResult>(settings.Slowdowns.Count);
+            // The slowed side runs on the injection's own data source: it is compared with the same path undelayed.
+            var reference = new DuetSide(new LocalSliceRunner(new Dictionary<string, CasePlan> { [c.Key] = await injector.ReferenceAsync(c, ct) }), c.Key, ops);
             foreach (var slowdown in settings.Slowdowns)
             {
                 var delay = slowdown * median;
                 var slowed = await injector.WithDelayAsync(c, delay, ct);
-                var r = await Duet.CompareAsync(self, new DuetSide(slowed, c.Key, ops), _duet, ct);
+                var r = await Duet.CompareAsync(reference, new DuetSide(slowed, c.Key, ops), _duet, ct);
                 injections.Add(new InjectionResult(slowdown, delay, injector.Where, r.Ratio.Ratio, r.Ratio.Lower, r.Ratio.Upper, Verdict(r), r.Verdict == DuetVerdict.Slower));
             }
 

@@ -12,16 +12,23 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class WorkerCommand
 {
+    public static readonly Option<string[]> InjectReference = new("--inject-reference")
+    {
+        Description = "Calibration (what ab gives the base when the head has --inject-delay): run scenario/variant through the --inject-at path with no delay, so the delayed side is compared with the same path.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static Command Create(LabContext ctx)
     {
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.Options.Add(BenchCommand.InjectAt);
+        cmd.Options.Add(InjectReference);
         cmd.SetAction((pr, ct) =>
         {
             var scenarios = ScenarioOptions.Selected(pr).Scenarios;
-            var delays = TimingOptions.ParseDelays(pr.GetValue(BenchCommand.InjectDelay) ?? [], scenarios);
+            var delays = TimingOptions.ParseDelays([.. pr.GetValue(BenchCommand.InjectDelay) ?? [], .. (pr.GetValue(InjectReference) ?? []).Select(k => k + "=0us")], scenarios);
             return WorkerHost.RunAsync(scenarios, delays, pr.GetValue(BenchCommand.InjectAt)!, CommonOptions.Server(pr, ctx), ctx, ct);
         });
         return cmd;

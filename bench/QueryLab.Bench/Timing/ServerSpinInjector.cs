@@ -19,6 +19,8 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
 
     public string Where => SlowdownInjection.Server;
 
+    public Task<CasePlan> ReferenceAsync(CasePlan plan, CancellationToken ct) => DelayAsync(plan, 0, ct);
+
     public async Task<CasePlan> DelayAsync(CasePlan plan, double delayNs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -32,7 +34,8 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
             return await _client.DelayAsync(plan, delayNs, ct);
         }
 
-        var spinUs = (int)Math.Clamp(Math.Round(delayNs / 1000 / statements), 1, SpinExtension.MaxSpinMicroseconds);
+        // A delay of 0 is the reference: the same path (its own data source, the module loaded) with no spin.
+        var spinUs = delayNs <= 0 ? 0 : (int)Math.Clamp(Math.Round(delayNs / 1000 / statements), 1, SpinExtension.MaxSpinMicroseconds);
         var prepared = await PrepareAsync(plan, SpinExtension.ConnectionString(catalog.ConnectionString, libraryPath, spinUs), ct);
         var delayed = new CasePlan(prepared, plan.Variant, plan.OperationsPerInvoke, plan.MeasuredIterations, 0);
         for (var i = 0; i < 20; i++)

@@ -51,9 +51,9 @@ public sealed partial record TimingOptions(int? Iterations, bool Profile, IReadO
             InjectedDelay delay;
             if (m.Groups["unit"].Value == "%")
             {
-                if (value is <= 0 or > 1000)
+                if (value is < 0 or > 1000)
                 {
-                    throw LabException.BadInput($"--inject-delay '{spec}': a delay in percent must be more than 0% and at most 1000% of the variant's median");
+                    throw LabException.BadInput($"--inject-delay '{spec}': a delay in percent must be between 0% (the reference: the injection's path, no delay) and 1000% of the variant's median");
                 }
 
                 delay = new InjectedDelay(null, value / 100);
@@ -61,9 +61,9 @@ public sealed partial record TimingOptions(int? Iterations, bool Profile, IReadO
             else
             {
                 var ns = value * m.Groups["unit"].Value switch { "ns" => 1, "us" or "µs" => 1e3, _ => 1e6 };
-                if (ns <= 0 || ns > 1e9)
+                if (ns < 0 || ns > 1e9)
                 {
-                    throw LabException.BadInput($"--inject-delay '{spec}': the delay must be more than 0 and at most 1 s");
+                    throw LabException.BadInput($"--inject-delay '{spec}': the delay must be between 0 (the reference: the injection's path, no delay) and 1 s");
                 }
 
                 delay = new InjectedDelay(ns, null);
@@ -86,7 +86,7 @@ public sealed partial record TimingOptions(int? Iterations, bool Profile, IReadO
 public sealed record InjectedDelay(double? Ns, double? Fraction)
 {
     /// <summary>The delay per operation for a variant whose warm-up median is <paramref name="estimateNs"/>; null for a fraction without a median.</summary>
-    public double? NsFor(double estimateNs) => Ns ?? (estimateNs > 0 ? Fraction * estimateNs : null);
+    public double? NsFor(double estimateNs) => Ns ?? (Fraction == 0 ? 0 : estimateNs > 0 ? Fraction * estimateNs : null);
 
     public override string ToString() => Ns is { } ns ? Reports.Units.Time(ns) : $"{Fraction * 100:0.#}%";
 }

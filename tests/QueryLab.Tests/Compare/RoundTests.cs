@@ -154,6 +154,8 @@ public class RoundTests
         Assert.Equal(1_500_000, delays["lookup-by-tracking-number/npgsql-prepared"].NsFor(400_000));
         Assert.Equal(40_000, delays["daily-volume/dapper-live"].NsFor(400_000)!.Value, 6); // 10% of a 400 µs median
         Assert.Null(delays["daily-volume/dapper-live"].NsFor(0)); // a fraction needs a median
+        var reference = TimingOptions.ParseDelays(["pending-page/dapper=0us", "pending-page/npgsql-prepared=0%"], catalog);
+        Assert.All(reference.Values, d => Assert.Equal(0, d.NsFor(0))); // the injection's path with no delay
         Assert.Equal(catalog.Single(s => s.Name == "lookup-by-tracking-number").Variants.Count + 2, delays.Count);
     }
 
@@ -161,10 +163,10 @@ public class RoundTests
     [InlineData("pending-page/dapper", "is not scenario/variant=delay")]
     [InlineData("pending-page/dapper=25", "is not scenario/variant=delay")]
     [InlineData("pending-page/dapper=5s", "is not scenario/variant=delay")]
-    [InlineData("pending-page/dapper=0%", "more than 0%")]
+    [InlineData("pending-page/dapper=1001%", "between 0% (the reference")]
     [InlineData("no-such/dapper=5us", "no scenario 'no-such'")]
     [InlineData("pending-page/no-such=5us", "has no variant 'no-such'")]
-    [InlineData("pending-page/dapper=0us", "more than 0")]
+    [InlineData("pending-page/dapper=1001ms", "between 0 (the reference")]
     public void Bad_delays_are_exit_2_naming_the_problem(string spec, string expected)
     {
         var ex = Assert.Throws<LabException>(() => TimingOptions.ParseDelays([spec], ScenarioCatalog.All));
