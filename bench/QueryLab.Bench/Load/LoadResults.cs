@@ -8,27 +8,12 @@ namespace QueryLab.Bench.Load;
 // load.json: everything load.md shows, in one versioned schema (README, "querylab load").
 // Times are nanoseconds; bump SchemaVersion when a field changes meaning or is removed.
 
-public sealed record LoadResults
+public sealed record LoadResults : RunHeader
 {
     public const int CurrentSchemaVersion = 1;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
-    public required string RunId { get; init; }
-
-    public required DateTimeOffset StartedAt { get; init; }
-
-    public DateTimeOffset? FinishedAt { get; init; }
-
-    public required string Command { get; init; }
-
-    public GitInfo? Git { get; init; }
-
-    public required MachineInfo Machine { get; init; }
-
-    public required ServerInfo Server { get; init; }
-
-    public required DatasetInfo Dataset { get; init; }
 
     public required LoadSettings Settings { get; init; }
 

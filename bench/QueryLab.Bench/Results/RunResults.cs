@@ -5,12 +5,9 @@ namespace QueryLab.Bench.Results;
 // results.json: everything a report shows, in one versioned schema (reports/README.md documents it).
 // Bump SchemaVersion when a field changes meaning or is removed; adding optional fields keeps it.
 
-public sealed record RunResults
+/// <summary>What every run file starts with (results.json, load.json): which run, when, from which command, where.</summary>
+public abstract record RunHeader
 {
-    public const int CurrentSchemaVersion = 1;
-
-    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
-
     public required string RunId { get; init; }
 
     public required DateTimeOffset StartedAt { get; init; }
@@ -26,6 +23,14 @@ public sealed record RunResults
     public required ServerInfo Server { get; init; }
 
     public required DatasetInfo Dataset { get; init; }
+}
+
+public sealed record RunResults : RunHeader
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
 
     public required ProfileInfo Profile { get; init; }
 

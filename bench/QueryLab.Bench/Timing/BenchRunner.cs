@@ -1,3 +1,4 @@
+using QueryLab.Bench.Results;
 using System.Collections.Immutable;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -15,16 +16,7 @@ using QueryLab.Queries.Catalog;
 namespace QueryLab.Bench.Timing;
 
 /// <summary>The timing of one variant, as BenchmarkDotNet measured it (nanoseconds per operation), round by round.</summary>
-public sealed record TimedVariant(
-    string Scenario,
-    string Variant,
-    double MeanNs,
-    double MedianNs,
-    double P95Ns,
-    double StdErrNs,
-    long? AllocatedBytesPerOp,
-    IReadOnlyList<double> MeasurementsNs,
-    string? Error)
+public sealed record TimedVariant(string Scenario, string Variant, TimingRecord Figures)
 {
     /// <summary>The median of each round: what the paired ratio pairs with the baseline's round of the same index.</summary>
     public IReadOnlyList<double> RoundMediansNs { get; init; } = [];
@@ -198,13 +190,11 @@ public static class BenchRunner
         var all = c.Rounds.SelectMany(r => r).ToList();
         if (all.Count == 0)
         {
-            return new TimedVariant(scenario, variant, double.NaN, double.NaN, double.NaN, double.NaN, null, [], c.Error ?? "not timed");
+            return new TimedVariant(scenario, variant, new TimingRecord(double.NaN, double.NaN, double.NaN, double.NaN, null, [], c.Error ?? "not timed"));
         }
 
         var stats = new Statistics(all);
-        return new TimedVariant(
-            scenario,
-            variant,
+        return new TimedVariant(scenario, variant, new TimingRecord(
             stats.Mean,
             stats.Median,
             stats.Percentiles.P95,
@@ -213,7 +203,7 @@ public static class BenchRunner
             // only ever adds to it, so the smallest round is the operations' own figure.
             c.AllocatedPerRound.Count > 0 ? c.AllocatedPerRound.Min() : null,
             all,
-            c.Error)
+            c.Error))
         {
             RoundMediansNs = c.Rounds.Where(r => r.Count > 0).Select(PairedRatio.RoundMedian).ToList(),
             PairRatios = c.PairRatios().ToList(),

@@ -202,7 +202,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 var notRun = p.NotRunReason(variant)
                     ?? (!v.Passed ? "not timed: the scenario failed verification" : t is null ? "not timed" : null);
                 var allocation = allocations.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name));
-                var paired = variant.IsBaseline || t is not { Error: null } || baseline is not { Error: null } ? null : PairedRatio.OfRatios(t.PairRatios);
+                var paired = variant.IsBaseline || t is not { Figures.Error: null } || baseline is not { Figures.Error: null } ? null : PairedRatio.OfRatios(t.PairRatios);
                 return new VariantResultRecord
                 {
                     Name = variant.Name,
@@ -211,20 +211,21 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     Form = variant.Form.Display(),
                     IsBaseline = variant.IsBaseline,
                     NotRun = notRun,
-                    Timing = t is null ? null : new TimingRecord(t.MeanNs, t.MedianNs, t.P95Ns, t.StdErrNs, allocation?.BytesPerOp ?? t.AllocatedBytesPerOp, t.MeasurementsNs, t.Error)
+                    Timing = t is null ? null : t.Figures with
                     {
+                        AllocatedBytesPerOp = allocation?.BytesPerOp ?? t.Figures.AllocatedBytesPerOp,
                         RoundMediansNs = t.RoundMediansNs.Count > 0 ? t.RoundMediansNs : null,
                         OperationsPerInvoke = t.OperationsPerInvoke,
                         Allocation = allocation is null ? null : new AllocationRecord(allocation.BytesPerOp, allocation.MinBytesPerOp, allocation.MaxBytesPerOp, allocation.Operations, allocation.Passes),
                         LoopNs = t.LoopNs.Count > 0 ? t.LoopNs : null,
-                        Fidelity = t.LoopNs.Count > 0 && PairedRatio.OfRatios(t.MeasurementsNs.Zip(t.LoopNs, (b, l) => b / l).ToList()) is { } f
+                        Fidelity = t.LoopNs.Count > 0 && PairedRatio.OfRatios(t.Figures.MeasurementsNs.Zip(t.LoopNs, (b, l) => b / l).ToList()) is { } f
                             ? new RatioRecord(f.Ratio, f.Lower, f.Upper, f.Pairs, f.Confidence)
                             : null,
                         LoopMedianNs = t.LoopNs.Count > 0 ? PairedRatio.RoundMedian(t.LoopNs) : null,
                     },
                     Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
                     RatioToBaseline = paired?.Ratio
-                        ?? (t is not null && baseline is not null && baseline.MeanNs > 0 && !double.IsNaN(t.MeanNs) ? t.MeanNs / baseline.MeanNs : null),
+                        ?? (t is not null && baseline is not null && baseline.Figures.MeanNs > 0 && !double.IsNaN(t.Figures.MeanNs) ? t.Figures.MeanNs / baseline.Figures.MeanNs : null),
                     Ratio = paired is null ? null : new RatioRecord(paired.Ratio, paired.Lower, paired.Upper, paired.Pairs, paired.Confidence),
                 };
             }).ToList(),
