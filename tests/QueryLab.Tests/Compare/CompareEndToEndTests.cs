@@ -243,7 +243,7 @@ public sealed class CompareEndToEndTests(LabFixture lab, ITestOutputHelper outpu
         var reports = Path.Combine(_root, $"reports-{++_runs}");
         var ctx = new LabContext(TextWriter.Null, TextWriter.Null, _ => null, LabFixture.RepoRoot);
         await using var pipeline = await LabPipeline.OpenAsync(ServerChoice.Resolve(connection, ctx), ctx, seed: null, CancellationToken.None);
-        var outcome = await new BenchSession(pipeline, ctx, BenchProfile.Smoke, reports, "querylab test").RunAsync([scenario], CancellationToken.None);
+        var outcome = await new Bench.Pipeline.BenchSession(pipeline, ctx, BenchProfile.Smoke, reports, "querylab test").RunAsync([scenario], CancellationToken.None);
         Assert.False(outcome.VerificationFailed);
         return outcome.RunFolder;
     }

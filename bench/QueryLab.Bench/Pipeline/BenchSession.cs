@@ -1,3 +1,4 @@
+using QueryLab.Bench.Timing;
 using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Reports;
@@ -5,7 +6,7 @@ using QueryLab.Bench.Results;
 using QueryLab.Bench.Verification;
 using QueryLab.Queries.Catalog;
 
-namespace QueryLab.Bench.Timing;
+namespace QueryLab.Bench.Pipeline;
 
 /// <summary>
 /// One measuring run: verify every selected scenario, time the variants of those that agree with
