@@ -22,6 +22,17 @@ public class AbTests
     }
 
     [Fact]
+    public void Fresh_workers_warm_only_the_flagged_scenarios_and_keep_their_delays_and_references()
+    {
+        string[] args = ["--scenario", "lookup-*,pending-page", "--inject-delay", "pending-page/dapper=10%", "--inject-delay", "lookup-by-tracking-number/dapper=5%", "--inject-reference", "pending-page/ef-no-tracking", "--inject-at", "server"];
+
+        Assert.Equal(
+            ["--scenario", "pending-page", "--inject-delay", "pending-page/dapper=10%", "--inject-reference", "pending-page/ef-no-tracking", "--inject-at", "server"],
+            AbDuet.Narrowed(args, ["pending-page"]));
+        Assert.Equal(["--scenario", "a,b"], AbDuet.Narrowed([], ["a", "b"]));
+    }
+
+    [Fact]
     public void One_round_is_base_then_head_and_zero_rounds_is_refused()
     {
         Assert.Equal([new AbStep(1, AbSide.Base), new AbStep(1, AbSide.Head)], AbPlan.Order(1));

@@ -76,7 +76,7 @@ public sealed class PairedBenchTests(LabFixture lab)
         var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = lab.ConnectionString, ["QUERYLAB_HOME"] = LabFixture.TestHome };
         var args = new[] { "--scenario", "lookup-by-tracking-number" };
         var log = new StringWriter();
-        var settings = new DuetSettings(8, TimeSpan.FromMilliseconds(20), 0.05, 0.99);
+        var settings = new DuetSettings(8, TimeSpan.FromMilliseconds(20), 0.05, 0.99, MaxPairs: 32);
 
         var results = await AbDuet.RunAsync(
             new DuetBuild("base", dll, env, [.. args, "--inject-reference", "lookup-by-tracking-number/dapper", "--inject-at", "server"]),
@@ -90,6 +90,7 @@ public sealed class PairedBenchTests(LabFixture lab)
         Assert.True(dapper.Verdict == DuetVerdict.Slower, log.ToString());
         Assert.True(dapper.Ratio.Ratio > 1.3, $"half the median spent inside the server on top: {dapper.Why}");
         Assert.NotNull(dapper.Remeasured);
+        Assert.Contains("[fresh] lookup-by-tracking-number/dapper: slower", log.ToString(), StringComparison.Ordinal); // and fresh workers agreed
         Assert.Contains("base: worker: lookup-by-tracking-number/dapper runs through the server injection's path with no delay", log.ToString(), StringComparison.Ordinal);
         Assert.Matches(@"head: worker: injecting [0-9.]+ µs \(50% of its warm-up median\) of busy CPU in the server into every operation of lookup-by-tracking-number/dapper", log.ToString());
     }

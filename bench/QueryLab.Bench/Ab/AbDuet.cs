@@ -20,20 +20,91 @@ public static class AbDuet
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(o);
         o.WriteLine($"ab: starting the base's and the head's workers (each warms up until its JIT is done)");
-        await using var a = await WorkerClient.StartAsync("base", @base.Dll, @base.Arguments, @base.Environment, o, ct);
-        await using var b = await WorkerClient.StartAsync("head", head.Dll, head.Arguments, head.Environment, o, ct);
-        var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).ToList();
-        o.WriteLine($"ab: interleaving {keys.Count} variant(s), base and head alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice)");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var key in keys)
+        await using (var a = await WorkerClient.StartAsync("base", @base.Dll, @base.Arguments, @base.Environment, o, ct))
+        await using (var b = await WorkerClient.StartAsync("head", head.Dll, head.Arguments, head.Environment, o, ct))
         {
+            var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).ToList();
+            o.WriteLine($"ab: interleaving {keys.Count} variant(s), base and head alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var key in keys)
+            {
+                var ops = Duet.SliceOperations(Math.Max(a.Estimates[key], b.Estimates[key]), settings.SliceTime);
+                var r = await Duet.CompareAsync(new DuetSide(a, key, ops), new DuetSide(b, key, ops), settings, ct);
+                results[key] = r;
+                o.WriteLine($"  [{results.Count}/{keys.Count}] {key}: {r.Verdict.ToString().ToLowerInvariant()}, {r.Why} ({watch.Elapsed.TotalSeconds:0} s so far)");
+            }
+        }
+
+        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, ct);
+    }
+
+    /// <summary>
+    /// A change two workers agree on twice may still be theirs, not the builds': two processes of one build differ by
+    /// where their heaps and code landed and which vCPU they ran on (on this 2-core runner up to ±20% on a sub-millisecond
+    /// variant, confirmed on re-measure). Every flagged variant is therefore measured once more by a fresh pair of
+    /// workers, and a verdict stands only when they agree.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, DuetResult>> ConfirmWithFreshWorkersAsync(
+        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, CancellationToken ct)
+    {
+        var flagged = results.Values.Where(r => r.Verdict is DuetVerdict.Slower or DuetVerdict.Faster).Select(r => r.Key).ToList();
+        if (flagged.Count == 0)
+        {
+            return results;
+        }
+
+        var scenarios = flagged.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).ToList();
+        o.WriteLine($"ab: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too), warmed on {string.Join(", ", scenarios)}");
+        await using var a = await WorkerClient.StartAsync("base", @base.Dll, Narrowed(@base.Arguments, scenarios), @base.Environment, o, ct);
+        await using var b = await WorkerClient.StartAsync("head", head.Dll, Narrowed(head.Arguments, scenarios), head.Environment, o, ct);
+        foreach (var key in flagged.Where(k => a.Estimates.ContainsKey(k) && b.Estimates.ContainsKey(k)))
+        {
+            var first = results[key];
             var ops = Duet.SliceOperations(Math.Max(a.Estimates[key], b.Estimates[key]), settings.SliceTime);
-            var r = await Duet.CompareAsync(new DuetSide(a, key, ops), new DuetSide(b, key, ops), settings, ct);
-            results[key] = r;
-            o.WriteLine($"  [{results.Count}/{keys.Count}] {key}: {r.Verdict.ToString().ToLowerInvariant()}, {r.Why} ({watch.Elapsed.TotalSeconds:0} s so far)");
+            var fresh = await Duet.CompareAsync(new DuetSide(a, key, ops), new DuetSide(b, key, ops), settings, ct);
+            results[key] = fresh.Verdict == first.Verdict
+                ? first with { Why = $"{first.Why}; confirmed by fresh workers ({Duet.Describe(fresh.Ratio)})" }
+                : first with { Verdict = DuetVerdict.Unknown, Why = $"{first.Why}, but fresh workers gave {Duet.Describe(fresh.Ratio)}: a difference between two processes, not shown to be the builds'" };
+            o.WriteLine($"  [fresh] {key}: {results[key].Verdict.ToString().ToLowerInvariant()}, {results[key].Why}");
         }
 
         return results;
+    }
+
+    /// <summary>A worker's arguments for the given scenarios only: --scenario replaced, delays and references of other scenarios dropped.</summary>
+    public static IReadOnlyList<string> Narrowed(IReadOnlyList<string> arguments, IReadOnlyList<string> scenarios)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(scenarios);
+        var kept = new List<string> { "--scenario", string.Join(',', scenarios) };
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            var (name, value) = (arguments[i], i + 1 < arguments.Count ? arguments[i + 1] : "");
+            switch (name)
+            {
+                case "--scenario":
+                    i++;
+                    break;
+                case "--inject-delay" or "--inject-reference":
+                    i++;
+                    var scenario = value.Split('/')[0];
+                    if (scenarios.Contains(scenario, StringComparer.Ordinal))
+                    {
+                        kept.AddRange([name, value]);
+                    }
+
+                    break;
+                case "--inject-at":
+                    i++;
+                    kept.AddRange([name, value]);
+                    break;
+                default:
+                    kept.Add(name);
+                    break;
+            }
+        }
+
+        return kept;
     }
 }
