@@ -65,7 +65,9 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         var (pm, sm) = (Median(plainUs), Median(spinUs));
         output.WriteLine($"SELECT $1 over 50 interleaved pairs: plain median {pm:0} µs, spin_us=2000 median {sm:0} µs (+{sm - pm:0} µs), spin min {spinUs.Min():0} µs");
         Assert.All(spinUs, s => Assert.True(s >= 2000, $"a statement on the spinning connection took {s:0} µs"));
-        Assert.True(sm - pm >= 2000, $"median {sm:0} µs with spin_us=2000 against {pm:0} µs plain: less than 2 ms longer");
+        // Every spun statement took at least the 2 ms (above). The medians differ by a little less when the machine is
+        // loaded: a spin measures wall time, so it absorbs a preemption the plain statement pays in full.
+        Assert.True(sm - pm >= 1600, $"median {sm:0} µs with spin_us=2000 against {pm:0} µs plain: not even 1.6 ms longer");
     }
 
     [SpinFact]
