@@ -122,7 +122,7 @@ public sealed class CarrierScorecard : ReadScenario<ScorecardWindow, CarrierScor
                         (decimal?)Math.Round((decimal)(x.Lo!.Value + x.Hi!.Value) / (2 * MicrosecondsPerHour), 2),
                         x.Card.MeanDeliveryHours))
                     .ToListAsync(ct);
-            });
+            }) { Form = VariantForm.Alternative };
         yield return new("ef-linq-client-median", Library.EfCore,
             "two LINQ queries: GroupBy for the counts and the mean, then every delivered shipment's delivery time (ordered by carrier, time) "
             + "from which the median is picked in C# — what a LINQ-only codebase often does",
@@ -144,7 +144,7 @@ public sealed class CarrierScorecard : ReadScenario<ScorecardWindow, CarrierScor
         {
             await using var db = await lab.EfFactory.CreateDbContextAsync(ct);
             return await db.Database.SqlQueryRaw<CarrierScorecardRow>(EfSql, w.Start, w.End).ToListAsync(ct);
-        }) { Form = VariantForm.Alternative };
+        }); // EF Core's best form here: LINQ has no percentile_cont, and SqlQueryRaw is EF Core's own way to write it
         yield return new("dapper", Library.Dapper, "hand-written GROUP BY with COUNT(*) FILTER, percentile_cont and avg", async (lab, w, ct) =>
         {
             await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
