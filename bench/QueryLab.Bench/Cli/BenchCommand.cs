@@ -1,6 +1,7 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Latency;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
@@ -62,6 +63,12 @@ public static class BenchCommand
         Description = "After each variant is timed, run the same operations in a plain async loop (as an application, or `querylab load`, runs them) and report bench ÷ loop: the check that bench times the operation, not the harness.",
     };
 
+    public static readonly Option<string?> Latency = new("--latency")
+    {
+        Description = "Measure through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us; "
+            + "or a sweep, 0,0.5ms,1ms,5ms: one pass per round-trip time, merged into one run folder (the first is the run's own; the others under latency/).",
+    };
+
     /// <summary>The options that shape the timing of a measuring verb (bench, run).</summary>
     public static void AddTimingOptions(Command cmd)
     {
@@ -71,6 +78,7 @@ public static class BenchCommand
         cmd.Options.Add(InjectDelay);
         cmd.Options.Add(InjectAt);
         cmd.Options.Add(Fidelity);
+        cmd.Options.Add(Latency);
     }
 
     /// <summary>The profile as --profile and --iterations make it, and the rest of the timing options, checked.</summary>
@@ -92,7 +100,7 @@ public static class BenchCommand
         }
 
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
-        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)! });
+        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)!, Latency = LatencyOptions.Parse(pr.GetValue(Latency)) });
     }
 
     /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>
@@ -153,8 +161,12 @@ public static class BenchCommand
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(pr);
-        var session = new BenchSession(lab, ctx, profile, ReportsDir(pr, ctx), "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value))), options);
-        var outcome = await session.RunAsync(scenarios, ct);
+        var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
+        BenchSession Pass(LabPipeline l, string reportsDir, TimingOptions o, Func<RunResults, string, RunResults>? finishing) =>
+            new(l, ctx, profile, reportsDir, command, o) { Finishing = finishing };
+        var outcome = options.Latency is { } latency
+            ? await LatencySweep.RunAsync(lab, ctx, latency, ReportsDir(pr, ctx), options, Pass, scenarios, ct)
+            : await Pass(lab, ReportsDir(pr, ctx), options, null).RunAsync(scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");
         var verified = ExitCodes.If(outcome.VerificationFailed, Ending.VerificationFailed);

@@ -10,7 +10,7 @@ namespace QueryLab.Bench.Cli;
 /// The steps every measuring verb shares: open the server, migrate, make sure the data is seeded, and
 /// build the one catalog context (one data source for all three libraries) the variants run on.
 /// </summary>
-public sealed class LabPipeline : IAsyncDisposable
+public sealed partial class LabPipeline : IAsyncDisposable
 {
     private LabPipeline(LabServer server, NpgsqlDataSource dataSource, SeedManifest manifest, CatalogContext catalog)
     {
@@ -112,6 +112,12 @@ public sealed class LabPipeline : IAsyncDisposable
     {
         await Catalog.DisposeAsync();
         await DataSource.DisposeAsync();
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync(); // a view through the relay: the server belongs to the lab it came from
+            return;
+        }
+
         await Server.DisposeAsync();
     }
 }
