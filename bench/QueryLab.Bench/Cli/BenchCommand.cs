@@ -69,6 +69,12 @@ public static class BenchCommand
             + "or a sweep, 0,0.5ms,1ms,5ms: one pass per round-trip time, merged into one run folder (the first is the run's own; the others under latency/).",
     };
 
+    /// <summary>--latency of the verbs that run at one round-trip time (verify, explain, load).</summary>
+    public static readonly Option<string?> SingleLatency = new("--latency")
+    {
+        Description = "Run through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us.",
+    };
+
     /// <summary>The options that shape the timing of a measuring verb (bench, run).</summary>
     public static void AddTimingOptions(Command cmd)
     {

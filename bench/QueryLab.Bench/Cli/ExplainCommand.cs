@@ -22,6 +22,7 @@ public static class ExplainCommand
         var cmd = new Command("explain", "Print one variant's statements, round trips, plans (custom and generic) and findings.");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Variant);
+        cmd.Options.Add(BenchCommand.SingleLatency);
         cmd.SetAction(async (pr, ct) =>
         {
             var scenarios = ScenarioOptions.Select(pr);
@@ -35,10 +36,13 @@ public static class ExplainCommand
             var variant = name is null ? scenario.Baseline : scenario.Variants.FirstOrDefault(v => v.Name == name)
                 ?? throw LabException.BadInput($"scenario {scenario.Name} has no variant '{name}'; its variants are: {string.Join(", ", scenario.Variants.Select(v => v.Name))}");
 
+            var latency = Latency.LatencyOptions.Parse(pr.GetValue(BenchCommand.SingleLatency), sweepAllowed: false);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
-            await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
-            var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
+            await using var lab = LabPipeline.At(await LabPipeline.OpenAsync(choice, ctx, seed: null, ct), latency, ctx);
+            var capture = new Npgsql.NpgsqlDataSourceBuilder(lab.Catalog.ConnectionString); // through the relay with --latency
+            WireCapture.Configure(capture);
+            await using var captureSource = capture.Build();
+            var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Catalog.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
             await using var prepared = await scenario.PrepareAsync(catalog, ct);
             if (prepared.NotRunReason(variant) is { } reason)
             {

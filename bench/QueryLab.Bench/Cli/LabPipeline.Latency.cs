@@ -8,9 +8,11 @@ namespace QueryLab.Bench.Cli;
 public sealed partial class LabPipeline
 {
     private readonly LatencyRelay? _relay;
+    private readonly LabPipeline? _owned;
 
-    private LabPipeline(LabPipeline direct, LatencyRelay relay)
+    private LabPipeline(LabPipeline direct, LatencyRelay relay, bool owns)
     {
+        _owned = owns ? direct : null;
         Server = direct.Server;
         Manifest = direct.Manifest;
         _relay = relay;
@@ -30,7 +32,25 @@ public sealed partial class LabPipeline
     /// data sources from) through a new latency relay at <paramref name="roundTrip"/>; a pooler a scenario starts sits beside
     /// the server and the relay between the client and it. Disposing the view stops its relay and leaves the server open.
     /// </summary>
-    public LabPipeline ThroughRelay(TimeSpan roundTrip) => new(this, LatencyRelay.Start(Server.Connection, roundTrip));
+    public LabPipeline ThroughRelay(TimeSpan roundTrip) => new(this, LatencyRelay.Start(Server.Connection, roundTrip), owns: false);
+
+    /// <summary>
+    /// The lab of a verb that measures at one round-trip time (verify, explain, load with <c>--latency</c>): <paramref name="lab"/>
+    /// itself without one, else a view through the relay that owns <paramref name="lab"/> and disposes it with itself.
+    /// </summary>
+    public static LabPipeline At(LabPipeline lab, Latency.LatencyOptions? latency, CliContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (latency is null)
+        {
+            return lab;
+        }
+
+        var rtt = latency.RoundTrips[0];
+        ctx.Out.WriteLine($"latency: every connection of the lab through QueryLab's latency relay at {Latency.LatencyOptions.Label(rtt)} round trip");
+        return new LabPipeline(lab, LatencyRelay.Start(lab.Server.Connection, rtt), owns: true);
+    }
 
     /// <summary>Poolers started beside the server (straight to it), each behind a latency relay of its own: client → relay → pooler → server.</summary>
     private sealed class RelayedPoolers(IPoolerLauncher inner, string directServer, TimeSpan roundTrip) : IPoolerLauncher

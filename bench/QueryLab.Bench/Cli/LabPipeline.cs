@@ -115,6 +115,11 @@ public sealed partial class LabPipeline : IAsyncDisposable
         if (_relay is not null)
         {
             await _relay.DisposeAsync(); // a view through the relay: the server belongs to the lab it came from
+            if (_owned is not null)
+            {
+                await _owned.DisposeAsync();
+            }
+
             return;
         }
 

@@ -58,6 +58,7 @@ public static class LoadCommand
         cmd.Options.Add(PoolSize);
         cmd.Options.Add(PoolTimeout);
         cmd.Options.Add(BenchCommand.Reports);
+        cmd.Options.Add(BenchCommand.SingleLatency);
         cmd.SetAction(async (pr, ct) =>
         {
             var plan = LoadPlan.Parse(
@@ -69,8 +70,9 @@ public static class LoadCommand
                 pr.GetValue(PoolSize),
                 pr.GetValue(PoolTimeout));
             Results.RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx)); // before the server is opened, as bench does
+            var latency = Latency.LatencyOptions.Parse(pr.GetValue(BenchCommand.SingleLatency), sweepAllowed: false);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
+            await using var lab = LabPipeline.At(await LabPipeline.OpenAsync(choice, ctx, seed: null, ct), latency, ctx);
             var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
             var outcome = await new LoadSession(lab, ctx, plan, BenchCommand.ReportsDir(pr, ctx), command).RunAsync(ct);
             ctx.Out.WriteLine($"load: {Path.Combine(outcome.RunFolder, "load.md")}");

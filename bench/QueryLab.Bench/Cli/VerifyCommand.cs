@@ -12,11 +12,13 @@ public static class VerifyCommand
     {
         var cmd = new Command("verify", "Run every variant with the same parameters and compare its normalised answer with the baseline's (raw Npgsql).");
         cmd.Options.Add(ScenarioOptions.Scenario);
+        cmd.Options.Add(BenchCommand.SingleLatency);
         cmd.SetAction(async (pr, ct) =>
         {
             var scenarios = ScenarioOptions.Select(pr);
+            var latency = Latency.LatencyOptions.Parse(pr.GetValue(BenchCommand.SingleLatency), sweepAllowed: false);
             var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
+            await using var lab = LabPipeline.At(await LabPipeline.OpenAsync(choice, ctx, seed: null, ct), latency, ctx);
             var failed = 0;
             for (var i = 0; i < scenarios.Count; i++)
             {

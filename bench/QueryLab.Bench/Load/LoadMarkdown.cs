@@ -41,6 +41,7 @@ public static class LoadMarkdown
             .Row("load", $"clients {string.Join(", ", s.Clients)}; each step {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.WarmupMs))} warm-up (not counted), then {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.DurationMs))} measured; variants one after the other")
             .Row("pool", $"Maximum Pool Size {s.MaxPoolSize}, Timeout {s.PoolTimeoutSeconds} s, application_name {Markdown.Code(s.ApplicationName)}")
             .Row("server limits", $"max_connections {l.MaxConnections} ({l.ReservedConnections} reserved), role {l.Role}: {Limit(l.RoleLimit)}, database: {Limit(l.DatabaseLimit)}; {l.FreeAtStart} more connections free for the role when the run started")
+            .Row("network", r.LatencyMs is { } rtt ? $"through QueryLab's latency relay: {QueryLab.Bench.Latency.LatencyOptions.Label(rtt)} round trip added to every connection (half each way)" : "loopback, straight to the server")
             .Row("command", Markdown.Code(r.Command))
             .WriteTo(md);
     }

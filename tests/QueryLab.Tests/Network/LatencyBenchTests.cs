@@ -61,4 +61,25 @@ public sealed class LatencyBenchTests(LabFixture lab)
         Assert.Contains("### connection-per-request against round-trip time", md, StringComparison.Ordinal);
         Assert.Contains("| variant | round trips | at 0 ms | × raw | at 2 ms | × raw |", md, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Verify_and_load_run_at_one_round_trip_time_and_refuse_a_sweep()
+    {
+        var verify = await CliRunner.RunAsync(null, "verify", "--scenario", "connection-per-request", "--latency", "2ms", "--connection", lab.ConnectionString);
+        Assert.True(verify.ExitCode == 0, verify.All);
+        Assert.Contains("through QueryLab's latency relay at 2 ms round trip", verify.Out, StringComparison.Ordinal);
+
+        var sweep = await CliRunner.RunAsync(null, "verify", "--latency", "0,2ms", "--connection", lab.ConnectionString);
+        Assert.True(sweep.ExitCode == 2, sweep.All);
+        Assert.Contains("is a sweep; this verb takes one round-trip time", Assert.Single(sweep.Err.Trim().Split('\n')), StringComparison.Ordinal);
+
+        var reports = Directory.CreateTempSubdirectory("querylab-latency-load-").FullName;
+        var load = await CliRunner.RunAsync(
+            null, "load", "--scenario", "lookup-by-tracking-number", "--variant", "npgsql-prepared", "--duration", "1s", "--warmup", "0", "--latency", "2ms", "--connection", lab.ConnectionString, "--reports", reports);
+        Assert.True(load.ExitCode == 0, load.All);
+        var run = Assert.Single(Directory.GetDirectories(reports), d => Path.GetFileName(d) != "latest");
+        var results = QueryLab.Bench.Load.LoadJson.Read(run);
+        Assert.Equal(2, results.LatencyMs);
+        Assert.True(results.Steps.Single().Latency!.MinNs >= 2e6, $"fastest request {results.Steps.Single().Latency!.MinNs} ns");
+    }
 }
