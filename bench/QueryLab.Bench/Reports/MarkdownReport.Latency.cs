@@ -38,14 +38,22 @@ public static partial class MarkdownReport
         var links = string.Join(", ", sweep.Select(p => $"[{LatencyOptions.Label(p.LatencyMs)}]({(p.RunId == r.RunId ? "report.md" : p.RunId + "/report.md")})"));
         md.AppendLine(
             $"Every variant measured again at each round-trip time through QueryLab's latency relay ({links}): "
-            + "mean time per operation and × raw at each. A variant of many round trips grows by round trips × RTT; × raw says whether it is still acceptable there.");
+            + "mean time per operation and × raw at each. A variant of many round trips grows by round trips × RTT; × raw says whether it is still acceptable there. "
+            + "*predicted* is the round-trip model, time at 0 ms + round trips × RTT (round trips as the profiling pass counted them), with the measured time's departure from it: "
+            + "a variant that opens a connection per operation (unpooled, a new data source, a pooler without Npgsql's pool) also pays the connection's setup round trips, which the model leaves out.");
         md.AppendLine();
+        var zero = sweep.FirstOrDefault(p => p.LatencyMs == 0);
         foreach (var s in r.Scenarios.Where(s => s.Verification.Passed))
         {
             var headings = new List<Column> { "variant", Column.Figures("round trips") };
             foreach (var p in sweep)
             {
                 headings.Add(Column.Figures($"at {LatencyOptions.Label(p.LatencyMs)}"));
+                if (p.LatencyMs > 0 && zero is not null)
+                {
+                    headings.Add(Column.Figures("predicted"));
+                }
+
                 headings.Add(Column.Figures("× raw"));
             }
 
@@ -61,6 +69,11 @@ public static partial class MarkdownReport
                 {
                     var at = p.Variants.FirstOrDefault(x => x.Scenario == s.Name && x.Variant == v.Name);
                     cells.Add(at?.MeanNs is { } ns ? Units.Time(ns) : "–");
+                    if (p.LatencyMs > 0 && zero is not null)
+                    {
+                        cells.Add(Predicted(zero, s.Name, v, p.LatencyMs, at?.MeanNs));
+                    }
+
                     cells.Add(at is null || at.MeanNs is null ? "–" : Units.Ratio(at.Ratio, at.RatioToBaseline));
                     if (at?.MeanNs is { } mean)
                     {
@@ -81,5 +94,24 @@ public static partial class MarkdownReport
 
             table.WriteTo(md);
         }
+    }
+
+    /// <summary>"2.10 ms (measured +4%)": time at 0 ms + round trips × RTT, and how far the measured time is from it.</summary>
+    private static string Predicted(SweepPoint zero, string scenario, VariantResultRecord v, double rttMs, double? measuredNs)
+    {
+        var atZero = zero.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name)?.MeanNs;
+        if (atZero is not { } baseNs || v.Profile is not { } profile)
+        {
+            return "–";
+        }
+
+        var predicted = baseNs + (profile.RoundTrips * rttMs * 1e6);
+        if (measuredNs is not { } m)
+        {
+            return Units.Time(predicted);
+        }
+
+        var error = (m / predicted) - 1;
+        return $"{Units.Time(predicted)} ({(error < 0 ? "−" : "+")}{Units.Percent(Math.Abs(error))})";
     }
 }

@@ -76,9 +76,15 @@ public sealed class LatencyOptionTests
         Assert.Contains("## Round-trip time", md, StringComparison.Ordinal);
         Assert.Contains("[1 ms](latency/1ms/report.md)", md, StringComparison.Ordinal);
         Assert.Contains("### lookup-by-tracking-number against round-trip time", md, StringComparison.Ordinal);
-        Assert.Contains("| variant | round trips | at 0 ms | × raw | at 1 ms | × raw |", md, StringComparison.Ordinal);
+        Assert.Contains("| variant | round trips | at 0 ms | × raw | at 1 ms | predicted | × raw |", md, StringComparison.Ordinal);
         Assert.Matches("title \"lookup-by-tracking-number: mean (µs|ms) per operation by RTT\"", md);
         Assert.Contains("@ 1 ms · ", md, StringComparison.Ordinal);
+
+        // The round-trip model: time at 0 + round trips × RTT; measured ten times the 0-ms time is far above it, and says so.
+        var dapper = own.Scenarios.Single(s => s.Name == "lookup-by-tracking-number").Variants.Single(v => v.Name == "dapper");
+        var predicted = dapper.Timing!.MeanNs + (dapper.Profile!.RoundTrips * 1e6);
+        var row = md.Split('\n').First(l => l.StartsWith("| dapper |", StringComparison.Ordinal) && l.Contains("raw", StringComparison.Ordinal) is false && l.Contains(Units.Time(predicted), StringComparison.Ordinal));
+        Assert.Contains($"{Units.Time(predicted)} (", row, StringComparison.Ordinal);
 
         var plain = MarkdownReport.Render(Run());
         Assert.DoesNotContain("| network |", plain, StringComparison.Ordinal);
