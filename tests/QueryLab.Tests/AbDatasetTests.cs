@@ -184,7 +184,7 @@ public class AbDatasetTests
     [Fact]
     public void Each_round_gets_its_share_of_iterations_only_the_last_profiles_and_only_the_head_gets_the_delays()
     {
-        var options = new AbOptions("main", 3, Bench.Timing.BenchProfile.Ci, "lookup-*", 5, ["lookup-by-tracking-number/dapper=50us"], Asked, CompareSettings.Default, "/r", "querylab ab");
+        var options = new AbOptions("main", 3, Bench.Timing.BenchProfile.Ci, "lookup-*", 5, ["lookup-by-tracking-number/dapper=50us"], Asked, CompareSettings.Default, "/r", "querylab ab", new Bench.Lab.ServerChoice(null, "embedded"));
         var head = AbBuild.Head("/repo");
         var oldBase = new AbBuild(AbSide.Base, "old", "/b/querylab.dll", "/b", new BuildAbilities(TakesRoundOptions: false));
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Npgsql;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Exits;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Results;

@@ -2,6 +2,7 @@ using QueryLab.Bench.Findings;
 using System.Diagnostics;
 using Npgsql;
 using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Load;
 using QueryLab.Tests.Infrastructure;
 
@@ -182,7 +183,7 @@ public sealed class LoadTests(LabFixture lab)
         var o = new StringWriter();
         var e = new StringWriter();
         var vars = new Dictionary<string, string?> { ["QUERYLAB_HOME"] = LabFixture.TestHome, ["PATH"] = Environment.GetEnvironmentVariable("PATH") };
-        var ctx = new CliContext(TextWriter.Synchronized(o), TextWriter.Synchronized(e), n => vars.GetValueOrDefault(n), LabFixture.RepoRoot);
+        var ctx = new LabContext(TextWriter.Synchronized(o), TextWriter.Synchronized(e), n => vars.GetValueOrDefault(n), LabFixture.RepoRoot);
         using var cts = new CancellationTokenSource();
         var run = Task.Run(() => CliApp.RunAsync(
             ["load", "--scenario", "lookup-by-tracking-number", "--variant", "npgsql-prepared", "--clients", "4", "--duration", "2m", "--warmup", "0",

@@ -42,6 +42,9 @@ public sealed class PairedBenchTests(LabFixture lab)
             Assert.Equal(6, t.MeasurementsNs.Count); // 2 rounds of 3
             Assert.Equal(2, t.RoundMediansNs!.Count);
             Assert.Equal(6, t.LoopNs!.Count); // a plain-loop batch after every measured iteration
+            Assert.Equal(6, t.Fidelity!.Pairs); // bench ÷ loop, iteration by iteration, recorded with the run
+            Assert.True(t.Fidelity.Lower <= t.Fidelity.Ratio && t.Fidelity.Ratio <= t.Fidelity.Upper, $"{v.Name}: {t.Fidelity}");
+            Assert.True(t.LoopMedianNs > 0);
             Assert.True(t.OperationsPerInvoke is >= 1 and <= 4096);
             var a = t.Allocation!;
             Assert.True(a.MinBytesPerOp <= a.BytesPerOp && a.BytesPerOp <= a.MaxBytesPerOp && a.MinBytesPerOp > 0, $"{v.Name}: {a}");

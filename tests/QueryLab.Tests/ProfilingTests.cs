@@ -1,5 +1,5 @@
 using Npgsql;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
 using QueryLab.Queries.Catalog;
 using QueryLab.Tests.Infrastructure;

@@ -1,9 +1,7 @@
 using QueryLab.Bench.Compare;
-using QueryLab.Bench.Results;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Timing;
-using QueryLab.Seed;
 using QueryLab.Seed.Seeding;
-using QueryLab.Seed.Server;
 
 namespace QueryLab.Bench.Ab;
 
@@ -21,6 +19,7 @@ namespace QueryLab.Bench.Ab;
 /// <param name="Compare">The thresholds and α of the comparison.</param>
 /// <param name="ReportsDir">Where the merged run is written (checked writable).</param>
 /// <param name="Command">The command line as results.json records it, passwords redacted.</param>
+/// <param name="Server">The server both sides get a database on.</param>
 public sealed record AbOptions(
     string BaseRef,
     int Rounds,
@@ -31,24 +30,9 @@ public sealed record AbOptions(
     SeedRequest Dataset,
     CompareSettings Compare,
     string ReportsDir,
-    string Command)
+    string Command,
+    ServerChoice Server)
 {
     /// <summary>--inject-at: where the head's injected delays are spent.</summary>
     public string InjectAt { get; init; } = Timing.SlowdownInjection.Auto;
 }
-
-/// <summary>Compares the merged base (baseline) and head (candidate) runs, writes compare.md/json and prints the verdict; returns 0 or 1.</summary>
-public delegate int AbCompare(RunResults baseline, string baselinePath, RunResults candidate, string candidatePath, CompareSettings settings, CompareScope scope);
-
-/// <summary>
-/// What the room is given by the command line that wires it: where it writes, what an interrupt reports, the repository,
-/// how the server is opened, and how two runs are compared and reported (as <c>querylab compare</c> does).
-/// </summary>
-public sealed record AbHost(
-    TextWriter Out,
-    TextWriter Err,
-    WorkInProgress Work,
-    string RepositoryRoot,
-    Func<CancellationToken, Task<LabServer>> OpenServer,
-    AbCompare CompareAndReport,
-    Func<string, string> Display);

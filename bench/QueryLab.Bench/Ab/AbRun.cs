@@ -1,5 +1,7 @@
 using System.Globalization;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
 
@@ -12,7 +14,7 @@ namespace QueryLab.Bench.Ab;
 /// (<see cref="AbPlan.Order"/>, each step one <see cref="SideBench"/>); merges each side's rounds and compares them on
 /// what stays comparable. The databases, the worktree and the temporary folder are removed whatever happens.
 /// </summary>
-public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = null)
+public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench = null)
 {
     private AbDatabases? _databases;
     private string? _tree;
@@ -32,7 +34,7 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
             // The server is opened (the embedded one started) first, so that another ab on it is refused before anything is
             // built; it stays up for every round of both sides.
             host.Work.Step("opening the server");
-            await using var server = await host.OpenServer(ct);
+            await using var server = await LabSession.OpenAsync(options.Server, host, keepRunning: false, ct);
             await using var databases = await AbDatabases.CreateAsync(server, host.Out, host.Err, ct);
             _databases = databases;
 
@@ -86,7 +88,7 @@ public sealed class AbRun(AbOptions options, AbHost host, SideBench? bench = nul
                 host.Out.WriteLine($"ab: time not compared for {scope.TimeNotCompared.Count} variant(s) that read data that differs ({string.Join(", ", scope.TimeNotCompared.Keys.Select(k => $"{k.Scenario}/{k.Variant}"))}); their counters and plans are");
             }
 
-            var code = host.CompareAndReport(baseline, Path.Combine(final, "base"), candidate, final, options.Compare, scope);
+            var code = BaselineComparison.CompareAndReport(new BaselineRun(baseline, Path.Combine(final, "base"), options.Compare), candidate, final, host, scope);
             MergedRun.RefreshLatest(final);
             return code;
         }

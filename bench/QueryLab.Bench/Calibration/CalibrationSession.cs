@@ -1,4 +1,4 @@
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
@@ -14,7 +14,7 @@ public sealed record CalibrationRequest(IReadOnlyList<IScenario> Scenarios, stri
 /// <see cref="CalibrationRunner"/>, and write calibrate.md and calibrate.json into a run folder (reports/latest, the
 /// last bench run, stays as it is).
 /// </summary>
-public sealed class CalibrationSession(LabPipeline lab, CliContext ctx)
+public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
 {
     /// <summary>B slices per duet. At 99% the exact signed-rank interval needs 8 pairs and is then the extremes of the Walsh averages; 16 make it tight.</summary>
     public const int Pairs = 16;

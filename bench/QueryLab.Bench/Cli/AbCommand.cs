@@ -1,15 +1,14 @@
 using System.CommandLine;
 using QueryLab.Bench.Ab;
-using QueryLab.Bench.Results;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
-using QueryLab.Seed.Server;
 
 namespace QueryLab.Bench.Cli;
 
 /// <summary>
-/// <c>querylab ab</c>'s wiring: its options, checked once into <see cref="AbOptions"/> before anything is built or opened,
-/// and what the room needs of the command line (<see cref="AbHost"/>). The A/B itself is <see cref="AbRun"/>.
+/// <c>querylab ab</c>'s wiring: its options, checked once into <see cref="AbOptions"/> before anything is built or opened.
+/// The A/B itself is <see cref="AbRun"/>.
 /// </summary>
 public static class AbCommand
 {
@@ -19,13 +18,13 @@ public static class AbCommand
         Required = true,
     };
 
-    public static readonly Option<int> Rounds = new("--rounds")
+    public static readonly CheckedOption<int> Rounds = new("--rounds", t => CheckRounds(BenchCommand.Count("--rounds", t, "at least 1; 3 or more give the time test enough measurements")))
     {
         Description = "How many rounds of base + head to run, alternating which goes first.",
         DefaultValueFactory = _ => 3,
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command(
             "ab",
@@ -41,57 +40,42 @@ public static class AbCommand
         cmd.Options.Add(BenchCommand.Iterations);
         cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.Options.Add(BenchCommand.InjectAt);
-        cmd.Options.Add(BenchCommand.Reports);
+        cmd.Options.Add(CommonOptions.Reports);
         cmd.Options.Add(CompareCommand.ThresholdTime);
         cmd.Options.Add(CompareCommand.ThresholdCounters);
         cmd.Options.Add(CompareCommand.Alpha);
-        cmd.SetAction((pr, ct) => new AbRun(Options(pr, ctx), Host(pr, ctx)).RunAsync(ct));
+        cmd.SetAction((pr, ct) => new AbRun(Options(pr, ctx), ctx).RunAsync(ct));
         return cmd;
     }
 
+    private static int CheckRounds(int rounds) =>
+        rounds >= 1 ? rounds : throw LabException.BadInput($"--rounds must be at least 1 (got {rounds}); 3 or more give the time test enough measurements");
+
     /// <summary>Everything that can be checked without git, a build or a server, checked first.</summary>
-    private static AbOptions Options(ParseResult pr, CliContext ctx)
+    private static AbOptions Options(ParseResult pr, LabContext ctx)
     {
         var rounds = pr.GetValue(Rounds);
-        if (rounds < 1)
-        {
-            throw LabException.BadInput($"--rounds must be at least 1 (got {rounds}); 3 or more give the time test enough measurements");
-        }
-
-        var profile = BenchProfile.Parse(pr.GetValue(BenchCommand.Profile)!);
-        var selected = ScenarioOptions.Select(pr);
+        var profile = pr.GetValue(BenchCommand.Profile)!.Value;
+        var selected = ScenarioOptions.Selected(pr);
         var delays = pr.GetValue(BenchCommand.InjectDelay) ?? [];
-        _ = TimingOptions.ParseDelays(delays, selected);
+        _ = TimingOptions.ParseDelays(delays, selected.Scenarios);
         var perRound = IterationsPerRound(profile, rounds, pr.GetValue(BenchCommand.Iterations));
-        var settings = CompareCommand.Settings(pr);
-        var dataset = SeedCommand.Request(pr);
-        var reports = BenchCommand.ReportsDir(pr, ctx);
-        RunFolder.CheckWritable(reports);
         return new AbOptions(
             pr.GetValue(BaseRef)!,
             rounds,
             profile,
-            pr.GetValue(ScenarioOptions.Scenario),
+            selected.Pattern,
             perRound,
             delays,
-            dataset,
-            settings,
-            reports,
-            "querylab " + string.Join(' ', pr.Tokens.Select(t => ConnectionStrings.Redact(t.Value))))
+            SeedCommand.Request(pr),
+            CompareCommand.Settings(pr),
+            CommonOptions.ReportsDir(pr, ctx),
+            CommonOptions.CommandLine(pr),
+            CommonOptions.Server(pr, ctx))
         {
             InjectAt = pr.GetValue(BenchCommand.InjectAt)!,
         };
     }
-
-    private static AbHost Host(ParseResult pr, CliContext ctx) => new(
-        ctx.Out,
-        ctx.Err,
-        ctx.Work,
-        ctx.RepositoryRoot,
-        ct => LabSession.OpenAsync(ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx), ctx, keepRunning: false, ct),
-        (baseline, baselinePath, candidate, candidatePath, settings, scope) =>
-            CompareCommand.CompareAndReport(baseline, baselinePath, candidate, candidatePath, settings, ctx, scope),
-        path => BaselineCommand.Display(path, ctx));
 
     /// <summary>
     /// Each round's share of the profile's measured iterations (--iterations when given), so that a side's rounds

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 
@@ -23,7 +25,7 @@ public static class BaselineCommand
             + "Repeat it to save several runs of one dataset and profile as one baseline: the time test then knows each variant's run-to-run spread.",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var baseline = new Command("baseline", "Named baselines for `querylab compare` (baselines/<name>/results.json, meant to be committed).");
         var save = new Command("save", "Copy a run's results.json to baselines/<name>/results.json (checked first; an existing baseline of that name is replaced).");
@@ -32,42 +34,19 @@ public static class BaselineCommand
         save.Options.Add(Baselines);
         save.SetAction(pr =>
         {
-            var store = Store(pr, ctx);
             IReadOnlyList<string> froms = pr.GetValue(From) is { Length: > 0 } f
                 ? f.Select(x => Path.GetFullPath(x, ctx.WorkingDirectory)).ToList()
                 : [Path.Combine(ctx.RepositoryRoot, "reports", "latest")];
-            var name = pr.GetValue(Name)!;
-            var (run, path, replaced) = store.Save(name, froms);
-            var commit = run.Git is { } g ? $", commit {g.Commit[..Math.Min(12, g.Commit.Length)]}" : "";
-            var what = froms.Count == 1 ? $"run {run.RunId}" : $"{froms.Count} runs merged as rounds (the last {run.RunId})";
-            ctx.Out.WriteLine($"saved baseline {name}: {what} (scale {run.Dataset.Scale}, seed {run.Dataset.Seed}, profile {run.Profile.Name}{commit}) → {Display(path, ctx)}");
-            if (replaced is not null)
-            {
-                ctx.Out.WriteLine($"replaced: {replaced}");
-            }
-
-            ctx.Out.WriteLine($"compare with: querylab compare --baseline {name}; commit {Display(store.Root, ctx)}/ so pull requests compare against it (see its README.md)");
-            return 0;
+            return BaselineComparison.Save(Store(pr, ctx), pr.GetValue(Name)!, froms, ctx);
         });
         baseline.Subcommands.Add(save);
         return baseline;
     }
 
-    public static BaselineStore Store(ParseResult pr, CliContext ctx)
+    /// <summary>The folder of named baselines of --baselines (then QUERYLAB_BASELINES, then the repository's baselines/).</summary>
+    public static BaselineStore Store(ParseResult pr, LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(pr);
-        ArgumentNullException.ThrowIfNull(ctx);
-        var root = pr.GetValue(Baselines) is { Length: > 0 } b ? b
-            : ctx.Environment("QUERYLAB_BASELINES") is { Length: > 0 } e ? e
-            : Path.Combine(ctx.RepositoryRoot, "baselines");
-        return new BaselineStore(Path.GetFullPath(root, ctx.WorkingDirectory));
-    }
-
-    /// <summary>A path as the user reads it: relative to the repository when inside it.</summary>
-    public static string Display(string path, CliContext ctx)
-    {
-        ArgumentNullException.ThrowIfNull(ctx);
-        var rel = Path.GetRelativePath(ctx.RepositoryRoot, path);
-        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path : rel;
+        return BaselineComparison.Store(pr.GetValue(Baselines), ctx);
     }
 }

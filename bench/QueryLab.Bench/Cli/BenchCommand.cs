@@ -1,26 +1,21 @@
 using System.CommandLine;
-using QueryLab.Bench.Compare;
-using QueryLab.Bench.Exits;
+using System.Globalization;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Latency;
-using QueryLab.Bench.Reports;
-using QueryLab.Bench.Results;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
+using QueryLab.Seed.Seeding;
 
 namespace QueryLab.Bench.Cli;
 
-/// <summary><c>querylab bench</c> and the options it shares with <c>run</c>.</summary>
+/// <summary><c>querylab bench</c> and the options it shares with <c>run</c>, read once into <see cref="MeasureOptions"/>.</summary>
 public static class BenchCommand
 {
-    public static readonly Option<string> Profile = new("--profile", "-p")
+    public static readonly CheckedOption<Written<BenchProfile>> Profile = new("--profile", ProfileNamed, BenchProfile.All.Select(p => p.Name), "-p")
     {
         Description = "smoke (each variant once, for tests), ci (2 rounds of 8 paired iterations: a stable × raw in minutes) or release (3 rounds of 12: tighter intervals).",
-        DefaultValueFactory = _ => "ci",
-    };
-
-    public static readonly Option<string?> Reports = new("--reports")
-    {
-        Description = "The folder runs are written to (default: the repository's reports/).",
+        DefaultValueFactory = _ => ProfileNamed(BenchProfile.Ci.Name),
     };
 
     public static readonly Option<string?> Baseline = new("--baseline", "-b")
@@ -28,7 +23,7 @@ public static class BenchCommand
         Description = "After the run, compare it with this baseline as `querylab compare` does (a run folder, its results.json, or a saved baseline's name): compare.md in the new run folder, exit 1 on a regression, 2 when the runs cannot be compared.",
     };
 
-    public static readonly Option<int?> Iterations = new("--iterations")
+    public static readonly CheckedOption<int?> Iterations = new("--iterations", t => CheckIterations(Count("--iterations", t, "a count between 2 and 1000")))
     {
         Description = "Measured iterations per variant instead of the profile's (the ci profile takes 16: 2 rounds of 8); `querylab ab` gives each round its share.",
     };
@@ -45,35 +40,40 @@ public static class BenchCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public static readonly Option<string> InjectAt = CreateInjectAt();
-
-    private static Option<string> CreateInjectAt()
+    public static readonly CheckedOption<string> InjectAt = new("--inject-at", InjectionPlace, SlowdownInjection.Places)
     {
-        var o = new Option<string>("--inject-at")
-        {
-            Description = "Where an injected delay is spent: server (a busy wait inside the server before each of the variant's statements, where a slower query spends it; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
-            DefaultValueFactory = _ => SlowdownInjection.Auto,
-        };
-        o.AcceptOnlyFromAmong(SlowdownInjection.Places);
-        return o;
-    }
+        Description = "Where an injected delay is spent: server (a busy wait inside the server before each of the variant's statements, where a slower query spends it; needs the querylab_spin module: a local server, a superuser, pg_config and cc), client (a busy wait in this process before each operation), or auto (server when it can be had, else client).",
+        DefaultValueFactory = _ => SlowdownInjection.Auto,
+    };
 
     public static readonly Option<bool> Fidelity = new("--fidelity")
     {
         Description = "After each variant is timed, run the same operations in a plain async loop (as an application, or `querylab load`, runs them) and report bench ÷ loop: the check that bench times the operation, not the harness.",
     };
 
-    public static readonly Option<string?> Latency = new("--latency")
+    public static readonly CheckedOption<LatencyOptions?> Latency = new("--latency", t => LatencyOptions.Parse(t))
     {
         Description = "Measure through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us; "
             + "or a sweep, 0,0.5ms,1ms,5ms: one pass per round-trip time, merged into one run folder (the first is the run's own; the others under latency/).",
     };
 
-    /// <summary>--latency of the verbs that run at one round-trip time (verify, explain, load).</summary>
-    public static readonly Option<string?> SingleLatency = new("--latency")
+    /// <summary>A profile by name (case-insensitive), written as its name; exit 2 with the profiles otherwise.</summary>
+    private static Written<BenchProfile> ProfileNamed(string name)
     {
-        Description = "Run through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us.",
-    };
+        var p = BenchProfile.Parse(name);
+        return new(p, p.Name);
+    }
+
+    /// <summary>One of <see cref="SlowdownInjection.Places"/> (case-insensitive); exit 2 naming them otherwise.</summary>
+    private static string InjectionPlace(string text) =>
+        SlowdownInjection.Places.FirstOrDefault(p => p.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw LabException.BadInput($"--inject-at '{text}' is none of {string.Join(", ", SlowdownInjection.Places)}; write one of them (auto: server when it can be had, else client)");
+
+    /// <summary>A whole number given to <paramref name="option"/>, or exit 2 saying what it should be.</summary>
+    public static int Count(string option, string text, string what) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw LabException.BadInput($"{option} '{text}' is not a whole number; give {what}");
 
     /// <summary>The options that shape the timing of a measuring verb (bench, run).</summary>
     public static void AddTimingOptions(Command cmd)
@@ -85,28 +85,6 @@ public static class BenchCommand
         cmd.Options.Add(InjectAt);
         cmd.Options.Add(Fidelity);
         cmd.Options.Add(Latency);
-    }
-
-    /// <summary>The profile as --profile and --iterations make it, and the rest of the timing options, checked.</summary>
-    public static (BenchProfile Profile, TimingOptions Options) Timing(ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios)
-    {
-        ArgumentNullException.ThrowIfNull(pr);
-        var profile = BenchProfile.Parse(pr.GetValue(Profile)!);
-        var iterations = pr.GetValue(Iterations);
-        if (iterations is { } n)
-        {
-            CheckIterations(n);
-
-            if (!profile.CountsAreMeaningful)
-            {
-                throw LabException.BadInput($"--iterations does not apply to the '{profile.Name}' profile, which runs each variant once; use --profile ci or release");
-            }
-
-            profile = profile.WithIterations(n);
-        }
-
-        var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
-        return (profile, new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)!, Latency = LatencyOptions.Parse(pr.GetValue(Latency)) });
     }
 
     /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>
@@ -124,64 +102,43 @@ public static class BenchCommand
         cmd.Options.Add(BaselineCommand.Baselines);
     }
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("bench", "Verify, then time every variant with BenchmarkDotNet on the seeded database, and write reports/<run-id>/.");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Profile);
-        cmd.Options.Add(Reports);
+        cmd.Options.Add(CommonOptions.Reports);
         AddTimingOptions(cmd);
         AddCompareOptions(cmd);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var scenarios = ScenarioOptions.Select(pr);
-            var (profile, options) = Timing(pr, scenarios);
-            var baseline = ReadBaseline(pr, ctx);
-            RunFolder.CheckWritable(ReportsDir(pr, ctx));
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabPipeline.OpenAsync(choice, ctx, seed: null, ct);
-            return await MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);
-        });
+        cmd.SetAction((pr, ct) => Measurement.RunAsync(Options(pr, ctx, seed: null), ctx, ct));
         return cmd;
     }
 
-    public static string ReportsDir(ParseResult pr, CliContext ctx) =>
-        pr.GetValue(Reports) is { Length: > 0 } r ? Path.GetFullPath(r, ctx.WorkingDirectory) : Path.Combine(ctx.RepositoryRoot, "reports");
-
     /// <summary>
-    /// The baseline of --baseline, read before anything is measured, so a missing or corrupt one costs no run
-    /// (and a baseline of reports/latest is the run before this one, not the copy this run puts there).
+    /// A measuring verb's options, checked in the order a user meets them: the scenarios, the timing (--iterations against
+    /// the profile, --inject-delay against the scenarios), the seed of `run`, the baseline (read now, so a missing or corrupt
+    /// one costs no run, and reports/latest is the run before this one), the reports folder.
     /// </summary>
-    public static (RunResults Baseline, string Path, CompareSettings Settings)? ReadBaseline(ParseResult pr, CliContext ctx)
+    public static MeasureOptions Options(ParseResult pr, LabContext ctx, Func<ParseResult, SeedRequest>? seed)
     {
         ArgumentNullException.ThrowIfNull(pr);
-        return pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
-    }
-
-    /// <summary>
-    /// Times and profiles the scenarios and writes the run folder; then, with a baseline, compares the new run with it.
-    /// Exit 1 when a scenario failed verification or the comparison found a regression; 2 (thrown) when the runs cannot be compared.
-    /// </summary>
-    public static async Task<int> MeasureAsync(LabPipeline lab, CliContext ctx, ParseResult pr, IReadOnlyList<Queries.Catalog.IScenario> scenarios, BenchProfile profile, TimingOptions options, (RunResults Baseline, string Path, CompareSettings Settings)? baseline, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(lab);
-        ArgumentNullException.ThrowIfNull(ctx);
-        ArgumentNullException.ThrowIfNull(pr);
-        var command = "querylab " + string.Join(' ', pr.Tokens.Select(t => Seed.Server.ConnectionStrings.Redact(t.Value)));
-        BenchSession Pass(LabPipeline l, string reportsDir, TimingOptions o, Func<RunResults, string, RunResults>? finishing) =>
-            new(l, ctx, profile, reportsDir, command, o) { Finishing = finishing };
-        var outcome = options.Latency is { } latency
-            ? await LatencySweep.RunAsync(lab, ctx, latency, ReportsDir(pr, ctx), options, Pass, scenarios, ct)
-            : await Pass(lab, ReportsDir(pr, ctx), options, null).RunAsync(scenarios, ct);
-        TerminalSummary.Print(outcome.Results, ctx.Out);
-        ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");
-        var verified = ExitCodes.If(outcome.VerificationFailed, Ending.VerificationFailed);
-        if (baseline is not { } b)
+        var scenarios = ScenarioOptions.Selected(pr).Scenarios;
+        var profile = pr.GetValue(Profile)!.Value;
+        var iterations = pr.GetValue(Iterations);
+        if (iterations is { } n)
         {
-            return ExitCodes.Code(verified);
+            if (!profile.CountsAreMeaningful)
+            {
+                throw LabException.BadInput($"--iterations does not apply to the '{profile.Name}' profile, which runs each variant once; use --profile ci or release");
+            }
+
+            profile = profile.WithIterations(n);
         }
 
-        var compared = CompareCommand.CompareAndReport(b.Baseline, b.Path, outcome.Results, outcome.RunFolder, b.Settings, ctx);
-        return Math.Max(ExitCodes.Code(verified), compared);
+        var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
+        var timing = new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)!, Latency = pr.GetValue(Latency) };
+        var request = seed?.Invoke(pr);
+        var baseline = pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
+        return new MeasureOptions(CommonOptions.Server(pr, ctx), request, scenarios, profile, timing, baseline, CommonOptions.ReportsDir(pr, ctx), CommonOptions.CommandLine(pr));
     }
 }

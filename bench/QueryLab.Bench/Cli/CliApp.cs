@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Cli;
@@ -12,7 +13,7 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class CliApp
 {
-    public static RootCommand Build(CliContext ctx)
+    public static RootCommand Build(LabContext ctx)
     {
         var root = new RootCommand("QueryLab: measure the same PostgreSQL query written with EF Core, Dapper and raw Npgsql.");
         root.Options.Add(CommonOptions.Connection);
@@ -34,7 +35,7 @@ public static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, CliContext ctx, CancellationToken ct = default)
+    public static async Task<int> RunAsync(string[] args, LabContext ctx, CancellationToken ct = default)
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
@@ -47,7 +48,13 @@ public static class CliApp
                 ctx.Err.WriteLine($"error: {e.Message}");
             }
 
-            ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
+            // A value refused by its option's own lookup already says what to write; anything else (an unknown verb or
+            // option, a missing one) is answered with where the verb's options are listed.
+            if (!parse.Errors.All(Refusals.IsRefusal))
+            {
+                ctx.Err.WriteLine($"see `{string.Join(' ', CommandPath(parse).Prepend("querylab"))} --help`");
+            }
+
             return ExitCodes.Code(Ending.BadInput);
         }
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using QueryLab.Bench.Exits;
-using QueryLab.Seed.Migrations;
-using QueryLab.Seed.Server;
+using QueryLab.Bench.Lab;
 
 namespace QueryLab.Bench.Cli;
 
@@ -20,56 +18,13 @@ public static class MigrateCommand
         Description = "Read migration files from this folder instead of the ones shipped with QueryLab (seed/Migrations).",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("migrate", "Apply pending seed/Migrations/*.sql files in order, each recorded with its SHA-256 in querylab.schema_migrations.");
         cmd.Options.Add(DryRun);
         cmd.Options.Add(Check);
         cmd.Options.Add(Folder);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
-            await using var ds = lab.CreateDataSource();
-            var files = MigrationSet.Load(pr.GetValue(Folder));
-            if (pr.GetValue(Check))
-            {
-                return await CheckAsync(ds, files, lab.Description, ctx, ct);
-            }
-
-            var runner = new MigrationRunner(ds, files, ctx.Out);
-            await runner.ApplyAsync(pr.GetValue(DryRun), lab.Description, ct);
-            return 0;
-        });
+        cmd.SetAction((pr, ct) => Migration.RunAsync(new MigrateOptions(CommonOptions.Server(pr, ctx), pr.GetValue(Folder), pr.GetValue(Check), pr.GetValue(DryRun)), ctx, ct));
         return cmd;
     }
-
-    private static async Task<int> CheckAsync(Npgsql.NpgsqlDataSource ds, MigrationSet files, string where, CliContext ctx, CancellationToken ct)
-    {
-        var status = await new MigrationRunner(ds, files, ctx.Out).StatusAsync(ct);
-        MigrationRunner.CheckConsistent(status, files, where);
-        var existing = new HashSet<string>(StringComparer.Ordinal);
-        await using (var cmd = ds.CreateCommand("SELECT 'querylab.' || tablename FROM pg_tables WHERE schemaname = 'querylab'"))
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await r.ReadAsync(ct))
-            {
-                existing.Add(r.GetString(0));
-            }
-        }
-
-        var findings = MigrationLinter.Lint(status.Pending, existing);
-        foreach (var f in findings)
-        {
-            ctx.Out.WriteLine($"{Path.GetFileName(f.File)}:{f.Line}: {f.Rule}: {f.Message}");
-            ctx.Out.WriteLine($"    fix: {f.Fix}");
-        }
-
-        ctx.Out.WriteLine($"migrate --check: {status.Pending.Count} pending file(s), {findings.Count} finding(s)");
-        return ExitCodes.Code(ExitCodes.If(findings.Count > 0, Ending.LintFindings));
-    }
-
-    /// <summary>The migrate step of the pipeline (`run`): apply what is pending, say what was done.</summary>
-    public static Task ApplyAsync(LabServer lab, Npgsql.NpgsqlDataSource ds, CliContext ctx, CancellationToken ct) =>
-        new MigrationRunner(ds, MigrationSet.Load(), ctx.Out).ApplyAsync(dryRun: false, lab.Description, ct);
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using QueryLab.Bench.Reports;
-using QueryLab.Bench.Results;
+using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 
@@ -12,20 +12,11 @@ public static class ReportCommand
         Description = "A run folder (reports/<run-id>) or its results.json.",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("report", "Regenerate a run's report.md and scenarios/*.md from its results.json (and plans/).");
         cmd.Arguments.Add(Run);
-        cmd.SetAction(pr =>
-        {
-            var path = Path.GetFullPath(pr.GetValue(Run)!, ctx.WorkingDirectory);
-            var results = ResultsJson.Read(path);
-            var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(path)!;
-            MarkdownReport.Write(results, folder);
-            TerminalSummary.Print(results, ctx.Out);
-            ctx.Out.WriteLine($"report: {Path.Combine(folder, "report.md")} (details: {Path.Combine(folder, ScenarioFile.Folder)}/)");
-            return 0;
-        });
+        cmd.SetAction(pr => ReportRegeneration.Run(Path.GetFullPath(pr.GetValue(Run)!, ctx.WorkingDirectory), ctx));
         return cmd;
     }
 }

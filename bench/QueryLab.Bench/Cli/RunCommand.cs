@@ -1,5 +1,6 @@
 using System.CommandLine;
-using QueryLab.Bench.Timing;
+using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 
 namespace QueryLab.Bench.Cli;
 
@@ -9,7 +10,7 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class RunCommand
 {
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("run", "The whole pipeline: start the server, migrate, seed, verify, time every variant, write the report.");
         cmd.Options.Add(SeedCommand.ScaleOption);
@@ -17,20 +18,10 @@ public static class RunCommand
         cmd.Options.Add(SeedCommand.Force);
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.Profile);
-        cmd.Options.Add(BenchCommand.Reports);
+        cmd.Options.Add(CommonOptions.Reports);
         BenchCommand.AddTimingOptions(cmd);
         BenchCommand.AddCompareOptions(cmd);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var scenarios = ScenarioOptions.Select(pr);
-            var (profile, options) = BenchCommand.Timing(pr, scenarios);
-            var request = SeedCommand.Request(pr);
-            var baseline = BenchCommand.ReadBaseline(pr, ctx);
-            Results.RunFolder.CheckWritable(BenchCommand.ReportsDir(pr, ctx));
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabPipeline.OpenAsync(choice, ctx, request, ct);
-            return await BenchCommand.MeasureAsync(lab, ctx, pr, scenarios, profile, options, baseline, ct);
-        });
+        cmd.SetAction((pr, ct) => Measurement.RunAsync(BenchCommand.Options(pr, ctx, SeedCommand.Request), ctx, ct));
         return cmd;
     }
 }

@@ -1,17 +1,17 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
 using QueryLab.Seed;
 using QueryLab.Seed.Seeding;
-
 
 namespace QueryLab.Bench.Cli;
 
 /// <summary><c>querylab seed</c>: fill the lab schema with deterministic synthetic data at a named scale.</summary>
 public static class SeedCommand
 {
-    public static readonly Option<string> ScaleOption = new("--scale")
+    public static readonly CheckedOption<Scale> ScaleOption = new("--scale", t => Scale.Find(t) ?? throw LabException.BadInput(Scale.Unknown(t)), Scale.All.Select(s => s.Key))
     {
         Description = "tiny (1,000 shipments), small (100,000), medium (1,000,000) or production (10,000,000).",
-        DefaultValueFactory = _ => "small",
+        DefaultValueFactory = _ => Scale.Small,
     };
 
     public static readonly Option<int> SeedOption = new("--seed")
@@ -35,7 +35,7 @@ public static class SeedCommand
         Description = "After seeding, time `pgbench -i` at an equal row count on the same server (in a scratch database) and print rows/s and MB/s of both.",
     };
 
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("seed", "Migrate, then load deterministic synthetic logistics data (a no-op when the database already holds this scale and seed).");
         cmd.Options.Add(ScaleOption);
@@ -43,44 +43,14 @@ public static class SeedCommand
         cmd.Options.Add(Force);
         cmd.Options.Add(Parallelism);
         cmd.Options.Add(ComparePgbench);
-        cmd.SetAction(async (pr, ct) =>
-        {
-            var request = Request(pr);
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), ctx);
-            await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
-            await using var ds = lab.CreateDataSource();
-            await MigrateCommand.ApplyAsync(lab, ds, ctx, ct);
-            var seeder = NewSeeder(ds, ctx);
-            var outcome = await seeder.SeedAsync(request, ct);
-            if (pr.GetValue(ComparePgbench))
-            {
-                var pgbench = PgbenchLocator.Find(lab.Embedded?.Binaries.BinDir);
-                var comparison = await seeder.CompareWithPgbenchAsync(new PgbenchOptions(pgbench) { Password = lab.Connection.Password }, outcome, ct);
-                ctx.Out.WriteLine(comparison.Format());
-            }
-
-            return 0;
-        });
+        cmd.SetAction((pr, ct) => LabPipeline.SeedAsync(CommonOptions.Server(pr, ctx), Request(pr), pr.GetValue(ComparePgbench), ctx, ct));
         return cmd;
     }
 
+    /// <summary>The data --scale, --seed, --force and --parallelism ask for (seed, run, ab).</summary>
     public static SeedRequest Request(ParseResult pr)
     {
-        Scale scale;
-        try
-        {
-            scale = Scale.Parse(pr.GetValue(ScaleOption)!);
-        }
-        catch (ArgumentException ex)
-        {
-            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
-            throw LabException.BadInput(message, ex);
-        }
-
-        return new SeedRequest(scale, pr.GetValue(SeedOption), pr.GetValue(Force), pr.GetValue(Parallelism));
+        ArgumentNullException.ThrowIfNull(pr);
+        return new SeedRequest(pr.GetValue(ScaleOption)!, pr.GetValue(SeedOption), pr.GetValue(Force), pr.GetValue(Parallelism));
     }
-
-    public static Seeder NewSeeder(Npgsql.NpgsqlDataSource ds, CliContext ctx) =>
-        new(ds, ctx.Out) { ConsoleIsTerminal = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected, Work = ctx.Work };
-
 }

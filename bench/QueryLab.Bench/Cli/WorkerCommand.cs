@@ -1,6 +1,7 @@
 using System.CommandLine;
+using QueryLab.Bench.Lab;
+using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
-using QueryLab.Queries.Catalog;
 
 namespace QueryLab.Bench.Cli;
 
@@ -11,49 +12,17 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class WorkerCommand
 {
-    public static Command Create(CliContext ctx)
+    public static Command Create(LabContext ctx)
     {
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.Options.Add(BenchCommand.InjectAt);
-        cmd.SetAction(async (pr, ct) =>
+        cmd.SetAction((pr, ct) =>
         {
-            var scenarios = ScenarioOptions.Select(pr);
+            var scenarios = ScenarioOptions.Selected(pr).Scenarios;
             var delays = TimingOptions.ParseDelays(pr.GetValue(BenchCommand.InjectDelay) ?? [], scenarios);
-            var quiet = ctx with { Out = ctx.Err };
-            var choice = ServerChoice.Resolve(pr.GetValue(CommonOptions.Connection), quiet);
-            await using var lab = await LabPipeline.OpenAsync(choice, quiet, seed: null, ct);
-            var prepared = new List<IPreparedScenario>();
-            (ISlowdownInjector Injector, string? Note)? injection = null;
-            try
-            {
-                foreach (var s in scenarios)
-                {
-                    prepared.Add(await s.PrepareAsync(lab.Catalog, ct));
-                }
-
-                if (delays.Count > 0)
-                {
-                    injection = await SlowdownInjection.CreateAsync(pr.GetValue(BenchCommand.InjectAt)!, lab.Server, lab.Catalog, ctx.Home, ct);
-                }
-
-                await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, injection, ct);
-            }
-            finally
-            {
-                if (injection is var (injector, _))
-                {
-                    await injector.DisposeAsync();
-                }
-
-                foreach (var p in prepared)
-                {
-                    await p.DisposeAsync();
-                }
-            }
-
-            return 0;
+            return WorkerHost.RunAsync(scenarios, delays, pr.GetValue(BenchCommand.InjectAt)!, CommonOptions.Server(pr, ctx), ctx, ct);
         });
         return cmd;
     }

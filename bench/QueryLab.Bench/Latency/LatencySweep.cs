@@ -1,4 +1,4 @@
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
 
@@ -17,7 +17,7 @@ public static class LatencySweep
 
     public delegate BenchSession Pass(LabPipeline lab, string reportsDir, TimingOptions options, Func<RunResults, string, RunResults>? finishing);
 
-    public static async Task<BenchSession.Outcome> RunAsync(LabPipeline lab, CliContext ctx, LatencyOptions latency, string reportsDir, TimingOptions options, Pass pass, IReadOnlyList<Queries.Catalog.IScenario> scenarios, CancellationToken ct)
+    public static async Task<BenchSession.Outcome> RunAsync(LabPipeline lab, LabContext ctx, LatencyOptions latency, string reportsDir, TimingOptions options, Pass pass, IReadOnlyList<Queries.Catalog.IScenario> scenarios, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(ctx);

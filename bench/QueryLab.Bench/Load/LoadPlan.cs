@@ -27,20 +27,10 @@ public sealed record LoadPlan(
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultWarmup = TimeSpan.FromSeconds(3);
 
-    /// <summary>Checks every option; anything wrong is exit 2 with one line that says what to write instead.</summary>
-    public static LoadPlan Parse(string? scenario, string? variant, string? clients, string? duration, string? warmup, string? poolSize, string? poolTimeout)
-    {
-        var s = SelectScenario(scenario);
-        return new LoadPlan(
-            s,
-            SelectVariants(s, variant),
-            ParseClients(clients ?? "1"),
-            duration is null ? DefaultDuration : ParseDuration(duration, "--duration", allowZero: false),
-            warmup is null ? DefaultWarmup : ParseDuration(warmup, "--warmup", allowZero: true),
-            poolSize is null ? null : ParsePoolSize(poolSize),
-            poolTimeout is null ? null : ParsePoolTimeout(poolTimeout));
-    }
+    /// <summary>One client, when --clients is not given.</summary>
+    public static readonly IReadOnlyList<int> DefaultClients = [1];
 
+    /// <summary>The one scenario --scenario names (a name, or a glob that matches exactly one); exit 2 otherwise.</summary>
     public static IScenario SelectScenario(string? pattern)
     {
         var names = string.Join(", ", ScenarioCatalog.All.Select(s => s.Name));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Exits;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Catalog;
@@ -14,12 +15,23 @@ namespace QueryLab.Bench.Load;
 /// after the step, and the server is then asked whether any backend of that application name is still there.
 /// The run folder (load.json, load.md) is written only when every step finished.
 /// </summary>
-public sealed class LoadSession(LabPipeline lab, CliContext ctx, LoadPlan plan, string reportsDir, string command)
+public sealed class LoadSession(LabPipeline lab, LabContext ctx, LoadPlan plan, string reportsDir, string command)
 {
     /// <summary>How long closed connections get to leave pg_stat_activity before they count as leaked.</summary>
     private static readonly TimeSpan LeakGrace = TimeSpan.FromSeconds(5);
 
     public sealed record Outcome(LoadResults Results, string RunFolder);
+
+    /// <summary>`querylab load`: open the lab, run the plan, say where load.md is; exit 1 when connections were left open.</summary>
+    public static async Task<int> RunVerbAsync(LoadPlan plan, ServerChoice server, string reportsDir, string command, LabContext ctx, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        await using var lab = await LabPipeline.OpenAsync(server, ctx, seed: null, ct);
+        var outcome = await new LoadSession(lab, ctx, plan, reportsDir, command).RunAsync(ct);
+        ctx.Out.WriteLine($"load: {Path.Combine(outcome.RunFolder, "load.md")}");
+        var leaked = outcome.Results.Findings.Any(f => f.Code == Findings.FindingCodes.LeakedConnections);
+        return ExitCodes.Code(ExitCodes.If(leaked, Ending.ConnectionsLeftOpen));
+    }
 
     /// <summary>Runs the plan and writes the run folder. Ctrl+C prints what was measured, writes nothing, and throws OperationCanceledException.</summary>
     public async Task<Outcome> RunAsync(CancellationToken ct)

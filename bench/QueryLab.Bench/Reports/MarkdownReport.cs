@@ -170,14 +170,8 @@ public static partial class MarkdownReport
 
     public static IEnumerable<FidelityRow> FidelityRows(RunResults r) =>
         r.Scenarios.SelectMany(s => s.Variants
-            .Where(v => v.Timing is { Error: null, LoopNs.Count: > 0 })
-            .Select(v => new FidelityRow($"{s.Name}/{v.Name}", v.Timing!.MedianNs, Timing.PairedRatio.RoundMedian(v.Timing.LoopNs!), FidelityRatio(v.Timing))));
-
-    private static RatioRecord? FidelityRatio(TimingRecord t)
-    {
-        var pairs = t.MeasurementsNs.Zip(t.LoopNs!, (b, l) => b / l).ToList();
-        return Timing.PairedRatio.OfRatios(pairs) is { } e ? new RatioRecord(e.Ratio, e.Lower, e.Upper, e.Pairs, e.Confidence) : null;
-    }
+            .Where(v => v.Timing is { Error: null, LoopMedianNs: not null })
+            .Select(v => new FidelityRow($"{s.Name}/{v.Name}", v.Timing!.MedianNs, v.Timing.LoopMedianNs!.Value, v.Timing.Fidelity)));
 
     private static void Scenario(StringBuilder md, ScenarioResult s)
     {

@@ -225,4 +225,12 @@ public sealed record TimingRecord(
     /// <summary>The plain async loop of the same operations, batch by batch (calibrate's fidelity check), ns per operation.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<double>? LoopNs { get; init; }
+
+    /// <summary>bench ÷ loop, iteration by iteration (Hodges–Lehmann with its interval), when <see cref="LoopNs"/> was measured.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RatioRecord? Fidelity { get; init; }
+
+    /// <summary>The loop's median, ns per operation.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? LoopMedianNs { get; init; }
 }

@@ -1,4 +1,4 @@
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
@@ -12,7 +12,7 @@ namespace QueryLab.Bench.Timing;
 /// BenchmarkDotNet, and write the run folder (results.json, report.md, BenchmarkDotNet's exports).
 /// A scenario whose variants disagree is not timed, and the run ends with exit 1.
 /// </summary>
-public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
+public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile profile, string reportsDir, string command, TimingOptions? options = null)
 {
     private readonly TimingOptions _options = options ?? TimingOptions.Default;
     private ISlowdownInjector? _injector;
@@ -222,6 +222,10 @@ public sealed class BenchSession(LabPipeline lab, CliContext ctx, BenchProfile p
                         OperationsPerInvoke = t.OperationsPerInvoke,
                         Allocation = allocation is null ? null : new AllocationRecord(allocation.BytesPerOp, allocation.MinBytesPerOp, allocation.MaxBytesPerOp, allocation.Operations, allocation.Passes),
                         LoopNs = t.LoopNs.Count > 0 ? t.LoopNs : null,
+                        Fidelity = t.LoopNs.Count > 0 && PairedRatio.OfRatios(t.MeasurementsNs.Zip(t.LoopNs, (b, l) => b / l).ToList()) is { } f
+                            ? new RatioRecord(f.Ratio, f.Lower, f.Upper, f.Pairs, f.Confidence)
+                            : null,
+                        LoopMedianNs = t.LoopNs.Count > 0 ? PairedRatio.RoundMedian(t.LoopNs) : null,
                     },
                     Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
                     RatioToBaseline = paired?.Ratio

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Queries.Scenarios;

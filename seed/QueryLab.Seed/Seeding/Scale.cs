@@ -23,14 +23,18 @@ public sealed record Scale(ScaleName Name, int Shipments, int Carriers)
     public string Key => Name.ToString().ToLowerInvariant();
 
     /// <summary>A scale by name (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">The name is none of the scales; the message lists the valid ones.</exception>
-    public static Scale Parse(string s)
+    /// <exception cref="ArgumentException">The name is none of the scales; the message (<see cref="Unknown"/>) lists the valid ones.</exception>
+    public static Scale Parse(string s) => Find(s) ?? throw new ArgumentException(Unknown(s), nameof(s));
+
+    /// <summary>A scale by name (case-insensitive), or null.</summary>
+    public static Scale? Find(string s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        var match = All.FirstOrDefault(x => string.Equals(x.Key, s.Trim(), StringComparison.OrdinalIgnoreCase));
-        return match ?? throw new ArgumentException(
-            $"unknown scale '{s}'; available values are: {string.Join(", ", All.Select(x => x.Key))}", nameof(s));
+        return All.FirstOrDefault(x => string.Equals(x.Key, s.Trim(), StringComparison.OrdinalIgnoreCase));
     }
+
+    /// <summary>What to say of a name that is none of the scales: it, and the ones there are.</summary>
+    public static string Unknown(string s) => $"unknown scale '{s}'; available values are: {string.Join(", ", All.Select(x => x.Key))}";
 
     public override string ToString() => Key;
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using Xunit.Abstractions;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
@@ -241,7 +241,7 @@ public sealed class CompareEndToEndTests(LabFixture lab, ITestOutputHelper outpu
     private async Task<string> SessionAsync(string connection, IScenario scenario)
     {
         var reports = Path.Combine(_root, $"reports-{++_runs}");
-        var ctx = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, LabFixture.RepoRoot);
+        var ctx = new LabContext(TextWriter.Null, TextWriter.Null, _ => null, LabFixture.RepoRoot);
         await using var pipeline = await LabPipeline.OpenAsync(ServerChoice.Resolve(connection, ctx), ctx, seed: null, CancellationToken.None);
         var outcome = await new BenchSession(pipeline, ctx, BenchProfile.Smoke, reports, "querylab test").RunAsync([scenario], CancellationToken.None);
         Assert.False(outcome.VerificationFailed);

@@ -1,4 +1,5 @@
 using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 
 namespace QueryLab.Tests.Infrastructure;
 
@@ -30,7 +31,7 @@ public static class CliRunner
             vars[k] = v;
         }
 
-        var ctx = new CliContext(o, e, name => vars.TryGetValue(name, out var v) ? v : null, workingDirectory);
+        var ctx = new LabContext(o, e, name => vars.TryGetValue(name, out var v) ? v : null, workingDirectory);
         var code = await CliApp.RunAsync(args, ctx);
         return new Result(code, o.ToString(), e.ToString());
     }

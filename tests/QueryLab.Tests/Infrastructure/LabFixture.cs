@@ -1,5 +1,5 @@
 using Npgsql;
-using QueryLab.Bench.Cli;
+using QueryLab.Bench.Lab;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Migrations;
 using QueryLab.Seed.Seeding;
@@ -20,7 +20,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     public string Home => TestHome;
 
-    public static string RepoRoot { get; } = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, AppContext.BaseDirectory).RepositoryRoot;
+    public static string RepoRoot { get; } = new LabContext(TextWriter.Null, TextWriter.Null, _ => null, AppContext.BaseDirectory).RepositoryRoot;
 
     public static string TestHome => Path.Combine(RepoRoot, ".querylab", "test");
 

@@ -147,7 +147,7 @@ public sealed class ReportSplitTests : IDisposable
         }
 
         var reports = Path.Combine(_run, "reports");
-        var options = new AbOptions("HEAD", 1, BenchProfile.Smoke, null, null, [], new SeedRequest(Scale.Tiny), CompareSettings.Default, reports, "querylab ab --base-ref HEAD");
+        var options = new AbOptions("HEAD", 1, BenchProfile.Smoke, null, null, [], new SeedRequest(Scale.Tiny), CompareSettings.Default, reports, "querylab ab --base-ref HEAD", new Bench.Lab.ServerChoice(null, "embedded"));
         var (folder, baseline, candidate) = MergedRun.Write([new SideRun(CompareRuns.Run(seed: 1), @base)], [new SideRun(CompareRuns.Run(seed: 2), head)], options);
 
         ReportFolder.AssertLinksResolve(folder, candidate);

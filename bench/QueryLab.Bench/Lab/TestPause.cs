@@ -1,4 +1,4 @@
-namespace QueryLab.Bench.Cli;
+namespace QueryLab.Bench.Lab;
 
 /// <summary>
 /// A test seam, the only one: with <c>QUERYLAB_TEST_PAUSE_AT=STAGE</c> a measuring run stops at that stage and waits
@@ -13,7 +13,7 @@ public static class TestPause
     public const string Variable = "QUERYLAB_TEST_PAUSE_AT";
     public const string ResumeVariable = "QUERYLAB_TEST_RESUME";
 
-    public static async Task AtAsync(string stage, CliContext ctx, CancellationToken ct)
+    public static async Task AtAsync(string stage, LabContext ctx, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         if (!string.Equals(ctx.Environment(Variable), stage, StringComparison.Ordinal))

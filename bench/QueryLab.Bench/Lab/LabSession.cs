@@ -1,14 +1,19 @@
-using QueryLab.Seed;
 using QueryLab.Seed.Server;
 
-namespace QueryLab.Bench.Cli;
+namespace QueryLab.Bench.Lab;
 
 /// <summary>Where the server of a command comes from, resolved once from options and environment.</summary>
 public sealed record ServerChoice(string? ConnectionString, string Source)
 {
     public bool IsEmbedded => ConnectionString is null;
 
-    public static ServerChoice Resolve(string? option, CliContext ctx)
+    /// <summary>
+    /// The round-trip time QueryLab's latency relay adds to every connection of the lab (<c>--latency</c> of verify, explain
+    /// and load; bench and run sweep through <see cref="Timing.TimingOptions.Latency"/>); null: straight to the server.
+    /// </summary>
+    public TimeSpan? RoundTrip { get; init; }
+
+    public static ServerChoice Resolve(string? option, LabContext ctx)
     {
         if (!string.IsNullOrWhiteSpace(option))
         {
@@ -30,7 +35,7 @@ public sealed record ServerChoice(string? ConnectionString, string Source)
 /// <summary>Opens the server a command runs against: the embedded cluster or the one named.</summary>
 public static class LabSession
 {
-    public static async Task<LabServer> OpenAsync(ServerChoice choice, CliContext ctx, bool keepRunning, CancellationToken ct)
+    public static async Task<LabServer> OpenAsync(ServerChoice choice, LabContext ctx, bool keepRunning, CancellationToken ct)
     {
         if (choice.ConnectionString is { } cs)
         {
@@ -45,7 +50,7 @@ public static class LabSession
         return lab;
     }
 
-    public static async Task<EmbeddedServer> OpenEmbeddedAsync(CliContext ctx, CancellationToken ct)
+    public static async Task<EmbeddedServer> OpenEmbeddedAsync(LabContext ctx, CancellationToken ct)
     {
         var places = new ServerBinaries.SearchPlaces(ctx.Environment("QUERYLAB_PG_BIN"), ctx.Environment("PATH"), AskPgConfig: true, DistroRoot: "/usr/lib/postgresql");
         var binaries = await ServerBinaries.FindAsync(places, ct);

@@ -2,7 +2,7 @@ using Npgsql;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Server;
 
-namespace QueryLab.Bench.Cli;
+namespace QueryLab.Bench.Lab;
 
 /// <summary>The lab through QueryLab's latency relay (<c>--latency</c>).</summary>
 public sealed partial class LabPipeline
@@ -35,19 +35,11 @@ public sealed partial class LabPipeline
     public LabPipeline ThroughRelay(TimeSpan roundTrip) => new(this, LatencyRelay.Start(Server.Connection, roundTrip), owns: false);
 
     /// <summary>
-    /// The lab of a verb that measures at one round-trip time (verify, explain, load with <c>--latency</c>): <paramref name="lab"/>
-    /// itself without one, else a view through the relay that owns <paramref name="lab"/> and disposes it with itself.
+    /// The lab of a verb that runs at one round-trip time (verify, explain, load with <c>--latency</c>): a view of
+    /// <paramref name="lab"/> through a relay, owning it (disposing the view disposes both).
     /// </summary>
-    public static LabPipeline At(LabPipeline lab, Latency.LatencyOptions? latency, CliContext ctx)
+    private static LabPipeline At(LabPipeline lab, TimeSpan rtt, LabContext ctx)
     {
-        ArgumentNullException.ThrowIfNull(lab);
-        ArgumentNullException.ThrowIfNull(ctx);
-        if (latency is null)
-        {
-            return lab;
-        }
-
-        var rtt = latency.RoundTrips[0];
         ctx.Out.WriteLine($"latency: every connection of the lab through QueryLab's latency relay at {Latency.LatencyOptions.Label(rtt)} round trip");
         return new LabPipeline(lab, LatencyRelay.Start(lab.Server.Connection, rtt), owns: true);
     }

@@ -1,10 +1,11 @@
 using Npgsql;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed;
+using QueryLab.Seed.Migrations;
 using QueryLab.Seed.Seeding;
 using QueryLab.Seed.Server;
 
-namespace QueryLab.Bench.Cli;
+namespace QueryLab.Bench.Lab;
 
 /// <summary>
 /// The steps every measuring verb shares: open the server, migrate, make sure the data is seeded, and
@@ -32,17 +33,17 @@ public sealed partial class LabPipeline : IAsyncDisposable
     /// Opens the server and the catalog. With <paramref name="seed"/> the data is seeded first (a no-op when
     /// it is already there); without it, an unseeded or incompletely seeded database is an error that says what to run.
     /// </summary>
-    public static async Task<LabPipeline> OpenAsync(ServerChoice choice, CliContext ctx, SeedRequest? seed, CancellationToken ct)
+    public static async Task<LabPipeline> OpenAsync(ServerChoice choice, LabContext ctx, SeedRequest? seed, CancellationToken ct)
     {
         var server = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
         try
         {
             var ds = server.CreateDataSource();
-            await MigrateCommand.ApplyAsync(server, ds, ctx, ct);
+            await MigrateAsync(server, ds, ctx, ct);
             SeedManifest? manifest;
             if (seed is not null)
             {
-                manifest = (await SeedCommand.NewSeeder(ds, ctx).SeedAsync(seed, ct)).Manifest;
+                manifest = (await NewSeeder(ds, ctx).SeedAsync(seed, ct)).Manifest;
             }
             else
             {
@@ -54,13 +55,50 @@ public sealed partial class LabPipeline : IAsyncDisposable
             }
 
             ctx.Out.WriteLine($"dataset: {manifest}");
-            return new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString) { Poolers = PgBouncerLauncher.Instance });
+            var lab = new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString) { Poolers = PgBouncerLauncher.Instance });
+            return choice.RoundTrip is { } rtt ? At(lab, rtt, ctx) : lab;
         }
         catch
         {
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The migrate step of the pipeline (`run`, `seed`): apply what is pending, say what was done.</summary>
+    public static Task MigrateAsync(LabServer lab, NpgsqlDataSource ds, LabContext ctx, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(ctx);
+        return new MigrationRunner(ds, MigrationSet.Load(), ctx.Out).ApplyAsync(dryRun: false, lab.Description, ct);
+    }
+
+    /// <summary>The seeder of the pipeline (`run`, `seed`), with progress bars only on a terminal.</summary>
+    public static Seeder NewSeeder(NpgsqlDataSource ds, LabContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        return new(ds, ctx.Out) { ConsoleIsTerminal = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected, Work = ctx.Work };
+    }
+
+    /// <summary>
+    /// <c>querylab seed</c>: migrate, then seed (a no-op when the data is there); with <paramref name="comparePgbench"/>, time
+    /// <c>pgbench -i</c> at an equal row count on the same server and print both.
+    /// </summary>
+    public static async Task<int> SeedAsync(ServerChoice choice, SeedRequest request, bool comparePgbench, LabContext ctx, CancellationToken ct)
+    {
+        await using var lab = await LabSession.OpenAsync(choice, ctx, keepRunning: false, ct);
+        await using var ds = lab.CreateDataSource();
+        await MigrateAsync(lab, ds, ctx, ct);
+        var seeder = NewSeeder(ds, ctx);
+        var outcome = await seeder.SeedAsync(request, ct);
+        if (comparePgbench)
+        {
+            var pgbench = PgbenchLocator.Find(lab.Embedded?.Binaries.BinDir);
+            var comparison = await seeder.CompareWithPgbenchAsync(new PgbenchOptions(pgbench) { Password = lab.Connection.Password }, outcome, ct);
+            ctx.Out.WriteLine(comparison.Format());
+        }
+
+        return 0;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ using Npgsql;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed.Server;
 
-namespace QueryLab.Bench.Cli;
+namespace QueryLab.Bench.Lab;
 
 /// <summary>seed/'s <see cref="PgBouncer"/> as the pooler the catalog's scenarios are given (<see cref="CatalogContext.Poolers"/>).</summary>
 public sealed class PgBouncerLauncher : IPoolerLauncher
