@@ -21,10 +21,13 @@ internal sealed class RelayedConnection
     private readonly TimeSpan _halfTrip;
     private readonly long _handshakeDone;
     private readonly CancellationTokenSource _abort;
+    private readonly Action _turn;
     private int _aborted;
+    private int _lastSpoke; // 0 nobody yet, 1 the client, 2 the server
 
-    public RelayedConnection(Socket client, Socket upstream, TimeSpan roundTrip, long acceptedAt, CancellationToken stop)
+    public RelayedConnection(Socket client, Socket upstream, TimeSpan roundTrip, long acceptedAt, Action turn, CancellationToken stop)
     {
+        _turn = turn;
         _client = client;
         _upstream = upstream;
         _halfTrip = roundTrip / 2;
@@ -122,6 +125,12 @@ internal sealed class RelayedConnection
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     break;
+                }
+
+                var speaker = from == _client ? 1 : 2;
+                if (Interlocked.Exchange(ref _lastSpoke, speaker) == 1 && speaker == 2)
+                {
+                    _turn(); // the server answers what the client said: a round trip
                 }
 
                 var sent = Math.Max(Stopwatch.GetTimestamp(), notBefore);

@@ -50,6 +50,16 @@ public sealed class LatencyRelay : IAsyncDisposable
     private int _accepted;
 
     /// <summary>
+    /// Round trips seen at the wire, over every connection: each time the server answers after the client spoke (a turn
+    /// of the conversation), the TCP handshake not included. What a new connection costs: <see cref="Turns"/> across an open.
+    /// </summary>
+    public long Turns => Interlocked.Read(ref _turns);
+
+    private long _turns;
+
+    internal void CountTurn() => Interlocked.Increment(ref _turns);
+
+    /// <summary>
     /// Starts a relay to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>. It listens on
     /// <paramref name="port"/> when that is free (0: any free port); when the port is taken, on another free one,
     /// as the embedded server retries its port.
@@ -142,7 +152,7 @@ public sealed class LatencyRelay : IAsyncDisposable
             return;
         }
 
-        var conn = new RelayedConnection(client, upstream, RoundTrip, acceptedAt, _stop.Token);
+        var conn = new RelayedConnection(client, upstream, RoundTrip, acceptedAt, CountTurn, _stop.Token);
         _connections.TryAdd(conn, 0);
         try
         {

@@ -10,7 +10,7 @@ namespace QueryLab.Tests.Network;
 
 /// <summary>What the relay passes through: bytes in order under load, closes in both directions, failures, its port.</summary>
 [Collection(LabCollection.Name)]
-public sealed class LatencyRelayStreamTests(LabFixture lab)
+public sealed class LatencyRelayStreamTests(LabFixture lab, Xunit.Abstractions.ITestOutputHelper output)
 {
     private NpgsqlConnectionStringBuilder Direct => new(lab.ConnectionString) { Pooling = false };
 
@@ -166,5 +166,22 @@ public sealed class LatencyRelayStreamTests(LabFixture lab)
             await using var cmd = new NpgsqlCommand("SELECT 1", conn);
             await Assert.ThrowsAnyAsync<NpgsqlException>(() => cmd.ExecuteScalarAsync());
         }
+    }
+
+    [Fact]
+    public async Task The_relay_counts_the_round_trips_of_a_new_connection_and_of_a_statement()
+    {
+        await using var relay = LatencyRelay.Start(Direct, TimeSpan.Zero);
+        await using var conn = new NpgsqlConnection(relay.Through(Direct).ConnectionString);
+        await conn.OpenAsync();
+        var open = relay.Turns;
+        await using (var cmd = new NpgsqlCommand("SELECT 1", conn))
+        {
+            await cmd.ExecuteScalarAsync();
+        }
+
+        output.WriteLine($"a new connection (SslMode {Direct.SslMode}, SCRAM): {open} round trip(s) at the wire after the TCP handshake");
+        Assert.InRange(open, 3, 6); // SSLRequest, startup → SASL, SASL continue, SASL final (+ TLS when offered; + Npgsql loading the types, the first open of a connection string)
+        Assert.Equal(open + 1, relay.Turns); // one statement, one round trip
     }
 }
