@@ -29,7 +29,7 @@ public static class LatencySweep
             cost = await RelayCostProbe.MeasureAsync(lab.Server.Connection, zero, CostSamples, ct);
         }
 
-        ctx.Out.WriteLine($"latency: the relay itself adds {(cost.AddedNs < 0 ? "−" : "")}{Reports.Units.Time(Math.Abs(cost.AddedNs))} to a SELECT 1 round trip at 0 ms ({Reports.Units.Time(cost.RelayedNs)} through it, {Reports.Units.Time(cost.DirectNs)} direct; medians of {cost.Samples})");
+        ctx.Out.WriteLine($"latency: the relay itself adds {(cost.AddedNs < 0 ? "−" : "")}{Reports.Units.Time(Math.Abs(cost.AddedNs))} to a SELECT 1 round trip at 0 ms ({Reports.Units.Time(cost.RelayedNs)} through it, {Reports.Units.Time(cost.DirectNs)} direct; medians of {cost.Samples}); a new connection costs {cost.ConnectionRoundTrips} round trips at the wire after the TCP handshake's one");
         var staging = Path.Combine(reportsDir, $".latency-{Guid.NewGuid():N}");
         var others = new List<(TimeSpan Rtt, BenchSession.Outcome Outcome)>();
         try

@@ -33,7 +33,20 @@ public static class RelayCostProbe
             rs.AddRange(await RoundTripsAsync(r, Slice, ct));
         }
 
-        return new RelayCost(Median(ds), Median(rs), relay.RoundTrip.TotalMilliseconds, ds.Count);
+        return new RelayCost(Median(ds), Median(rs), relay.RoundTrip.TotalMilliseconds, ds.Count) { ConnectionRoundTrips = await ConnectionRoundTripsAsync(unpooled, relay, ct) };
+    }
+
+    /// <summary>
+    /// Round trips a new connection costs at the wire after the TCP handshake, as an unpooled variant pays them: the second
+    /// open on one unpooled data source (the first also loads the server's types once).
+    /// </summary>
+    private static async Task<int> ConnectionRoundTripsAsync(NpgsqlConnectionStringBuilder unpooled, LatencyRelay relay, CancellationToken ct)
+    {
+        await using var source = NpgsqlDataSource.Create(relay.Through(unpooled).ConnectionString);
+        await (await source.OpenConnectionAsync(ct)).DisposeAsync();
+        var before = relay.Turns;
+        await (await source.OpenConnectionAsync(ct)).DisposeAsync();
+        return (int)(relay.Turns - before);
     }
 
     private static async Task<double[]> RoundTripsAsync(NpgsqlConnection conn, int count, CancellationToken ct)

@@ -21,6 +21,7 @@ public static partial class MarkdownReport
             : $"{LatencyOptions.Label(r.RoundTripMs)} round trip";
         var cost = r.Relay is { } c
             ? $"; the relay itself adds {(c.AddedNs < 0 ? "−" : "")}{Units.Time(Math.Abs(c.AddedNs))} to a `SELECT 1` round trip at 0 ms ({Units.Time(c.RelayedNs)} through it, {Units.Time(c.DirectNs)} direct, medians of {Units.Count(c.Samples)})"
+                + (c.ConnectionRoundTrips is { } n ? $"; a new connection costs {n} round trips at the wire after the TCP handshake's one (counted by the relay)" : "")
             : "";
         return $"through QueryLab's latency relay, half of the round trip each way: {at}{cost}";
     }

@@ -8,6 +8,10 @@ public sealed record RelayCost(double DirectNs, double RelayedNs, double RoundTr
 {
     /// <summary>What the relay adds to a round trip beyond the round-trip time it was asked for.</summary>
     public double AddedNs => RelayedNs - DirectNs - (RoundTripMs * 1e6);
+
+    /// <summary>Round trips a new connection costs at the wire, the TCP handshake apart (counted by the relay); null in a run that did not count them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? ConnectionRoundTrips { get; init; }
 }
 
 /// <summary>One round-trip time of a <c>--latency</c> sweep: the run measured at it (its folder under latency/, or this run), and its variants' figures.</summary>
