@@ -80,6 +80,9 @@ public sealed class LatencyBenchTests(LabFixture lab)
         var run = Assert.Single(Directory.GetDirectories(reports), d => Path.GetFileName(d) != "latest");
         var results = QueryLab.Bench.Load.LoadJson.Read(run);
         Assert.Equal(2, results.LatencyMs);
+        var md = await File.ReadAllTextAsync(Path.Combine(run, "load.md"));
+        Assert.Contains("| network | through QueryLab's latency relay: 2 ms round trip added to every connection (half each way) |", md, StringComparison.Ordinal);
+        Assert.Contains("## Pool sizing at 2 ms round trip", md, StringComparison.Ordinal);
         Assert.True(results.Steps.Single().Latency!.MinNs >= 2e6, $"fastest request {results.Steps.Single().Latency!.MinNs} ns");
     }
 }
