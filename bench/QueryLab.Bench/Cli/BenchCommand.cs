@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Latency;
 using QueryLab.Bench.Pipeline;
 using QueryLab.Bench.Timing;
 using QueryLab.Seed;
@@ -50,6 +51,12 @@ public static class BenchCommand
         Description = "After each variant is timed, run the same operations in a plain async loop (as an application, or `querylab load`, runs them) and report bench ÷ loop: the check that bench times the operation, not the harness.",
     };
 
+    public static readonly CheckedOption<LatencyOptions?> Latency = new("--latency", t => LatencyOptions.Parse(t))
+    {
+        Description = "Measure through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us; "
+            + "or a sweep, 0,0.5ms,1ms,5ms: one pass per round-trip time, merged into one run folder (the first is the run's own; the others under latency/).",
+    };
+
     /// <summary>A profile by name (case-insensitive), written as its name; exit 2 with the profiles otherwise.</summary>
     private static Written<BenchProfile> ProfileNamed(string name)
     {
@@ -77,6 +84,7 @@ public static class BenchCommand
         cmd.Options.Add(InjectDelay);
         cmd.Options.Add(InjectAt);
         cmd.Options.Add(Fidelity);
+        cmd.Options.Add(Latency);
     }
 
     /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>
@@ -128,7 +136,7 @@ public static class BenchCommand
         }
 
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);
-        var timing = new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)! };
+        var timing = new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)!, Latency = pr.GetValue(Latency) };
         var request = seed?.Invoke(pr);
         var baseline = pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
         return new MeasureOptions(CommonOptions.Server(pr, ctx), request, scenarios, profile, timing, baseline, CommonOptions.ReportsDir(pr, ctx), CommonOptions.CommandLine(pr));

@@ -25,6 +25,15 @@ public static class CommonOptions
         Description = "The folder runs are written to (default: the repository's reports/).",
     };
 
+    public static readonly CheckedOption<Latency.LatencyOptions?> Latency = new("--latency", t => Bench.Latency.LatencyOptions.Parse(t, sweepAllowed: false))
+    {
+        Description = "Run through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us.",
+    };
+
+    /// <summary>The server as <see cref="Server"/> finds it, reached through the latency relay at --latency (verify, explain, load).</summary>
+    public static ServerChoice ServerAtLatency(ParseResult pr, LabContext ctx) =>
+        Server(pr, ctx) with { RoundTrip = pr.GetValue(Latency)?.RoundTrips[0] };
+
     /// <summary>Where the server comes from: --connection, QUERYLAB_CONNECTION, DATABASE_URL or the embedded one.</summary>
     public static ServerChoice Server(ParseResult pr, LabContext ctx)
     {

@@ -21,6 +21,7 @@ public static class ExplainCommand
         var cmd = new Command("explain", "Print one variant's statements, round trips, plans (custom and generic) and findings.");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Variant);
+        cmd.Options.Add(CommonOptions.Latency);
         cmd.SetAction(async (pr, ct) =>
         {
             var selected = ScenarioOptions.Selected(pr);
@@ -35,7 +36,7 @@ public static class ExplainCommand
             var variant = name is null ? scenario.Baseline : scenario.Variants.FirstOrDefault(v => v.Name == name)
                 ?? throw LabException.BadInput($"scenario {scenario.Name} has no variant '{name}'; its variants are: {string.Join(", ", scenario.Variants.Select(v => v.Name))}");
 
-            return await Explanation.PrintAsync(scenario, variant, CommonOptions.Server(pr, ctx), ctx, ct);
+            return await Explanation.PrintAsync(scenario, variant, CommonOptions.ServerAtLatency(pr, ctx), ctx, ct);
         });
         return cmd;
     }

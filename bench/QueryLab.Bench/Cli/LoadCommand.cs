@@ -59,6 +59,7 @@ public static class LoadCommand
         cmd.Options.Add(PoolSize);
         cmd.Options.Add(PoolTimeout);
         cmd.Options.Add(CommonOptions.Reports);
+        cmd.Options.Add(CommonOptions.Latency);
         cmd.SetAction((pr, ct) =>
         {
             var scenario = pr.GetValue(Scenario) ?? LoadPlan.SelectScenario(null);
@@ -71,7 +72,7 @@ public static class LoadCommand
                 pr.GetValue(PoolSize),
                 pr.GetValue(PoolTimeout));
             var reports = CommonOptions.ReportsDir(pr, ctx); // before the server is opened, as bench does
-            return LoadSession.RunVerbAsync(plan, CommonOptions.Server(pr, ctx), reports, CommonOptions.CommandLine(pr), ctx, ct);
+            return LoadSession.RunVerbAsync(plan, CommonOptions.ServerAtLatency(pr, ctx), reports, CommonOptions.CommandLine(pr), ctx, ct);
         });
         return cmd;
     }

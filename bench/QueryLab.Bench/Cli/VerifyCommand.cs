@@ -11,7 +11,8 @@ public static class VerifyCommand
     {
         var cmd = new Command("verify", "Run every variant with the same parameters and compare its normalised answer with the baseline's (raw Npgsql).");
         cmd.Options.Add(ScenarioOptions.Scenario);
-        cmd.SetAction((pr, ct) => VerifyRun.RunAsync(ScenarioOptions.Selected(pr).Scenarios, CommonOptions.Server(pr, ctx), ctx, ct));
+        cmd.Options.Add(CommonOptions.Latency);
+        cmd.SetAction((pr, ct) => VerifyRun.RunAsync(ScenarioOptions.Selected(pr).Scenarios, CommonOptions.ServerAtLatency(pr, ctx), ctx, ct));
         return cmd;
     }
 }

@@ -36,12 +36,17 @@ public static class Comparability
             refusals.Add($"profile {baseline.Profile.Name} vs {candidate.Profile.Name}");
         }
 
+        if (baseline.RoundTripMs != candidate.RoundTripMs)
+        {
+            refusals.Add($"latency {Latency.LatencyOptions.Label(baseline.RoundTripMs)} vs {Latency.LatencyOptions.Label(candidate.RoundTripMs)} round trip (--latency)");
+        }
+
         if (refusals.Count > 0)
         {
             throw new LabException(
                 ExitCodes.Of(Ending.CannotCompare),
                 $"cannot compare {candidate.RunId} with baseline {baseline.RunId}: {string.Join("; ", refusals)} (baseline vs candidate); "
-                + "run the candidate with the baseline's dataset, server and profile, or save a new baseline");
+                + "run the candidate with the baseline's dataset, server, profile and latency, or save a new baseline");
         }
 
         var warnings = new List<string>();

@@ -11,7 +11,7 @@ namespace QueryLab.Bench.Lab;
 /// The steps every measuring verb shares: open the server, migrate, make sure the data is seeded, and
 /// build the one catalog context (one data source for all three libraries) the variants run on.
 /// </summary>
-public sealed class LabPipeline : IAsyncDisposable
+public sealed partial class LabPipeline : IAsyncDisposable
 {
     private LabPipeline(LabServer server, NpgsqlDataSource dataSource, SeedManifest manifest, CatalogContext catalog)
     {
@@ -55,7 +55,8 @@ public sealed class LabPipeline : IAsyncDisposable
             }
 
             ctx.Out.WriteLine($"dataset: {manifest}");
-            return new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString) { Poolers = PgBouncerLauncher.Instance });
+            var lab = new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString) { Poolers = PgBouncerLauncher.Instance });
+            return choice.RoundTrip is { } rtt ? At(lab, rtt, ctx) : lab;
         }
         catch
         {
@@ -149,6 +150,17 @@ public sealed class LabPipeline : IAsyncDisposable
     {
         await Catalog.DisposeAsync();
         await DataSource.DisposeAsync();
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync(); // a view through the relay: the server belongs to the lab it came from
+            if (_owned is not null)
+            {
+                await _owned.DisposeAsync();
+            }
+
+            return;
+        }
+
         await Server.DisposeAsync();
     }
 }

@@ -7,6 +7,12 @@ public sealed record ServerChoice(string? ConnectionString, string Source)
 {
     public bool IsEmbedded => ConnectionString is null;
 
+    /// <summary>
+    /// The round-trip time QueryLab's latency relay adds to every connection of the lab (<c>--latency</c> of verify, explain
+    /// and load; bench and run sweep through <see cref="Timing.TimingOptions.Latency"/>); null: straight to the server.
+    /// </summary>
+    public TimeSpan? RoundTrip { get; init; }
+
     public static ServerChoice Resolve(string? option, LabContext ctx)
     {
         if (!string.IsNullOrWhiteSpace(option))

@@ -20,6 +20,7 @@ public static class LoadMarkdown
         Header(md, r);
         Summary(md, r);
         Table(md, r);
+        LittlesLaw(md, r);
         Charts(md, r);
         Failures(md, r);
         return md.ToString();
@@ -41,6 +42,7 @@ public static class LoadMarkdown
             .Row("load", $"clients {string.Join(", ", s.Clients)}; each step {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.WarmupMs))} warm-up (not counted), then {LoadSession.Seconds(TimeSpan.FromMilliseconds(s.DurationMs))} measured; variants one after the other")
             .Row("pool", $"Maximum Pool Size {s.MaxPoolSize}, Timeout {s.PoolTimeoutSeconds} s, application_name {Markdown.Code(s.ApplicationName)}")
             .Row("server limits", $"max_connections {l.MaxConnections} ({l.ReservedConnections} reserved), role {l.Role}: {Limit(l.RoleLimit)}, database: {Limit(l.DatabaseLimit)}; {l.FreeAtStart} more connections free for the role when the run started")
+            .Row("network", r.LatencyMs is { } rtt ? $"through QueryLab's latency relay: {QueryLab.Bench.Latency.LatencyOptions.Label(rtt)} round trip added to every connection (half each way)" : "loopback, straight to the server")
             .Row("command", Markdown.Code(r.Command))
             .WriteTo(md);
     }
@@ -102,6 +104,33 @@ public static class LoadMarkdown
             + "ops/s is completed requests over the measured time (from the end of the warm-up until the last request sent had finished). "
             + "Latency is that of completed requests, a wait for a pooled connection included: exact, from every request's recorded time, percentiles by nearest rank.");
         md.AppendLine();
+    }
+
+    /// <summary>With --latency: Little's law per step — requests in flight (ops/s × mean) against the clients and the pool — and what the pool caps throughput at.</summary>
+    private static void LittlesLaw(StringBuilder md, LoadResults r)
+    {
+        if (r.LatencyMs is not { } rtt || r.Steps.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Pool sizing at {QueryLab.Bench.Latency.LatencyOptions.Label(rtt)} round trip");
+        md.AppendLine();
+        md.AppendLine("Little's law: connections busy = throughput × time per request. A pool of *P* connections caps throughput at *P* ÷ the time a request holds one "
+            + "(its time unqueued: the mean of the variant's smallest step with no more clients than connections); past that, more clients only wait. "
+            + "At a longer round trip each request holds its connection longer, so the same pool caps throughput lower.");
+        md.AppendLine();
+        var pool = r.Settings.MaxPoolSize;
+        var table = new MarkdownTable("variant", Column.Figures("clients"), Column.Figures("ops/s"), Column.Figures("mean"), Column.Figures("time unqueued"), Column.Figures("pool"), Column.Figures("pool's cap (ops/s)"), "limited by");
+        foreach (var s in r.Steps.Where(s => s.Latency is not null))
+        {
+            var unqueued = r.Steps.Where(x => x.Variant == s.Variant && x.Latency is not null && x.Clients <= pool).MinBy(x => x.Clients)?.Latency!.MeanNs;
+            var cap = unqueued is { } u ? pool / (u / 1e9) : (double?)null;
+            table.Row(s.Variant, $"{s.Clients}", Units.Throughput(s.Throughput), Units.Time(s.Latency!.MeanNs), unqueued is { } t ? Units.Time(t) : "–", $"{pool}", cap is { } c ? Units.Throughput(c) : "–",
+                s.Clients > pool ? "**the pool**: more clients than connections, requests wait for one" : "the clients");
+        }
+
+        table.WriteTo(md);
     }
 
     /// <summary>Two bar charts, one bar per (variant, clients) in run order, each labelled with its figure.</summary>

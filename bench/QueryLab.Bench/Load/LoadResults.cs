@@ -27,6 +27,10 @@ public sealed record LoadResults : RunHeader
 
     /// <summary>Backends of this run's application name left on the server once everything was closed (0 is right).</summary>
     public required int LeakedBackendsAtEnd { get; init; }
+
+    /// <summary>The round-trip time (ms) QueryLab's latency relay added to every connection (<c>load --latency</c>); null: straight to the server.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? LatencyMs { get; init; }
 }
 
 /// <summary>How the run was set up, and the server's connection limits it ran against.</summary>

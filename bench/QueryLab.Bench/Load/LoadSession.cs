@@ -42,7 +42,7 @@ public sealed class LoadSession(LabPipeline lab, LabContext ctx, LoadPlan plan, 
         try
         {
             var appName = $"querylab-load-{Environment.ProcessId}";
-            var csb = new NpgsqlConnectionStringBuilder(lab.Server.Connection.ConnectionString) { ApplicationName = appName };
+            var csb = new NpgsqlConnectionStringBuilder(lab.Catalog.ConnectionString) { ApplicationName = appName }; // through the relay with --latency
             if (plan.PoolSize is { } size)
             {
                 csb.MaxPoolSize = size;
@@ -135,6 +135,7 @@ public sealed class LoadSession(LabPipeline lab, LabContext ctx, LoadPlan plan, 
                 NotRun = notRun,
                 Findings = findings,
                 LeakedBackendsAtEnd = left.Count,
+                LatencyMs = lab.RoundTrip?.TotalMilliseconds,
             };
             LoadTerminal.Print(results, ctx.Out);
             if (interrupted)

@@ -20,6 +20,9 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
 
     public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
 
+    /// <summary>What a composing verb adds to the run before it is written (given the results and the run's folder while it is written).</summary>
+    public Func<RunResults, string, RunResults>? Finishing { get; init; }
+
     public async Task<Outcome> RunAsync(IReadOnlyList<IScenario> scenarios, CancellationToken ct)
     {
         await using var benchLock = await lab.AcquireBenchLockAsync(ct);
@@ -104,7 +107,9 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     InjectedDelaysNs = injected.Count > 0 ? injected : null,
                     InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
+                    LatencyMs = lab.RoundTrip?.TotalMilliseconds,
                 };
+                results = Finishing?.Invoke(results, folder.WorkDir) ?? results;
                 ctx.Out.WriteLine($"report: writing results.json, report.md and scenarios/ into {folder.WorkDir}");
                 ctx.Work.Step("writing the report");
                 await File.WriteAllTextAsync(folder.PathOf("results.json"), ResultsJson.Serialize(results), ct);

@@ -18,8 +18,10 @@ public static class Explanation
         ArgumentNullException.ThrowIfNull(variant);
         ArgumentNullException.ThrowIfNull(ctx);
         await using var lab = await LabPipeline.OpenAsync(server, ctx, seed: null, ct);
-        await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
-        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
+        var capture = new Npgsql.NpgsqlDataSourceBuilder(lab.Catalog.ConnectionString); // through the relay with --latency
+        WireCapture.Configure(capture);
+        await using var captureSource = capture.Build();
+        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Catalog.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
         await using var prepared = await scenario.PrepareAsync(catalog, ct);
         if (prepared.NotRunReason(variant) is { } reason)
         {

@@ -1,5 +1,6 @@
 using QueryLab.Bench.Exits;
 using QueryLab.Bench.Lab;
+using QueryLab.Bench.Latency;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Timing;
 using QueryLab.Queries.Catalog;
@@ -38,8 +39,11 @@ public static class Measurement
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ctx);
         await using var lab = await LabPipeline.OpenAsync(options.Server, ctx, options.Seed, ct);
-        var session = new BenchSession(lab, ctx, options.Profile, options.ReportsDir, options.Command, options.Timing);
-        var outcome = await session.RunAsync(options.Scenarios, ct);
+        BenchSession Pass(LabPipeline l, string reportsDir, TimingOptions t, Func<Results.RunResults, string, Results.RunResults>? finishing) =>
+            new(l, ctx, options.Profile, reportsDir, options.Command, t) { Finishing = finishing };
+        var outcome = options.Timing.Latency is { } latency
+            ? await LatencySweep.RunAsync(lab, ctx, latency, options.ReportsDir, options.Timing, Pass, options.Scenarios, ct)
+            : await Pass(lab, options.ReportsDir, options.Timing, null).RunAsync(options.Scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");
         var verified = ExitCodes.If(outcome.VerificationFailed, Ending.VerificationFailed);

@@ -20,6 +20,7 @@ public static partial class MarkdownReport
         md.AppendLine();
         Header(md, r);
         Summary(md, r);
+        LatencySweep(md, r);
         Fidelity(md, r);
         foreach (var s in r.Scenarios)
         {
@@ -78,6 +79,11 @@ public static partial class MarkdownReport
         if (r.Floor is { } floor)
         {
             header.Row("harness floor", FloorText(floor));
+        }
+
+        if (NetworkText(r) is { } network)
+        {
+            header.Row("network", network);
         }
 
         header.WriteTo(md);

@@ -49,6 +49,25 @@ public sealed record RunResults : RunHeader
     /// <summary>What the harness itself costs on this server: the floor every time in the report stands on.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HarnessFloor? Floor { get; init; }
+
+    /// <summary>
+    /// The round-trip time (ms) QueryLab's latency relay added to every connection of the measurements (<c>--latency</c>);
+    /// null: no relay, straight to the server, which older runs are (read as 0).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? LatencyMs { get; init; }
+
+    /// <summary>The round-trip time of the measurements in ms, 0 when no relay was used.</summary>
+    [JsonIgnore]
+    public double RoundTripMs => LatencyMs ?? 0;
+
+    /// <summary>The relay's own cost at 0 ms against a direct connection, measured in this run; null when no relay was used.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RelayCost? Relay { get; init; }
+
+    /// <summary>A <c>--latency</c> sweep: every round-trip time measured, in order, this run's own among them; null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SweepPoint>? Sweep { get; init; }
 }
 
 /// <summary>

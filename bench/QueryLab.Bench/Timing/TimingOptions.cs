@@ -20,6 +20,9 @@ public sealed partial record TimingOptions(int? Iterations, bool Profile, IReadO
     /// <summary>Each case is followed by a plain async loop of the same operations (calibrate's fidelity check).</summary>
     public bool LoopCheck { get; init; }
 
+    /// <summary>The round-trip times to measure at through the latency relay (<c>--latency</c>); null: straight to the server.</summary>
+    public Latency.LatencyOptions? Latency { get; init; }
+
     /// <summary>
     /// Parses <c>scenario/variant=delay</c> (delay: <c>250ns</c>, <c>40us</c>, <c>1.5ms</c>, or <c>10%</c> of the variant's
     /// warm-up median; the variant may be <c>*</c> for every variant of the scenario) against the catalog; anything else

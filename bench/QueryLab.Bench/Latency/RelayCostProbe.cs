@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Npgsql;
+using QueryLab.Bench.Results;
+using QueryLab.Seed.Server;
+
+namespace QueryLab.Bench.Latency;
+
+/// <summary>
+/// What the latency relay itself costs: <c>SELECT 1</c> round trips on one connection straight to the server and one
+/// through a relay at 0 ms, in short alternating slices so the machine's drift cancels; medians of each side.
+/// Like the harness floor, a plain loop beside the timing, not a timing of the catalog.
+/// </summary>
+public static class RelayCostProbe
+{
+    private const int Slice = 10;
+
+    public static async Task<RelayCost> MeasureAsync(NpgsqlConnectionStringBuilder direct, LatencyRelay relay, int perSide, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(direct);
+        ArgumentNullException.ThrowIfNull(relay);
+        var unpooled = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Pooling = false };
+        await using var d = new NpgsqlConnection(unpooled.ConnectionString);
+        await using var r = new NpgsqlConnection(relay.Through(unpooled).ConnectionString);
+        await d.OpenAsync(ct);
+        await r.OpenAsync(ct);
+        await RoundTripsAsync(d, 2 * Slice, ct);
+        await RoundTripsAsync(r, 2 * Slice, ct);
+        var ds = new List<double>();
+        var rs = new List<double>();
+        for (var i = 0; i < Math.Max(1, perSide / Slice); i++)
+        {
+            ds.AddRange(await RoundTripsAsync(d, Slice, ct));
+            rs.AddRange(await RoundTripsAsync(r, Slice, ct));
+        }
+
+        return new RelayCost(Median(ds), Median(rs), relay.RoundTrip.TotalMilliseconds, ds.Count) { ConnectionRoundTrips = await ConnectionRoundTripsAsync(unpooled, relay, ct) };
+    }
+
+    /// <summary>
+    /// Round trips a new connection costs at the wire after the TCP handshake, as an unpooled variant pays them: the second
+    /// open on one unpooled data source (the first also loads the server's types once).
+    /// </summary>
+    private static async Task<int> ConnectionRoundTripsAsync(NpgsqlConnectionStringBuilder unpooled, LatencyRelay relay, CancellationToken ct)
+    {
+        await using var source = NpgsqlDataSource.Create(relay.Through(unpooled).ConnectionString);
+        await (await source.OpenConnectionAsync(ct)).DisposeAsync();
+        var before = relay.Turns;
+        await (await source.OpenConnectionAsync(ct)).DisposeAsync();
+        return (int)(relay.Turns - before);
+    }
+
+    private static async Task<double[]> RoundTripsAsync(NpgsqlConnection conn, int count, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT 1", conn);
+        var ns = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            await cmd.ExecuteScalarAsync(ct);
+            ns[i] = Stopwatch.GetElapsedTime(t0).TotalNanoseconds;
+        }
+
+        return ns;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,21 @@
+namespace QueryLab.Bench.Results;
+
+/// <summary>
+/// The relay's own cost: the median <c>SELECT 1</c> round trip straight to the server and through the relay at
+/// <paramref name="RoundTripMs"/> (0: the relay's hop alone), over <paramref name="Samples"/> round trips a side.
+/// </summary>
+public sealed record RelayCost(double DirectNs, double RelayedNs, double RoundTripMs, int Samples)
+{
+    /// <summary>What the relay adds to a round trip beyond the round-trip time it was asked for.</summary>
+    public double AddedNs => RelayedNs - DirectNs - (RoundTripMs * 1e6);
+
+    /// <summary>Round trips a new connection costs at the wire, the TCP handshake apart (counted by the relay); null in a run that did not count them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? ConnectionRoundTrips { get; init; }
+}
+
+/// <summary>One round-trip time of a <c>--latency</c> sweep: the run measured at it (its folder under latency/, or this run), and its variants' figures.</summary>
+public sealed record SweepPoint(double LatencyMs, string RunId, IReadOnlyList<SweepVariant> Variants);
+
+/// <summary>A variant's figures at one round-trip time of a sweep: what report.md's sweep tables and charts show.</summary>
+public sealed record SweepVariant(string Scenario, string Variant, bool IsBaseline, double? MeanNs, double? MedianNs, double? RatioToBaseline, RatioRecord? Ratio, int? RoundTrips);

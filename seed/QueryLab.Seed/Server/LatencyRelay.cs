@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace QueryLab.Seed.Server;
+
+/// <summary>
+/// A TCP relay on 127.0.0.1 in front of a server that adds a network round-trip time: each direction is delayed by
+/// half of <see cref="RoundTrip"/>. Bytes pass through untouched (TLS and every protocol message), in order, with no
+/// bandwidth limit: a chunk read at t is written at t + RTT/2 whatever came before it. A new connection also pays the
+/// TCP handshake's round trip: what the client sends in its first RTT is forwarded as if sent at accept + RTT.
+/// A half-close is passed on (after the same delay); a side that resets or fails closes the other one at once, so a
+/// client of a server that goes away sees the lost connection as it would without the relay.
+/// The relay lives in this process: disposing it (or the process ending) leaves no listener behind.
+/// </summary>
+public sealed class LatencyRelay : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly string _upstreamHost;
+    private readonly int _upstreamPort;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<RelayedConnection, byte> _connections = new();
+    private readonly Task _accepting;
+    private int _disposed;
+
+    private LatencyRelay(Socket listener, string upstreamHost, int upstreamPort, TimeSpan roundTrip)
+    {
+        _listener = listener;
+        _upstreamHost = upstreamHost;
+        _upstreamPort = upstreamPort;
+        RoundTrip = roundTrip;
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        _accepting = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>The longest round-trip time a relay adds: anything longer is a mistake, not a network.</summary>
+    public static readonly TimeSpan MaxRoundTrip = TimeSpan.FromSeconds(1);
+
+    public int Port { get; }
+
+    public TimeSpan RoundTrip { get; }
+
+    /// <summary>Connections accepted so far (for tests and progress).</summary>
+    public int Accepted => _accepted;
+
+    /// <summary>Connections relayed now.</summary>
+    public int Open => _connections.Count;
+
+    private int _accepted;
+
+    /// <summary>
+    /// Round trips seen at the wire, over every connection: each time the server answers after the client spoke (a turn
+    /// of the conversation), the TCP handshake not included. What a new connection costs: <see cref="Turns"/> across an open.
+    /// </summary>
+    public long Turns => Interlocked.Read(ref _turns);
+
+    private long _turns;
+
+    internal void CountTurn() => Interlocked.Increment(ref _turns);
+
+    /// <summary>
+    /// Starts a relay to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>. It listens on
+    /// <paramref name="port"/> when that is free (0: any free port); when the port is taken, on another free one,
+    /// as the embedded server retries its port.
+    /// </summary>
+    public static LatencyRelay Start(string upstreamHost, int upstreamPort, TimeSpan roundTrip, int port = 0)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(upstreamHost);
+        if (roundTrip < TimeSpan.Zero || roundTrip > MaxRoundTrip)
+        {
+            throw new ArgumentOutOfRangeException(nameof(roundTrip), roundTrip, "a round-trip time from 0 to 1 s");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var candidate = attempt == 1 && port != 0 ? port : LoopbackPort.Free();
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                listener.Bind(new IPEndPoint(IPAddress.Loopback, candidate));
+                listener.Listen(512);
+                return new LatencyRelay(listener, upstreamHost, upstreamPort, roundTrip);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 4)
+            {
+                // Taken between the probe and the bind (or the port asked for is in use): try another.
+                listener.Dispose();
+            }
+            catch
+            {
+                listener.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A relay in front of the server <paramref name="server"/> names.</summary>
+    public static LatencyRelay Start(NpgsqlConnectionStringBuilder server, TimeSpan roundTrip)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return Start(server.Host ?? "localhost", server.Port, roundTrip);
+    }
+
+    /// <summary>The same connection, through the relay: host and port changed, everything else (credentials, TLS) kept.</summary>
+    public NpgsqlConnectionStringBuilder Through(NpgsqlConnectionStringBuilder server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var b = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Host = "127.0.0.1", Port = Port };
+        if (b.SslMode is SslMode.VerifyFull)
+        {
+            // The certificate names the server, not 127.0.0.1: verify the chain, not the host name.
+            b.SslMode = SslMode.VerifyCA;
+        }
+
+        return b;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        var acceptedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        client.NoDelay = true;
+        var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await upstream.ConnectAsync(_upstreamHost, _upstreamPort, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // As a client of an unreachable server would see: the connection is refused (reset).
+            RelayedConnection.Reset(client);
+            upstream.Dispose();
+            return;
+        }
+
+        var conn = new RelayedConnection(client, upstream, RoundTrip, acceptedAt, CountTurn, _stop.Token);
+        _connections.TryAdd(conn, 0);
+        try
+        {
+            await conn.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connections.TryRemove(conn, out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        await _accepting.ConfigureAwait(false);
+        foreach (var c in _connections.Keys)
+        {
+            c.Abort();
+        }
+
+        _stop.Dispose();
+    }
+}
