@@ -162,5 +162,17 @@ public sealed class CliMigrateCheckTests(LabFixture lab)
         Assert.Contains("drop-then-add-column", bad.Out, StringComparison.Ordinal);
         Assert.Contains("0090_status_rename.sql:3: require-concurrent-index-creation", bad.Out, StringComparison.Ordinal);
         Assert.Contains("fix:", bad.Out, StringComparison.Ordinal);
+
+        // For a pull request: one GitHub annotation per finding, on the file's line, named by its rule.
+        var github = await CliRunner.RunAsync(null, "migrate", "--check", "--format", "github", "--migrations", dir, "--connection", cs);
+        Assert.Equal(1, github.ExitCode);
+        var file = Path.Combine(dir, "0090_status_rename.sql");
+        Assert.Contains($"::warning file={file},line=3,title=require-concurrent-index-creation::", github.Out, StringComparison.Ordinal);
+        Assert.Contains($"::warning file={file},line=1,title=require-lock-timeout::", github.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("fix:", github.Out, StringComparison.Ordinal);
+
+        var format = await CliRunner.RunAsync(null, "migrate", "--check", "--format", "sarif", "--connection", cs);
+        Assert.Equal(2, format.ExitCode);
+        Assert.Contains("the formats are: text, github", format.Err, StringComparison.Ordinal);
     }
 }

@@ -30,7 +30,7 @@ public class MigrationLintTests
     [InlineData("require-concurrent-index-creation", 2, "\nCREATE INDEX shipments_origin_idx ON querylab.shipments (origin);")]
     [InlineData("require-concurrent-index-creation", 1, "create unique index if not exists on only Shipments using btree (lower(origin));")]
     [InlineData("require-concurrent-index-deletion", 1, "DROP INDEX IF EXISTS querylab.shipments_status_idx;")]
-    [InlineData("concurrent-index-in-transaction", 1, "CREATE INDEX CONCURRENTLY shipments_origin_idx ON shipments (origin);")]
+    [InlineData("ban-concurrent-index-creation-in-transaction", 1, "CREATE INDEX CONCURRENTLY shipments_origin_idx ON shipments (origin);")]
     [InlineData("concurrent-index-in-transaction", 1, "DROP INDEX CONCURRENTLY querylab.shipments_status_idx;")]
     [InlineData("changing-column-type", 1, "ALTER TABLE shipments ALTER COLUMN origin TYPE text;")]
     [InlineData("changing-column-type", 2, "/* widen */\nALTER TABLE querylab.shipments ALTER origin SET DATA TYPE varchar(200);")]
@@ -42,6 +42,20 @@ public class MigrationLintTests
     [InlineData("constraint-missing-not-valid", 1, "ALTER TABLE shipments ADD CONSTRAINT shipments_weight_max CHECK (weight_grams < 1000000);")]
     [InlineData("constraint-missing-not-valid", 2, "ALTER TABLE shipments ADD CONSTRAINT w CHECK (weight_grams < 1000000) NOT VALID;\nALTER TABLE shipments VALIDATE CONSTRAINT w;")]
     [InlineData("disallowed-unique-constraint", 1, "ALTER TABLE carriers ADD CONSTRAINT carriers_name_key UNIQUE (name);")]
+    [InlineData("renaming-column", 2, "SET lock_timeout = '1s';\nALTER TABLE shipments RENAME COLUMN origin TO origin_city;")]
+    [InlineData("renaming-column", 1, "ALTER TABLE querylab.shipments RENAME origin TO origin_city;")]
+    [InlineData("renaming-table", 1, "ALTER TABLE IF EXISTS querylab.carriers RENAME TO couriers;")]
+    [InlineData("require-lock-timeout", 2, "SET statement_timeout = '5s';\nCREATE INDEX i ON shipments (origin);\nALTER TABLE shipments ADD COLUMN note text;")]
+    [InlineData("require-lock-timeout", 2, "SET lock_timeout.x = 1;\nALTER TABLE shipments ADD COLUMN note text;")]
+    [InlineData("require-lock-timeout", 1, "CREATE TABLE querylab.notes (id int, shipment_id uuid REFERENCES querylab.shipments (id));")]
+    [InlineData("require-statement-timeout", 2, "SET LOCAL lock_timeout = '1s';\nALTER TABLE carriers ADD COLUMN region text;")]
+    [InlineData("prefer-timestamp-tz", 3, "CREATE TABLE querylab.audit (\n  id int,\n  at timestamp(3) NOT NULL);")]
+    [InlineData("prefer-timestamp-tz", 1, "ALTER TABLE shipments ALTER COLUMN delivered_at TYPE timestamp without time zone;")]
+    [InlineData("prefer-robust-stmts", 2, "-- querylab:no-transaction\nCREATE INDEX CONCURRENTLY shipments_origin_idx ON shipments (origin);")]
+    [InlineData("prefer-robust-stmts", 2, "-- querylab:no-transaction\nALTER TABLE shipments ADD COLUMN note text;")]
+    [InlineData("adding-field-with-default", 1, "ALTER TABLE shipments ADD COLUMN k uuid NOT NULL DEFAULT gen_random_uuid();")]
+    [InlineData("adding-field-with-default", 1, "ALTER TABLE shipments ADD COLUMN kg numeric GENERATED ALWAYS AS (weight_grams / 1000.0) STORED;")]
+    [InlineData("ban-drop-database", 1, "DROP DATABASE lab;")]
     public void Flags_the_rule_at_the_statement_line(string rule, int line, string sql)
     {
         var finding = Single(Lint(sql), rule);
@@ -60,7 +74,7 @@ public class MigrationLintTests
     [InlineData("require-concurrent-index-creation", "CREATE INDEX elsewhere_idx ON querylab.not_yet_created (id);")]
     [InlineData("require-concurrent-index-deletion", "-- querylab:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS querylab.shipments_status_idx;")]
     [InlineData("require-concurrent-index-deletion", "CREATE TABLE querylab.zones (id int);\nCREATE INDEX zones_id_idx ON querylab.zones (id);\nDROP INDEX zones_id_idx;")]
-    [InlineData("concurrent-index-in-transaction", "-- querylab:no-transaction\nCREATE INDEX CONCURRENTLY shipments_origin_idx ON shipments (origin);")]
+    [InlineData("ban-concurrent-index-creation-in-transaction", "-- querylab:no-transaction\nCREATE INDEX CONCURRENTLY shipments_origin_idx ON shipments (origin);")]
     [InlineData("changing-column-type", "ALTER TABLE shipments ALTER COLUMN status SET DEFAULT 'pending';")]
     [InlineData("changing-column-type", "CREATE TABLE querylab.zones (id int);\nALTER TABLE querylab.zones ALTER COLUMN id TYPE bigint;")]
     [InlineData("adding-required-field", "ALTER TABLE shipments ADD COLUMN region text DEFAULT 'eu' NOT NULL;")]
@@ -70,8 +84,39 @@ public class MigrationLintTests
     [InlineData("adding-foreign-key-constraint", "ALTER TABLE shipments ADD CONSTRAINT shipments_carrier_fk FOREIGN KEY (carrier_id) REFERENCES carriers (id) NOT VALID;")]
     [InlineData("constraint-missing-not-valid", "ALTER TABLE shipments ADD CONSTRAINT shipments_weight_max CHECK (weight_grams < 1000000) NOT VALID;")]
     [InlineData("disallowed-unique-constraint", "ALTER TABLE carriers ADD CONSTRAINT carriers_name_key UNIQUE USING INDEX carriers_name_idx;")]
+    [InlineData("renaming-column", "CREATE TABLE querylab.zones (id int, n text);\nALTER TABLE querylab.zones RENAME COLUMN n TO name;")]
+    [InlineData("renaming-column", "ALTER TABLE shipments RENAME CONSTRAINT a TO b;")]
+    [InlineData("renaming-table", "CREATE TABLE querylab.zones (id int);\nALTER TABLE querylab.zones RENAME TO areas;")]
+    [InlineData("require-lock-timeout", "SET lock_timeout = '1s';\nCREATE INDEX i ON shipments (origin);")]
+    [InlineData("require-lock-timeout", "SET SESSION lock_timeout TO '1s';\nALTER TABLE shipments ADD COLUMN note text;")]
+    [InlineData("require-lock-timeout", "CREATE TABLE querylab.zones (id int);\nCREATE INDEX zones_id_idx ON querylab.zones (id);")]
+    [InlineData("require-statement-timeout", "SET statement_timeout = '5s';\nALTER TABLE carriers ADD COLUMN region text;")]
+    [InlineData("prefer-timestamp-tz", "CREATE TABLE querylab.audit (at timestamptz, b timestamp with time zone, c timestamp(3) with time zone);")]
+    [InlineData("prefer-timestamp-tz", "ALTER TABLE shipments ALTER COLUMN delivered_at SET DEFAULT timestamp '2026-01-01';")]
+    [InlineData("prefer-robust-stmts", "CREATE INDEX shipments_origin_idx ON querylab.zones (origin);\nALTER TABLE shipments ADD COLUMN note text;")]
+    [InlineData("prefer-robust-stmts", "-- querylab:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON shipments (origin);\nDROP INDEX CONCURRENTLY IF EXISTS querylab.i;")]
+    [InlineData("adding-field-with-default", "ALTER TABLE shipments ADD COLUMN source text DEFAULT 'scanner';")]
+    [InlineData("adding-field-with-default", "ALTER TABLE shipments ADD COLUMN seen_at timestamptz DEFAULT now();")]
     public void Does_not_flag_the_safe_form(string rule, string sql) =>
         Assert.DoesNotContain(Lint(sql), f => f.Rule == rule);
+
+    [Fact]
+    public void Prefer_robust_stmts_is_advice_and_the_rest_are_warnings()
+    {
+        var findings = Lint("-- querylab:no-transaction\nSET lock_timeout = '1s';\nSET statement_timeout = '1min';\nDROP INDEX querylab.shipments_status_idx;");
+        Assert.Equal(LintSeverity.Info, Single(findings, "prefer-robust-stmts").Severity);
+        Assert.Equal(LintSeverity.Warning, Single(findings, "require-concurrent-index-deletion").Severity);
+    }
+
+    [Fact]
+    public void A_github_annotation_names_the_file_line_and_rule_with_its_data_escaped()
+    {
+        var warning = new LintFinding("renaming-column", "0090_x.sql", 7, "100% breaks, old: new", "Fix it,\nthen go");
+        Assert.Equal("::warning file=seed/Migrations/0090_x.sql,line=7,title=renaming-column::100%25 breaks, old: new Fix: Fix it,%0Athen go",
+            warning.GitHubAnnotation("seed/Migrations/0090_x.sql"));
+        var info = warning with { Severity = LintSeverity.Info };
+        Assert.StartsWith("::notice file=a%2Cb.sql,line=7,", info.GitHubAnnotation("a,b.sql"), StringComparison.Ordinal);
+    }
 
     [Fact]
     public void A_drop_and_an_add_on_one_table_is_a_rename_that_destroys_data()
@@ -99,7 +144,9 @@ public class MigrationLintTests
     {
         var findings = Lint("ALTER TABLE shipments\n  ADD COLUMN note text,\n  DROP COLUMN origin,\n  ALTER COLUMN status TYPE text,\n  ADD CONSTRAINT c CHECK (weight_grams > 1);");
         // ADD and DROP in one statement: nothing can copy the data in between, so it counts as drop + add.
-        Assert.Equal(["ban-drop-column", "drop-then-add-column", "changing-column-type", "constraint-missing-not-valid"], findings.Select(f => f.Rule));
+        // No timeouts set in the file: its first statement on an existing table is also flagged for them.
+        Assert.Equal(["ban-drop-column", "drop-then-add-column", "changing-column-type", "constraint-missing-not-valid", "require-lock-timeout", "require-statement-timeout"],
+            findings.Select(f => f.Rule));
         Assert.All(findings, f => Assert.Equal(1, f.Line));
     }
 

@@ -3,8 +3,15 @@ using QueryLab.Seed.Migrations;
 
 namespace QueryLab.Bench.Lab;
 
-/// <summary>What <c>querylab migrate</c> was asked: the server, the folder of --migrations (null: the files shipped with QueryLab), --check, --dry-run.</summary>
-public sealed record MigrateOptions(ServerChoice Server, string? Folder, bool Check, bool DryRun);
+/// <summary>How <c>migrate --check</c> prints its findings: for a person, or as GitHub Actions annotations on the pull request's lines.</summary>
+public enum LintFormat
+{
+    Text,
+    GitHub,
+}
+
+/// <summary>What <c>querylab migrate</c> was asked: the server, the folder of --migrations (null: the files shipped with QueryLab), --check (and its --format), --dry-run.</summary>
+public sealed record MigrateOptions(ServerChoice Server, string? Folder, bool Check, bool DryRun, LintFormat Format = LintFormat.Text);
 
 /// <summary><c>querylab migrate</c>: apply, preview or lint the pending SQL files.</summary>
 public static class Migration
@@ -18,7 +25,7 @@ public static class Migration
         var files = MigrationSet.Load(options.Folder);
         if (options.Check)
         {
-            return await CheckAsync(ds, files, lab.Description, ctx, ct);
+            return await CheckAsync(ds, files, lab.Description, options.Format, ctx, ct);
         }
 
         var runner = new MigrationRunner(ds, files, ctx.Out);
@@ -26,28 +33,42 @@ public static class Migration
         return 0;
     }
 
-    private static async Task<int> CheckAsync(Npgsql.NpgsqlDataSource ds, MigrationSet files, string where, LabContext ctx, CancellationToken ct)
+    private static async Task<int> CheckAsync(Npgsql.NpgsqlDataSource ds, MigrationSet files, string where, LintFormat format, LabContext ctx, CancellationToken ct)
     {
         var status = await new MigrationRunner(ds, files, ctx.Out).StatusAsync(ct);
         MigrationRunner.CheckConsistent(status, files, where);
-        var existing = new HashSet<string>(StringComparer.Ordinal);
-        await using (var cmd = ds.CreateCommand("SELECT 'querylab.' || tablename FROM pg_tables WHERE schemaname = 'querylab'"))
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await r.ReadAsync(ct))
-            {
-                existing.Add(r.GetString(0));
-            }
-        }
-
-        var findings = MigrationLinter.Lint(status.Pending, existing);
+        var findings = MigrationLinter.Lint(status.Pending, await ExistingTablesAsync(ds, ct));
+        var paths = status.Pending.ToDictionary(f => Path.GetFileName(f.Path), f => ctx.Display(Path.GetFullPath(f.Path)), StringComparer.Ordinal);
         foreach (var f in findings)
         {
-            ctx.Out.WriteLine($"{Path.GetFileName(f.File)}:{f.Line}: {f.Rule}: {f.Message}");
+            if (format == LintFormat.GitHub)
+            {
+                ctx.Out.WriteLine(f.GitHubAnnotation(paths.TryGetValue(f.File, out var p) ? p : f.File));
+                continue;
+            }
+
+            var info = f.Severity == LintSeverity.Info ? " (info)" : "";
+            ctx.Out.WriteLine($"{Path.GetFileName(f.File)}:{f.Line}: {f.Rule}{info}: {f.Message}");
             ctx.Out.WriteLine($"    fix: {f.Fix}");
         }
 
-        ctx.Out.WriteLine($"migrate --check: {status.Pending.Count} pending file(s), {findings.Count} finding(s)");
-        return ExitCodes.Code(ExitCodes.If(findings.Count > 0, Ending.LintFindings));
+        var warnings = findings.Count(f => f.Severity == LintSeverity.Warning);
+        ctx.Out.WriteLine($"migrate --check: {status.Pending.Count} pending file(s), {warnings} warning(s), {findings.Count - warnings} info");
+        return ExitCodes.Code(ExitCodes.If(warnings > 0, Ending.LintFindings));
+    }
+
+    /// <summary>The tables of the querylab schema ("querylab.shipments"): what the lint's lock rules apply to.</summary>
+    public static async Task<IReadOnlySet<string>> ExistingTablesAsync(Npgsql.NpgsqlDataSource ds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ds);
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        await using var cmd = ds.CreateCommand("SELECT 'querylab.' || tablename FROM pg_tables WHERE schemaname = 'querylab'");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            existing.Add(r.GetString(0));
+        }
+
+        return existing;
     }
 }

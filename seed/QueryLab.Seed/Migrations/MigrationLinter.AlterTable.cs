@@ -17,9 +17,11 @@ public static partial class MigrationLinter
             }
 
             c.AcceptSymbol('*');
+            var mode = 0;
             foreach (var action in c.SplitRest())
             {
                 _seq++;
+                mode = Math.Max(mode, action.Is("validate") ? 1 : action.ContainsTopLevel("foreign", "key") && !action.Is("alter") ? 2 : 3);
                 if (action.Accept("add"))
                 {
                     if (action.Accept("constraint"))
@@ -46,6 +48,13 @@ public static partial class MigrationLinter
                 else if (action.Accept("rename", "to") && action.ReadName() is { } newName)
                 {
                     var renamed = SchemaOf(table) + "." + newName;
+                    if (_existing.Contains(table))
+                    {
+                        Report(RenamingTable,
+                            $"RENAME {table} TO {newName} keeps the data, but the deployed code that still uses {table} fails from the moment this commits (and new code that uses {newName} fails until it does).",
+                            $"Rename in steps the code follows: CREATE VIEW {table} AS SELECT * FROM {renamed} in the same migration (old code keeps working), switch the code to {newName}, then drop the view; never as a drop + create, which loses the data.");
+                    }
+
                     if (_existing.Remove(table))
                     {
                         _existing.Add(renamed);
@@ -56,6 +65,9 @@ public static partial class MigrationLinter
                         _created.Add(renamed);
                     }
                 }
+                else if (action.Accept("rename") && !action.Is("constraint") && RenameColumn(table, action))
+                {
+                }
                 else if (action.Accept("validate", "constraint") && action.ReadName() is { } name
                     && !_outsideTransaction && _notValidInFile.Contains(table + "." + name))
                 {
@@ -64,12 +76,59 @@ public static partial class MigrationLinter
                         $"Move ALTER TABLE {table} VALIDATE CONSTRAINT {name}; to a later migration file.");
                 }
             }
+
+            if (_existing.Contains(table) && mode > 0)
+            {
+                _locked = (table, mode switch { 1 => "SHARE UPDATE EXCLUSIVE", 2 => "SHARE ROW EXCLUSIVE", _ => "ACCESS EXCLUSIVE" });
+            }
+        }
+
+        /// <summary>Functions whose value a DEFAULT can store once for every row (PostgreSQL 11+ then does not rewrite the table).</summary>
+        private static readonly HashSet<string> StableDefaults = new(StringComparer.Ordinal)
+        {
+            "now", "transaction_timestamp", "statement_timestamp", "current_timestamp", "current_date", "localtimestamp",
+            "current_setting", "lower", "upper", "coalesce", "nullif", "make_interval", "to_timestamp", "array",
+        };
+
+        /// <summary>Why an ADD COLUMN rewrites the table: a DEFAULT that calls a volatile function, or a stored generated column; null when it does not.</summary>
+        private static string? RewritingDefault(SqlCursor a)
+        {
+            var at = a.IndexOfTopLevel("default");
+            if (at >= 0 && a.At(at + 1) is { Kind: SqlTokenKind.Word } f && a.At(at + 2) is { } open && open.IsSymbol('(') && !StableDefaults.Contains(f.Text))
+            {
+                return $"DEFAULT {f.Text}()";
+            }
+
+            return a.ContainsTopLevel("generated", "always") && a.ContainsTopLevel("stored") ? "GENERATED ALWAYS AS (…) STORED" : null;
+        }
+
+        /// <summary>RENAME [COLUMN] a TO b: squawk's renaming-column, on a table that already exists.</summary>
+        private bool RenameColumn(string table, SqlCursor a)
+        {
+            a.Accept("column");
+            if (a.ReadName() is not { } column || !a.Accept("to") || a.ReadName() is not { } newName)
+            {
+                return false;
+            }
+
+            if (_existing.Contains(table))
+            {
+                Report(RenamingColumn,
+                    $"RENAME COLUMN {column} TO {newName} on {table} keeps the data, but the deployed code that still reads or writes {column} fails from the moment this commits (and new code that uses {newName} fails until it does).",
+                    $"Rename in steps the code follows: add {newName}, write both, backfill, switch reads, then drop {column} in a later migration; never as DROP COLUMN {column} + ADD COLUMN {newName}, which loses the data (drop-then-add-column).");
+            }
+
+            return true;
         }
 
         private void AddColumn(string table, SqlCursor a)
         {
             a.Accept("column");
-            a.Accept("if", "not", "exists");
+            if (!a.Accept("if", "not", "exists") && _outsideTransaction)
+            {
+                Robust("IF NOT EXISTS", "ADD COLUMN");
+            }
+
             if (a.ReadName() is not { } column)
             {
                 return;
@@ -91,6 +150,13 @@ public static partial class MigrationLinter
                 Report(AddingRequiredField,
                     $"ADD COLUMN {column} … NOT NULL without a DEFAULT fails on {table} as soon as it holds a row.",
                     $"Give it a default (ADD COLUMN {column} … NOT NULL DEFAULT …), or add it nullable, backfill, and add NOT NULL in a later migration.");
+            }
+
+            if (RewritingDefault(a) is { } why)
+            {
+                Report(AddingFieldWithDefault,
+                    $"ADD COLUMN {column} … {why} on {table}: every row gets its own value, so the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock.",
+                    $"Add {column} without the default (or with a constant one: PostgreSQL 11+ stores it without a rewrite), then backfill it in batches and set the default afterwards.");
             }
 
             if (a.ContainsTopLevel("references"))
@@ -149,7 +215,11 @@ public static partial class MigrationLinter
             }
 
             a.Accept("column");
-            a.Accept("if", "exists");
+            if (!a.Accept("if", "exists") && _outsideTransaction)
+            {
+                Robust("IF EXISTS", "DROP COLUMN");
+            }
+
             if (a.ReadName() is not { } column || _created.Contains(table))
             {
                 return;

@@ -55,6 +55,13 @@ public static partial class MigrationLinter
         private bool _outsideTransaction;
         private int _line;
         private int _statement;
+        private bool _lockTimeoutSet;
+        private bool _statementTimeoutSet;
+        private bool _lockTimeoutReported;
+        private bool _statementTimeoutReported;
+
+        /// <summary>The existing table the current statement locks, and the lock's mode (for require-*-timeout).</summary>
+        private (string Table, string Mode)? _locked;
 
         private sealed record ColumnChange(string Table, string Column, int FileIndex, string File, int Line, int Seq, int Statement);
 
@@ -64,14 +71,21 @@ public static partial class MigrationLinter
             _file = string.IsNullOrEmpty(migration.Path) ? $"{migration.Version}_{migration.Name}.sql" : Path.GetFileName(migration.Path);
             _outsideTransaction = migration.RunsOutsideTransaction;
             _notValidInFile.Clear();
+            (_lockTimeoutSet, _statementTimeoutSet, _lockTimeoutReported, _statementTimeoutReported) = (false, false, false, false);
             foreach (var statement in SqlStatementSplitter.Split(migration.Sql))
             {
                 _line = statement.Line;
                 _statement++;
+                _locked = null;
                 var c = new SqlCursor(statement.Tokens);
-                if (c.Accept("create"))
+                if (c.Accept("set"))
+                {
+                    Set(c);
+                }
+                else if (c.Accept("create"))
                 {
                     Create(c);
+                    CheckTimestampTypes(statement.Tokens);
                 }
                 else if (c.Accept("drop"))
                 {
@@ -84,7 +98,10 @@ public static partial class MigrationLinter
                 else if (c.Accept("alter", "table"))
                 {
                     AlterTable(c);
+                    CheckTimestampTypes(statement.Tokens);
                 }
+
+                RequireTimeouts();
             }
         }
 
@@ -111,6 +128,15 @@ public static partial class MigrationLinter
         private void Report(string rule, string message, string fix) =>
             _findings.Add((_fileIndex, _seq++, new LintFinding(rule, _file, _line, message, fix)));
 
+        private void Report(string rule, int line, LintSeverity severity, string message, string fix) =>
+            _findings.Add((_fileIndex, _seq++, new LintFinding(rule, _file, line, message, fix, severity)));
+
+        /// <summary>Advice for a file that runs outside a transaction: a statement that fails midway leaves the ones before it applied.</summary>
+        private void Robust(string missing, string statement) =>
+            Report(PreferRobustStmts, _line, LintSeverity.Info,
+                $"{statement} without {missing} in a file that runs outside a transaction: if the file fails part way, running it again fails on this statement.",
+                $"Write {statement.Split(' ')[0]} … {missing} …, so the file can be run again after a failure.");
+
         private void Create(SqlCursor c)
         {
             c.Accept("or", "replace");
@@ -125,9 +151,20 @@ public static partial class MigrationLinter
             _ = c.Accept("temporary") || c.Accept("temp") || c.Accept("unlogged");
             if (c.Accept("table") || c.Accept("materialized", "view"))
             {
-                c.Accept("if", "not", "exists");
+                if (!c.Accept("if", "not", "exists") && _outsideTransaction)
+                {
+                    Robust("IF NOT EXISTS", "CREATE TABLE");
+                }
+
                 if (c.ReadQualifiedName() is { } name)
                 {
+                    // A foreign key to a table that exists takes SHARE ROW EXCLUSIVE on that table.
+                    var referenced = c.ReferencedTables().FirstOrDefault(_existing.Contains);
+                    if (referenced is not null)
+                    {
+                        _locked = (referenced, "SHARE ROW EXCLUSIVE");
+                    }
+
                     _created.Add(name);
                     _existing.Remove(name);
                 }
@@ -137,8 +174,13 @@ public static partial class MigrationLinter
         private void CreateIndex(SqlCursor c)
         {
             var concurrently = c.Accept("concurrently");
-            c.Accept("if", "not", "exists");
+            var ifNotExists = c.Accept("if", "not", "exists");
             var index = c.Is("on") ? null : c.ReadName();
+            if (!ifNotExists && index is not null && _outsideTransaction)
+            {
+                Robust("IF NOT EXISTS", "CREATE INDEX");
+            }
+
             if (!c.Accept("on"))
             {
                 return;
@@ -155,9 +197,14 @@ public static partial class MigrationLinter
                 _createdIndexTable[SchemaOf(table) + "." + index] = table;
             }
 
+            if (_existing.Contains(table))
+            {
+                _locked = (table, concurrently ? "SHARE UPDATE EXCLUSIVE" : "SHARE");
+            }
+
             if (concurrently && !_outsideTransaction)
             {
-                Report(ConcurrentIndexInTransaction,
+                Report(BanConcurrentIndexCreationInTransaction,
                     $"CREATE INDEX CONCURRENTLY on {table} cannot run inside a transaction block, and this file runs in one.",
                     NoTransactionFix);
             }
@@ -171,9 +218,18 @@ public static partial class MigrationLinter
 
         private void Drop(SqlCursor c)
         {
-            if (c.Accept("table"))
+            if (c.Accept("database"))
             {
-                c.Accept("if", "exists");
+                Report(BanDropDatabase, "DROP DATABASE destroys a whole database; a migration should never do it.",
+                    "Drop databases by hand, outside the migrations.");
+            }
+            else if (c.Accept("table"))
+            {
+                if (!c.Accept("if", "exists") && _outsideTransaction)
+                {
+                    Robust("IF EXISTS", "DROP TABLE");
+                }
+
                 var dropped = new List<string>();
                 foreach (var name in ReadNames(c))
                 {
@@ -187,6 +243,7 @@ public static partial class MigrationLinter
 
                 if (dropped.Count > 0)
                 {
+                    _locked = (dropped[0], "ACCESS EXCLUSIVE");
                     Report(BanDropTable,
                         $"DROP TABLE {string.Join(", ", dropped)} destroys the table and its data, and breaks code still using it.",
                         "Stop using the table in the application first, then drop it in a separate, later migration once no deployed code reads it.");
@@ -195,10 +252,19 @@ public static partial class MigrationLinter
             else if (c.Accept("index"))
             {
                 var concurrently = c.Accept("concurrently");
-                c.Accept("if", "exists");
+                if (!c.Accept("if", "exists") && _outsideTransaction)
+                {
+                    Robust("IF EXISTS", "DROP INDEX");
+                }
+
                 var names = ReadNames(c);
                 var onOldTables = names.Where(n => !(_createdIndexTable.TryGetValue(n, out var t) && _created.Contains(t))).ToList();
                 names.ForEach(n => _createdIndexTable.Remove(n));
+                if (onOldTables.Count > 0)
+                {
+                    _locked = ("the table of " + onOldTables[0], concurrently ? "SHARE UPDATE EXCLUSIVE" : "ACCESS EXCLUSIVE");
+                }
+
                 if (concurrently && !_outsideTransaction)
                 {
                     Report(ConcurrentIndexInTransaction,
@@ -226,6 +292,11 @@ public static partial class MigrationLinter
             }
 
             var list = string.Join(", ", tables);
+            if (tables.Any(_existing.Contains))
+            {
+                _locked = (tables.First(_existing.Contains), "ACCESS EXCLUSIVE");
+            }
+
             if (cascade)
             {
                 Report(BanTruncateCascade,

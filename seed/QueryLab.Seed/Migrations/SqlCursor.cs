@@ -137,6 +137,28 @@ internal sealed class SqlCursor(IReadOnlyList<SqlToken> tokens, int start, int e
         return -1;
     }
 
+    /// <summary>The tables named after REFERENCES anywhere in the rest of the slice (the cursor does not move).</summary>
+    public IEnumerable<string> ReferencedTables()
+    {
+        var found = new List<string>();
+        for (var k = _pos; k < _end; k++)
+        {
+            if (_tokens[k].IsWord("references"))
+            {
+                var c = new SqlCursor(_tokens, k + 1, _end);
+                if (c.ReadQualifiedName() is { } t)
+                {
+                    found.Add(t);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The token at position <paramref name="index"/> (absolute), or null past the slice.</summary>
+    public SqlToken? At(int index) => index >= _start && index < _end ? _tokens[index] : null;
+
     /// <summary>The token just before position <paramref name="index"/> is <paramref name="word"/>.</summary>
     public bool WordBefore(int index, string word) => index > _start && _tokens[index - 1].IsWord(word);
 
