@@ -17,6 +17,7 @@ public partial class ExitCodeTests
         [Ending.LintFindings] = "lint findings",
         [Ending.Regression] = "a regression found by `compare`",
         [Ending.ConnectionsLeftOpen] = "connections left open by a `load` run",
+        [Ending.TrafficBlocked] = "a statement of `migrate --rehearse` that made the traffic wait longer than `--max-block`",
         [Ending.Bug] = "an unexpected error (a bug in QueryLab)",
         [Ending.BadInput] = "bad input or configuration",
         [Ending.CannotCompare] = "runs that cannot be compared",

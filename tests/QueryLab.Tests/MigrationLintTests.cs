@@ -218,4 +218,12 @@ public class MigrationLintTests
         var statements = SqlStatementSplitter.Split("SELECT 1;;\n\n  SELECT $x$;$x$,\n 2;\nSELECT 3");
         Assert.Equal([1, 3, 5], statements.Select(s => s.Line));
     }
+
+    [Fact]
+    public void The_splitter_gives_each_statement_its_text()
+    {
+        const string sql = "-- head\nSET lock_timeout = '1s';\nCREATE INDEX i ON t (a) -- why\n;\nSELECT ';' , $x$;$x$";
+        Assert.Equal(["SET lock_timeout = '1s'", "CREATE INDEX i ON t (a) -- why", "SELECT ';' , $x$;$x$"],
+            SqlStatementSplitter.Split(sql).Select(s => s.TextIn(sql)));
+    }
 }

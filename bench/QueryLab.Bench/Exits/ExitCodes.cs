@@ -20,6 +20,9 @@ public enum Ending
     /// <summary>A load run left connections open on the server.</summary>
     ConnectionsLeftOpen,
 
+    /// <summary>migrate --rehearse: a statement made the traffic wait longer than --max-block.</summary>
+    TrafficBlocked,
+
     /// <summary>An unexpected error: a bug in QueryLab.</summary>
     Bug,
 
@@ -49,7 +52,7 @@ public static class ExitCodes
     public static ExitCode Of(Ending ending) => ending switch
     {
         Ending.Done => ExitCode.Ok,
-        Ending.VerificationFailed or Ending.LintFindings or Ending.Regression or Ending.ConnectionsLeftOpen or Ending.Bug => ExitCode.Failed,
+        Ending.VerificationFailed or Ending.LintFindings or Ending.Regression or Ending.ConnectionsLeftOpen or Ending.TrafficBlocked or Ending.Bug => ExitCode.Failed,
         Ending.BadInput or Ending.CannotCompare => ExitCode.BadInput,
         Ending.Environment => ExitCode.Environment,
         Ending.Interrupted => ExitCode.Interrupted,
@@ -75,7 +78,7 @@ public static class ExitCodes
         "verify" => [.. Common, Ending.VerificationFailed],
         "bench" or "run" => [.. Common, Ending.VerificationFailed, Ending.Regression, Ending.CannotCompare],
         "compare" or "ab" => [.. Common, Ending.Regression, Ending.CannotCompare],
-        "migrate" => [.. Common, Ending.LintFindings],
+        "migrate" => [.. Common, Ending.LintFindings, Ending.TrafficBlocked],
         "load" => [.. Common, Ending.ConnectionsLeftOpen],
         _ => Common,
     };

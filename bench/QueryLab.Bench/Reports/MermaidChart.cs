@@ -15,6 +15,9 @@ public sealed record BarChart(string Title, string Unit, IReadOnlyList<string> L
 /// Every value axis starts at zero — given explicitly, since xychart otherwise starts it at the smallest value and
 /// a 1.6× ratio is drawn as 40× —, titles are kept within the chart's width, and labels and titles are quoted.
 /// </summary>
+/// <summary>A line over categories (times, say), from zero: one point per label.</summary>
+public sealed record LineChart(string Title, string XTitle, string Unit, IReadOnlyList<string> Labels, IReadOnlyList<double> Values);
+
 public static class MermaidChart
 {
     /// <summary>Characters of a title that fit the default 700-pixel chart at its 20-pixel title font.</summary>
@@ -39,6 +42,27 @@ public static class MermaidChart
         md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", chart.Labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
         md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(chart.Unit)} 0 --> {Units.Plain(AxisEnd(max))}");
         md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", chart.Values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
+        md.AppendLine("```");
+        md.AppendLine();
+    }
+
+    /// <summary>A line chart, its value axis from zero like every chart here.</summary>
+    public static void Write(StringBuilder md, LineChart chart)
+    {
+        ArgumentNullException.ThrowIfNull(md);
+        ArgumentNullException.ThrowIfNull(chart);
+        if (chart.Labels.Count == 0 || chart.Values.Count != chart.Labels.Count)
+        {
+            throw new ArgumentException($"a chart needs one value per label ({chart.Labels.Count} labels, {chart.Values.Count} values)", nameof(chart));
+        }
+
+        var max = chart.Values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        md.AppendLine("```mermaid");
+        md.AppendLine("xychart-beta");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(chart.Title, MaxTitle))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis {Quote(chart.XTitle)} [{string.Join(", ", chart.Labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(chart.Unit)} 0 --> {Units.Plain(AxisEnd(max))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    line [{string.Join(", ", chart.Values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
         md.AppendLine("```");
         md.AppendLine();
     }

@@ -37,6 +37,14 @@ public static class Units
         _ => F(ms, "N0"),
     } + " ms";
 
+    /// <summary>A duration given in milliseconds, in the unit a person reads it: "310.4 ms", "3.1 s", "2.5 min".</summary>
+    public static string Duration(double ms) => Math.Abs(ms) switch
+    {
+        < 1_000 => Ms(ms),
+        < 120_000 => F(ms / 1_000, "0.0#") + " s",
+        _ => F(ms / 60_000, "0.0") + " min",
+    };
+
     /// <summary>Bytes in binary units: "512 B", "1.5 KiB", "12.0 MiB", "8.0 GiB".</summary>
     public static string Bytes(long? b) => b switch
     {

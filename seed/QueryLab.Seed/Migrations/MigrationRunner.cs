@@ -146,10 +146,13 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSet fi
             try
             {
                 await using var tx = outside ? null : await conn.BeginTransactionAsync(ct);
-#pragma warning disable CA2100 // The reviewed migration file is the SQL to run; nothing from user input reaches it.
-                await using (var run = new NpgsqlCommand(f.Sql, conn, tx))
-#pragma warning restore CA2100
+                // In a transaction the file is one command. Outside one, each statement is sent on its own: Npgsql sends a
+                // multi-statement command as one pipeline, an implicit transaction in which CREATE INDEX CONCURRENTLY fails (25001).
+                foreach (var sql in outside ? SqlStatementSplitter.Split(f.Sql).Select(s => s.TextIn(f.Sql)) : [f.Sql])
                 {
+#pragma warning disable CA2100 // The reviewed migration file is the SQL to run; nothing from user input reaches it.
+                    await using var run = new NpgsqlCommand(sql, conn, tx);
+#pragma warning restore CA2100
                     run.CommandTimeout = 0;
                     await run.ExecuteNonQueryAsync(ct);
                 }

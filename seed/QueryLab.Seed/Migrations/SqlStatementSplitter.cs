@@ -22,7 +22,21 @@ public readonly record struct SqlToken(SqlTokenKind Kind, string Text, int Line)
 }
 
 /// <summary>One statement: its tokens (comments dropped) and the 1-based line of its first token.</summary>
-public sealed record SqlStatement(int Line, IReadOnlyList<SqlToken> Tokens);
+public sealed record SqlStatement(int Line, IReadOnlyList<SqlToken> Tokens)
+{
+    /// <summary>Where the statement's first token starts in the text it was split from.</summary>
+    public int Start { get; init; }
+
+    /// <summary>Where it ends: its terminating <c>;</c> (not included), or the end of the text.</summary>
+    public int End { get; init; }
+
+    /// <summary>The statement as written (comments inside it kept), without its <c>;</c>.</summary>
+    public string TextIn(string sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return sql[Start..End].Trim();
+    }
+}
 
 /// <summary>
 /// Splits a migration's text into statements on <c>;</c> outside quotes, dollar quotes and comments.
@@ -41,8 +55,14 @@ public static class SqlStatementSplitter
         var tokens = new List<SqlToken>();
         var line = 1;
         var i = 0;
+        var statementStart = 0;
         while (i < sql.Length)
         {
+            if (tokens.Count == 0)
+            {
+                statementStart = i; // until the statement's first token: then this is where it starts
+            }
+
             var c = sql[i];
             var next = i + 1 < sql.Length ? sql[i + 1] : '\0';
             if (c == '\n')
@@ -69,7 +89,7 @@ public static class SqlStatementSplitter
             {
                 if (tokens.Count > 0)
                 {
-                    statements.Add(new SqlStatement(tokens[0].Line, tokens));
+                    statements.Add(new SqlStatement(tokens[0].Line, tokens) { Start = statementStart, End = i });
                     tokens = [];
                 }
                 i++;
@@ -131,7 +151,7 @@ public static class SqlStatementSplitter
 
         if (tokens.Count > 0)
         {
-            statements.Add(new SqlStatement(tokens[0].Line, tokens));
+            statements.Add(new SqlStatement(tokens[0].Line, tokens) { Start = statementStart, End = sql.Length });
         }
 
         lineComments = comments;

@@ -4,7 +4,7 @@ using Npgsql;
 namespace QueryLab.Seed.Seeding;
 
 /// <summary>What a seeded database says it holds: the row of querylab.seed_manifest.</summary>
-public sealed record SeedManifest(
+public sealed partial record SeedManifest(
     string Scale,
     int Seed,
     string GeneratorVersion,
