@@ -187,6 +187,33 @@ public sealed class RehearsalTests(LabFixture lab)
     }
 
     [Fact]
+    public async Task Ctrl_C_stops_the_traffic_and_the_migration_and_drops_the_copy()
+    {
+        // 10 ms a row: the build runs for 10 s, so the signal lands in it.
+        var dir = Migrations(
+            ("0090_slow_key.sql", SlowFunction.Replace("0.002", "0.01", StringComparison.Ordinal)),
+            ("0091_index.sql", "CREATE INDEX shipments_slow_idx ON querylab.shipments (querylab.slow_key(origin));\n"));
+        var reports = Directory.CreateTempSubdirectory("querylab-rehearse-reports").FullName;
+        var env = new Dictionary<string, string?> { ["QUERYLAB_CONNECTION"] = await LabAsync(), ["QUERYLAB_HOME"] = LabFixture.TestHome };
+        await using (var run = CliRunner.Start(env, ["migrate", "--rehearse", "--migrations", dir, "--reports", reports, .. Traffic]))
+        {
+            await run.WaitForLineAsync("rehearse: 0091_index.sql (in a transaction)");
+            await run.SignalAsync("INT");
+            var (code, since) = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 130, run.All);
+            Assert.True(since < TimeSpan.FromSeconds(30), run.All);
+            Assert.Contains(
+                $"interrupted while applying the migration to the copy: the copy {RehearsalCopy.Name} was dropped; no run folder was written; the lab {LabName} was not touched",
+                run.Err,
+                StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(reports));
+        Assert.Equal(0, await ScalarAsync($"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'querylab-rehearse%'"));
+        await AssertLabUntouchedAsync();
+    }
+
+    [Fact]
     public async Task A_lab_that_other_sessions_use_is_not_copied()
     {
         var dir = Migrations(("0090_note.sql", "ALTER TABLE querylab.carriers ADD COLUMN note text;\n"));

@@ -61,7 +61,27 @@ public sealed class LockSampler : IAsyncDisposable
 
     public long Ticks { get; private set; }
 
-    public IReadOnlyList<WaitSample> Waits => _waits;
+    /// <summary>Every wait seen (a copy: read it once sampling has stopped).</summary>
+    public IReadOnlyList<WaitSample> Waits
+    {
+        get
+        {
+            lock (_waits)
+            {
+                return _waits.ToList();
+            }
+        }
+    }
+
+    /// <summary>How many sessions were seen waiting for <paramref name="statement"/> in the last second (for progress lines).</summary>
+    public int WaitingLately(int statement)
+    {
+        var since = Stopwatch.GetTimestamp() - Stopwatch.Frequency;
+        lock (_waits)
+        {
+            return _waits.Skip(Math.Max(0, _waits.Count - 1_000)).Where(w => w.Statement == statement && w.At >= since).Select(w => w.Pid).Distinct().Count();
+        }
+    }
 
     public IReadOnlyCollection<HeldSample> Held => _held;
 
@@ -104,7 +124,11 @@ public sealed class LockSampler : IAsyncDisposable
                         }
                         else if (kind == "w")
                         {
-                            _waits.Add(new WaitSample(at, statement, r.GetInt32(1), r.GetDateTime(2), r.GetDouble(3), r.IsDBNull(4) ? null : r.GetString(4)));
+                            var w = new WaitSample(at, statement, r.GetInt32(1), r.GetDateTime(2), r.GetDouble(3), r.IsDBNull(4) ? null : r.GetString(4));
+                            lock (_waits)
+                            {
+                                _waits.Add(w);
+                            }
                         }
                         else if (statement >= 0 && !r.IsDBNull(4))
                         {

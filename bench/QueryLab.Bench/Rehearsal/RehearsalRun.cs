@@ -37,6 +37,9 @@ public sealed class RehearsalRun(NpgsqlConnection conn, LockSampler sampler, Tex
     public const string FailedOutcome = "failed";
     public const string NotRun = "not run";
 
+    /// <summary>How often a statement still running says so.</summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
+
     public List<RanFile> Files { get; } = [];
 
     public List<RanStatement> Statements { get; } = [];
@@ -82,7 +85,14 @@ public sealed class RehearsalRun(NpgsqlConnection conn, LockSampler sampler, Tex
 #pragma warning disable CA2100 // The reviewed migration file is the SQL to run, on the copy; nothing from user input reaches it.
                 await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
 #pragma warning restore CA2100
-                await cmd.ExecuteNonQueryAsync(ct);
+                var running = cmd.ExecuteNonQueryAsync(ct);
+                while (await Task.WhenAny(running, Task.Delay(Heartbeat, ct)) != running && !ct.IsCancellationRequested)
+                {
+                    // A statement at production scale can run for minutes: say so, and who is waiting for it.
+                    log.WriteLine($"  line {st.Line}: running for {Ms(start, Stopwatch.GetTimestamp())}; {sampler.WaitingLately(index)} session(s) of the traffic waiting for it in the last second");
+                }
+
+                await running;
             }
             catch (PostgresException ex)
             {
@@ -184,5 +194,5 @@ public sealed class RehearsalRun(NpgsqlConnection conn, LockSampler sampler, Tex
         return locks;
     }
 
-    private static string Ms(long from, long to) => Reports.Units.Ms(Stopwatch.GetElapsedTime(from, to).TotalMilliseconds);
+    private static string Ms(long from, long to) => Reports.Units.Duration(Stopwatch.GetElapsedTime(from, to).TotalMilliseconds);
 }
