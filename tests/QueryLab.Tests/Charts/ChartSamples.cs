@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using QueryLab.Bench.Compare;
 using QueryLab.Bench.Findings;
 using QueryLab.Bench.Load;
+using QueryLab.Bench.Rehearsal;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
 using QueryLab.Tests.Compare;
@@ -83,7 +84,39 @@ internal static partial class ChartSamples
         });
     }
 
-    public static IEnumerable<(string Kind, string Markdown)> All() => [("report", Report()), ("compare", Compare()), ("load", Load())];
+    /// <summary>rehearsal.md of an index build that made the writes wait 3.1 s, its statement marked on the timeline.</summary>
+    public static string Rehearsal()
+    {
+        var run = CompareRuns.Run();
+        var held = new PhaseLatency("mark-delivered", "while held", 12, 0, 2.1, 3_100, 3_120);
+        return RehearsalMarkdown.Render(new RehearsalResults
+        {
+            RunId = "20260101-130000-small-rehearse",
+            StartedAt = run.StartedAt,
+            FinishedAt = run.FinishedAt ?? run.StartedAt,
+            Command = "querylab migrate --rehearse --migrations /tmp/m",
+            Git = run.Git,
+            Machine = run.Machine,
+            LoadAverage = "1.00 1.00 1.00 at the start, 1.50 1.10 1.00 at the end",
+            Server = run.Server,
+            Dataset = run.Dataset,
+            Settings = new RehearsalSettings("/tmp/m", ["lookup-by-tracking-number", "mark-delivered"], [], 8, 1_000, 5_000, 5_000, 10, 1_400, RehearsalCopy.Name),
+            Files = [new FileRehearsal("0004_index.sql", true, "applied", "blocks the traffic", 3_150, 3_100)],
+            Statements =
+            [
+                new StatementRehearsal(0, "0004_index.sql", 2, "CREATE INDEX shipments_origin_idx ON querylab.shipments (origin)", true, "applied", 5_000, 3_100, 3_150,
+                    ["SHARE on shipments"], [], 5_000_000, null, 1_204, 3_100, ["shipments"], 0, [held],
+                    [new LintNote("require-concurrent-index-creation", "warning", "CREATE INDEX …", "measured: requests on shipments waited up to 3.1 s")], true, 0),
+            ],
+            Phases = [new PhaseLatency("mark-delivered", "before", 500, 0, 2.0, 4.0, 9.0), new PhaseLatency("mark-delivered", "during", 12, 0, 2.1, 3_100, 3_120)],
+            Timeline = Enumerable.Range(0, 52).Select(i => new TimelinePoint(i * 250, 100, 0, i is >= 20 and < 33 ? 3_100 : 4, i is >= 20 and < 33 ? 3_120 : 9)).ToList(),
+            LabChanges = [],
+            SamplerTicks = 1_300,
+            Verdict = "blocks the traffic",
+        });
+    }
+
+    public static IEnumerable<(string Kind, string Markdown)> All() => [("report", Report()), ("compare", Compare()), ("load", Load()), ("rehearsal", Rehearsal())];
 
     /// <summary>The text of every ```mermaid block.</summary>
     public static IReadOnlyList<string> Charts(string markdown) => MermaidBlock().Matches(markdown).Select(m => m.Groups[1].Value).ToList();

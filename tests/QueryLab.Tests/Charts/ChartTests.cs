@@ -155,7 +155,7 @@ public partial class ChartTests(ITestOutputHelper output)
     [GeneratedRegex(@"y-axis ""[^""]+"" 0 --> ([0-9.]+)")]
     private static partial Regex YAxis();
 
-    [GeneratedRegex(@"bar \[([^\]]*)\]")]
+    [GeneratedRegex(@"(?:bar|line) \[([^\]]*)\]")]
     private static partial Regex Bars();
 
     [GeneratedRegex(@"title ""([^""]*)""")]
