@@ -30,6 +30,18 @@ public static class RehearsalAnalysis
     public const string During = "during";
     public const string After = "after";
 
+    /// <summary>The failed requests of the measured traffic, by phase, scenario, kind and SqlState.</summary>
+    public static IReadOnlyList<FailureSummary> Failures(RehearsalRecording rec)
+    {
+        ArgumentNullException.ThrowIfNull(rec);
+        string PhaseOf(TrafficRequest r) => r.Start < rec.MigrationStart ? Before : r.Start <= rec.MigrationEnd ? During : After;
+        return rec.Requests.Where(r => r.Start >= rec.MeasureStart && r.Failure is not null)
+            .GroupBy(r => (Phase: PhaseOf(r), r.Scenario, r.Failure!.Value.Kind, r.Failure!.Value.SqlState))
+            .OrderBy(g => g.Key.Phase == Before ? 0 : g.Key.Phase == During ? 1 : 2).ThenBy(g => g.Key.Scenario)
+            .Select(g => new FailureSummary(g.Key.Phase, rec.Scenarios[g.Key.Scenario], g.Key.Kind.ToString(), g.Key.SqlState, g.Count(), g.First().Failure!.Value.What))
+            .ToList();
+    }
+
     public static (IReadOnlyList<StatementRehearsal> Statements, IReadOnlyList<FileRehearsal> Files, IReadOnlyList<PhaseLatency> Phases, IReadOnlyList<TimelinePoint> Timeline)
         Analyse(RehearsalRecording rec, IReadOnlyList<LintFinding> lint, TimeSpan maxBlock, string scale)
     {

@@ -104,6 +104,19 @@ public static class RehearsalMarkdown
 
         phases.WriteTo(md);
 
+        if (r.Failures.Count > 0)
+        {
+            md.AppendLine("Failed requests:");
+            md.AppendLine();
+            var failed = new MarkdownTable("phase", "scenario", "kind", "SqlState", Column.Figures("requests"), "first message");
+            foreach (var f in r.Failures)
+            {
+                failed.Row(f.Phase, f.Scenario, f.Kind, f.SqlState ?? "–", Units.Count(f.Count), f.Example);
+            }
+
+            failed.WriteTo(md);
+        }
+
         if (r.Statements.Any(st => st.Latency.Count > 0))
         {
             md.AppendLine("While each statement held its locks:");
@@ -173,6 +186,11 @@ public static class RehearsalMarkdown
         foreach (var p in r.Phases.GroupBy(p => p.Scenario))
         {
             o.WriteLine($"traffic {p.Key}: p99 {string.Join(" → ", p.Select(x => $"{Opt(x.P99Ms)} {x.Phase}"))}; failed {string.Join("/", p.Select(x => Units.Count(x.Failed)))}");
+        }
+
+        foreach (var f in r.Failures)
+        {
+            o.WriteLine($"traffic {f.Scenario} {f.Phase}: {Units.Count(f.Count)} request(s) failed: {f.Kind} {f.Example}");
         }
 
         foreach (var f in r.Files)

@@ -39,6 +39,9 @@ public sealed record RehearsalResults
 
     public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
 
+    /// <summary>The traffic's failed requests by phase, scenario, kind and SqlState, with the first message.</summary>
+    public IReadOnlyList<FailureSummary> Failures { get; init; } = [];
+
     /// <summary>The lab's tables as the seed's manifest describes them, recomputed after the copy was dropped: empty when unchanged.</summary>
     public required IReadOnlyList<string> LabChanges { get; init; }
 
@@ -97,6 +100,9 @@ public sealed record StatementRehearsal(
 
 /// <summary>A scenario's requests in one phase (before, during, after, or while a statement held its locks).</summary>
 public sealed record PhaseLatency(string Scenario, string Phase, long Requests, long Failed, double? P50Ms, double? P99Ms, double? MaxMs);
+
+/// <summary>Failed requests of one scenario in one phase, of one kind and SqlState (0A000 "cached plan must not change result type" after a column type change, say).</summary>
+public sealed record FailureSummary(string Phase, string Scenario, string Kind, string? SqlState, long Count, string Example);
 
 /// <summary>One slice of the timeline: requests that started in it, how many failed, their p99 and max.</summary>
 public sealed record TimelinePoint(double StartMs, long Requests, long Failed, double? P99Ms, double? MaxMs);

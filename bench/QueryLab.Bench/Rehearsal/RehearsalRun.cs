@@ -146,7 +146,10 @@ public sealed class RehearsalRun(NpgsqlConnection conn, LockSampler sampler, Tex
             // In a transaction every lock is held until COMMIT (or ROLLBACK): that is how long the traffic may wait for it.
             for (var k = first; k < Statements.Count; k++)
             {
-                Statements[k] = Statements[k] with { HoldEnd = fileEnd };
+                if (Statements[k].Locks.Count > 0)
+                {
+                    Statements[k] = Statements[k] with { HoldEnd = fileEnd };
+                }
             }
         }
 

@@ -105,6 +105,7 @@ public sealed class RehearsalSession(RehearsalPlan plan, LabContext ctx)
                 Statements = statements,
                 Phases = phases,
                 Timeline = timeline,
+                Failures = RehearsalAnalysis.Failures(recording),
                 LabChanges = changes,
                 SamplerTicks = ticks,
                 Verdict = verdict,
