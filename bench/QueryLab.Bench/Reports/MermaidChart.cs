@@ -28,41 +28,32 @@ public static class MermaidChart
 
     public static void Write(StringBuilder md, BarChart chart)
     {
-        ArgumentNullException.ThrowIfNull(md);
         ArgumentNullException.ThrowIfNull(chart);
-        if (chart.Labels.Count == 0 || chart.Values.Count != chart.Labels.Count)
-        {
-            throw new ArgumentException($"a chart needs one value per label ({chart.Labels.Count} labels, {chart.Values.Count} values)", nameof(chart));
-        }
-
-        var max = chart.Values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
-        md.AppendLine("```mermaid");
-        md.AppendLine(chart.Horizontal ? "xychart-beta horizontal" : "xychart-beta");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(chart.Title, MaxTitle))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", chart.Labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(chart.Unit)} 0 --> {Units.Plain(AxisEnd(max))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", chart.Values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
-        md.AppendLine("```");
-        md.AppendLine();
+        Write(md, chart.Horizontal ? "xychart-beta horizontal" : "xychart-beta", chart.Title, "", chart.Unit, chart.Labels, "bar", chart.Values);
     }
 
     /// <summary>A line chart, its value axis from zero like every chart here.</summary>
     public static void Write(StringBuilder md, LineChart chart)
     {
-        ArgumentNullException.ThrowIfNull(md);
         ArgumentNullException.ThrowIfNull(chart);
-        if (chart.Labels.Count == 0 || chart.Values.Count != chart.Labels.Count)
+        Write(md, "xychart-beta", chart.Title, Quote(chart.XTitle) + " ", chart.Unit, chart.Labels, "line", chart.Values);
+    }
+
+    private static void Write(StringBuilder md, string kind, string title, string xTitle, string unit, IReadOnlyList<string> labels, string series, IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(md);
+        if (labels.Count == 0 || values.Count != labels.Count)
         {
-            throw new ArgumentException($"a chart needs one value per label ({chart.Labels.Count} labels, {chart.Values.Count} values)", nameof(chart));
+            throw new ArgumentException($"a chart needs one value per label ({labels.Count} labels, {values.Count} values)", nameof(labels));
         }
 
-        var max = chart.Values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        var max = values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
         md.AppendLine("```mermaid");
-        md.AppendLine("xychart-beta");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(chart.Title, MaxTitle))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis {Quote(chart.XTitle)} [{string.Join(", ", chart.Labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(chart.Unit)} 0 --> {Units.Plain(AxisEnd(max))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    line [{string.Join(", ", chart.Values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
+        md.AppendLine(kind);
+        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(title, MaxTitle))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis {xTitle}[{string.Join(", ", labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(unit)} 0 --> {Units.Plain(AxisEnd(max))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    {series} [{string.Join(", ", values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
         md.AppendLine("```");
         md.AppendLine();
     }
