@@ -171,6 +171,19 @@ public sealed class CliMigrateCheckTests(LabFixture lab)
         Assert.Contains($"::warning file={file},line=1,title=require-lock-timeout::", github.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("fix:", github.Out, StringComparison.Ordinal);
 
+        // A shipped file is annotated where the pull request has it, seed/Migrations, not the build's copy.
+        var older = await lab.CreateDatabaseAsync("ql_cli_check_older");
+        var first = Directory.CreateTempSubdirectory("querylab-check-first").FullName;
+        foreach (var f in Directory.GetFiles(QueryLab.Seed.Migrations.MigrationSet.DefaultDirectory, "*.sql").Where(f => Path.GetFileName(f) is ['0', '0', '0', '1' or '2', '_', ..]))
+        {
+            File.Copy(f, Path.Combine(first, Path.GetFileName(f)));
+        }
+
+        Assert.Equal(0, (await CliRunner.RunAsync(null, "migrate", "--migrations", first, "--connection", older)).ExitCode);
+        var shipped = await CliRunner.RunAsync(null, "migrate", "--check", "--format", "github", "--connection", older);
+        Assert.True(shipped.Out.Contains("::warning file=seed/Migrations/0003_lab_tables_without_autovacuum.sql,line=", StringComparison.Ordinal), shipped.All);
+        Assert.Contains("SHARE UPDATE EXCLUSIVE lock", shipped.Out, StringComparison.Ordinal);
+
         var format = await CliRunner.RunAsync(null, "migrate", "--check", "--format", "sarif", "--connection", cs);
         Assert.Equal(2, format.ExitCode);
         Assert.Contains("the formats are: text, github", format.Err, StringComparison.Ordinal);

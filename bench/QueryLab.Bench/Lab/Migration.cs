@@ -38,7 +38,7 @@ public static class Migration
         var status = await new MigrationRunner(ds, files, ctx.Out).StatusAsync(ct);
         MigrationRunner.CheckConsistent(status, files, where);
         var findings = MigrationLinter.Lint(status.Pending, await ExistingTablesAsync(ds, ct));
-        var paths = status.Pending.ToDictionary(f => Path.GetFileName(f.Path), f => ctx.Display(Path.GetFullPath(f.Path)), StringComparer.Ordinal);
+        var paths = status.Pending.ToDictionary(f => Path.GetFileName(f.Path), f => ctx.Display(SourceOf(f.Path, ctx)), StringComparer.Ordinal);
         foreach (var f in findings)
         {
             if (format == LintFormat.GitHub)
@@ -55,6 +55,18 @@ public static class Migration
         var warnings = findings.Count(f => f.Severity == LintSeverity.Warning);
         ctx.Out.WriteLine($"migrate --check: {status.Pending.Count} pending file(s), {warnings} warning(s), {findings.Count - warnings} info");
         return ExitCodes.Code(ExitCodes.If(warnings > 0, Ending.LintFindings));
+    }
+
+    /// <summary>
+    /// Where a pull request has the file: the shipped migrations are read from the build's copy (bin/…/Migrations), whose
+    /// source is the repository's seed/Migrations; any other folder is its own.
+    /// </summary>
+    private static string SourceOf(string path, LabContext ctx)
+    {
+        var full = Path.GetFullPath(path);
+        var source = Path.Combine(ctx.RepositoryRoot, "seed", "Migrations", Path.GetFileName(full));
+        var shipped = string.Equals(Path.GetDirectoryName(full), Path.GetFullPath(MigrationSet.DefaultDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+        return shipped && File.Exists(source) ? source : full;
     }
 
     /// <summary>The tables of the querylab schema ("querylab.shipments"): what the lint's lock rules apply to.</summary>

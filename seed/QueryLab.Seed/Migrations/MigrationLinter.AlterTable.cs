@@ -21,7 +21,7 @@ public static partial class MigrationLinter
             foreach (var action in c.SplitRest())
             {
                 _seq++;
-                mode = Math.Max(mode, action.Is("validate") ? 1 : action.ContainsTopLevel("foreign", "key") && !action.Is("alter") ? 2 : 3);
+                mode = Math.Max(mode, action.Is("validate") || SetsStorageParameters(action) ? 1 : action.ContainsTopLevel("foreign", "key") && !action.Is("alter") ? 2 : 3);
                 if (action.Accept("add"))
                 {
                     if (action.Accept("constraint"))
@@ -101,6 +101,10 @@ public static partial class MigrationLinter
 
             return a.ContainsTopLevel("generated", "always") && a.ContainsTopLevel("stored") ? "GENERATED ALWAYS AS (…) STORED" : null;
         }
+
+        /// <summary>SET (…) / RESET (…) of storage parameters (autovacuum, fillfactor): SHARE UPDATE EXCLUSIVE, not ACCESS EXCLUSIVE.</summary>
+        private static bool SetsStorageParameters(SqlCursor a) =>
+            (a.Is("set") || a.Is("reset")) && !new[] { "schema", "tablespace", "logged", "unlogged", "without", "access" }.Any(w => a.ContainsTopLevel(w));
 
         /// <summary>RENAME [COLUMN] a TO b: squawk's renaming-column, on a table that already exists.</summary>
         private bool RenameColumn(string table, SqlCursor a)
