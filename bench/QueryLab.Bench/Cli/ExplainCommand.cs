@@ -22,6 +22,7 @@ public static class ExplainCommand
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Variant);
         cmd.Options.Add(CommonOptions.Latency);
+        cmd.Options.Add(CommonOptions.StatementLimit);
         cmd.SetAction(async (pr, ct) =>
         {
             var selected = ScenarioOptions.Selected(pr);

@@ -13,6 +13,12 @@ public sealed record ServerChoice(string? ConnectionString, string Source)
     /// </summary>
     public TimeSpan? RoundTrip { get; init; }
 
+    /// <summary>
+    /// How long one statement of a variant may run (<c>--statement-limit</c>; the server's statement_timeout on the catalog's
+    /// connections): a variant that takes longer did not finish at this scale, a result and not a fault.
+    /// </summary>
+    public TimeSpan StatementLimit { get; init; } = QueryLab.Seed.Server.StatementLimit.Default;
+
     public static ServerChoice Resolve(string? option, LabContext ctx)
     {
         if (!string.IsNullOrWhiteSpace(option))

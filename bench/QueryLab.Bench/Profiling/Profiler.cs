@@ -12,9 +12,65 @@ namespace QueryLab.Bench.Profiling;
 /// warm-up operation), then replays each distinct statement under EXPLAIN ANALYZE for its custom and
 /// generic plans, analyses them, and flags repeated statements (N+1).
 /// </summary>
-public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, TextWriter? log = null)
+public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, TextWriter? log = null, TimeSpan? statementLimit = null)
 {
-    private readonly ExplainRunner _explain = new(explainSource);
+    private readonly ExplainRunner _explain = new(explainSource, statementLimit);
+
+    /// <summary>
+    /// The profile of a variant that did not finish within the statement limit: one operation with capture on, run on a
+    /// catalog whose limit is short (<paramref name="prepared"/>'s), stopped where a statement exceeds it; each statement
+    /// sent up to then is explained without ANALYZE (the planner's estimate), and the did-not-finish finding says so.
+    /// </summary>
+    public async Task<ProfileRecord> EstimateAsync(IPreparedScenario prepared, IVariant variant, string didNotFinish, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(variant);
+        IReadOnlyList<CapturedStatement> statements;
+        var stopped = false;
+        using (var scope = WireCapture.Begin())
+        {
+            try
+            {
+                await prepared.RunAsync(variant, 0, collect: false, ct);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && Seed.Server.StatementLimit.IsExceeded(ex))
+            {
+                stopped = true;
+            }
+
+            statements = scope.Statements;
+        }
+
+        var distinct = new List<StatementRecord>();
+        var findings = new List<FindingRecord>();
+        var index = 0;
+        foreach (var group in statements.GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal))
+        {
+            index++;
+            var first = group.First();
+            var explained = await _explain.EstimateAsync(first, ct);
+            var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-estimate", explained.CustomPlanJson, ct);
+            var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic-estimate", explained.GenericPlanJson, ct);
+            var custom = Analyse(explained.CustomPlanJson);
+            var generic = Analyse(explained.GenericPlanJson);
+            distinct.Add(new StatementRecord(
+                group.Key,
+                first.Parameters.Select(p => p.Display).ToList(),
+                group.Count(),
+                planFile,
+                genericFile,
+                custom is null ? null : Summary(custom),
+                generic is null ? null : Summary(generic),
+                custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
+                custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [],
+                explained.Note));
+        }
+
+        var last = statements.Count == 0 ? null : $"statement {distinct.Count}";
+        findings.Add(ProfileFindings.DidNotFinish(didNotFinish, stopped ? last : null, statements.Count));
+        log?.WriteLine($"  estimated {prepared.Scenario.Name}/{variant.Name}: {didNotFinish}; {statements.Count} statement(s) captured{(stopped ? " up to the one stopped" : "")}, explained without ANALYZE");
+        return new ProfileRecord(statements.Select(s => s.RoundTrip).DefaultIfEmpty(0).Max(), statements.Count, 0, [], distinct, findings);
+    }
 
     public async Task<ProfileRecord> ProfileAsync(IPreparedScenario prepared, IVariant variant, CancellationToken ct)
     {
@@ -84,7 +140,8 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         a.Work.Writes,
         a.Work.Wal?.Records,
         a.Work.Wal?.FullPageImages,
-        a.Work.Wal?.Bytes);
+        a.Work.Wal?.Bytes,
+        !a.Analyzed);
 
     private async Task<string?> SaveAsync(string scenario, string variant, int index, string suffix, string? json, CancellationToken ct)
     {

@@ -111,6 +111,16 @@ public static partial class MarkdownReport
             ? $"All {r.Scenarios.Count} scenarios verified: every variant returned the same answer as raw Npgsql before it was timed."
             : $"**{failed.Count} scenario(s) failed verification** ({string.Join(", ", failed.Select(s => s.Name))}): a variant returned a different answer, and the scenario was not timed.");
         md.AppendLine();
+        var tooSlow = r.Scenarios.SelectMany(s => s.Variants.Where(v => v.DidNotFinish).Select(v => $"{s.Name}/{v.Name}")).ToList();
+        if (tooSlow.Count > 0)
+        {
+            var limit = r.StatementLimitMs is { } ms ? Seed.Server.StatementLimit.Display(TimeSpan.FromMilliseconds(ms)) : "the statement limit";
+            var line = $"**{tooSlow.Count} variant(s) did not finish within {limit} at this scale** ({string.Join(", ", tooSlow)}): the server stopped a statement at the limit (`--statement-limit`), "
+                + "so they are not timed; each is reported with the plan the planner estimated (`did-not-finish`), and the run went on with the others.";
+            md.AppendLine(line);
+            md.AppendLine();
+        }
+
         LookFirst(md, r);
         var summary = new MarkdownTable("scenario", "fastest variant", "raw Npgsql (baseline)", "best EF Core × raw", "best Dapper × raw", "round trips per operation", "findings", "verified");
         foreach (var s in r.Scenarios)
@@ -125,7 +135,7 @@ public static partial class MarkdownReport
                 Best(s, "Dapper"),
                 RoundTripRange(s),
                 FindingCounts(s.Variants.SelectMany(v => v.Profile?.Findings ?? [])),
-                s.Verification.Passed ? "yes" : "**no**");
+                !s.Verification.Passed ? "**no**" : s.Variants.Any(v => v.IsBaseline && v.DidNotFinish) ? "not verified: the baseline did not finish" : "yes");
         }
 
         summary.WriteTo(md);

@@ -57,6 +57,10 @@ public sealed record RunResults : RunHeader
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? LatencyMs { get; init; }
 
+    /// <summary>The statement limit (ms) every statement of a variant ran under (<c>--statement-limit</c>); null in runs that predate it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? StatementLimitMs { get; init; }
+
     /// <summary>The round-trip time of the measurements in ms, 0 when no relay was used.</summary>
     [JsonIgnore]
     public double RoundTripMs => LatencyMs ?? 0;
@@ -144,6 +148,10 @@ public sealed record VariantResultRecord
     /// <summary>"best form", "naive" or "alternative" (the catalog's VariantForm); null in runs that predate the labels.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Form { get; init; }
+
+    /// <summary>Stopped by the statement limit (<see cref="RunResults.StatementLimitMs"/>): too slow for this scale, so <see cref="NotRun"/> says so and the profile is the estimate.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DidNotFinish { get; init; }
 
     /// <summary>A best form, or a variant of a run that predates the labels.</summary>
     [JsonIgnore]
