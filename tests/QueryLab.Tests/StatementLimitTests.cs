@@ -69,6 +69,43 @@ public sealed class StatementLimitTests(LabFixture lab) : IDisposable
     }
 
     [Fact]
+    public async Task A_variant_slow_at_this_scale_gets_fewer_iterations_within_its_budget_and_the_report_says_how_many()
+    {
+        var ctx = new LabContext(TextWriter.Null, TextWriter.Null, _ => null, LabFixture.RepoRoot);
+        await using var pipeline = await LabPipeline.OpenAsync(ServerChoice.Resolve(lab.ConnectionString, ctx), ctx, seed: null, CancellationToken.None);
+        // 1 s of measured time over ci's 2 rounds, for an operation of ~100 ms: 5 iterations per round instead of 8.
+        var profile = BenchProfile.Ci with { VariantBudget = TimeSpan.FromSeconds(1) };
+
+        var outcome = await new Bench.Pipeline.BenchSession(pipeline, ctx, profile, _root, "querylab test", Bench.Timing.TimingOptions.Default with { Profile = false })
+            .RunAsync([new Sleepy(baselineSleeps: false, sleepSeconds: 0.1)], CancellationToken.None);
+
+        var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.RunFolder, "results.json"))).RootElement;
+        Assert.Equal(8, results.GetProperty("profile").GetProperty("iterationsPerRound").GetInt32());
+        var variants = results.GetProperty("scenarios")[0].GetProperty("variants").EnumerateArray().ToDictionary(v => v.GetProperty("name").GetString()!);
+        var slow = variants["npgsql-sleeps"].GetProperty("timing");
+        var fewer = slow.GetProperty("iterationsPerRound").GetInt32();
+        Assert.InRange(fewer, BenchProfile.MinIterationsPerRound, 7);
+        Assert.Equal(2 * fewer, slow.GetProperty("measurementsNs").GetArrayLength()); // BenchmarkDotNet ran that many, no more
+        Assert.Equal(16, variants["npgsql"].GetProperty("timing").GetProperty("measurementsNs").GetArrayLength());
+        Assert.True(variants["npgsql-sleeps"].TryGetProperty("ratio", out var ratio) && ratio.ValueKind == JsonValueKind.Object, "the paired ratio is still read");
+        var report = File.ReadAllText(Path.Combine(outcome.RunFolder, "report.md"));
+        Assert.Contains($"`npgsql-sleeps` {fewer} of 8 per round", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Serverless")]
+    public void The_budget_gives_a_slow_variant_fewer_iterations_but_never_fewer_than_the_pairs_need()
+    {
+        var ci = BenchProfile.Ci; // 2 rounds of 8, 15 s
+        Assert.Equal(8, ci.IterationsFor(TimeSpan.FromMilliseconds(60).TotalNanoseconds));
+        Assert.Equal(5, ci.IterationsFor(TimeSpan.FromMilliseconds(1500).TotalNanoseconds));
+        Assert.Equal(BenchProfile.MinIterationsPerRound, ci.IterationsFor(TimeSpan.FromSeconds(20).TotalNanoseconds));
+        Assert.Equal(8, ci.IterationsFor(double.NaN));
+        Assert.Equal(1, BenchProfile.Smoke.IterationsFor(TimeSpan.FromSeconds(20).TotalNanoseconds));
+        Assert.Equal(TimeSpan.FromSeconds(60), BenchProfile.Release.VariantBudget);
+    }
+
+    [Fact]
     public async Task A_baseline_past_the_limit_leaves_the_scenario_not_verified_rather_than_failed()
     {
         var limited = StatementLimit.Apply(lab.ConnectionString, Limit);
@@ -124,7 +161,7 @@ public sealed class StatementLimitTests(LabFixture lab) : IDisposable
     }
 
     /// <summary>Shipments of a status counted: the baseline, a copy of it, and one that sleeps 5 s on the server first (or the baseline does).</summary>
-    private sealed class Sleepy(bool baselineSleeps) : ReadScenario<string, long>
+    private sealed class Sleepy(bool baselineSleeps, double sleepSeconds = 5) : ReadScenario<string, long>
     {
         public override string Name => "e2e-too-slow";
 
@@ -139,14 +176,19 @@ public sealed class StatementLimitTests(LabFixture lab) : IDisposable
         {
             yield return new("npgsql", Library.Npgsql, "one command", (lab, status, ct) => CountAsync(lab, status, baselineSleeps, ct), IsBaseline: true);
             yield return new("npgsql-again", Library.Npgsql, "one command", (lab, status, ct) => CountAsync(lab, status, sleep: false, ct));
-            yield return new("npgsql-sleeps", Library.Npgsql, "sleeps 5 s on the server, then counts", (lab, status, ct) => CountAsync(lab, status, sleep: true, ct));
+            yield return new("npgsql-sleeps", Library.Npgsql, "sleeps on the server, then counts", (lab, status, ct) => CountAsync(lab, status, sleep: true, ct));
         }
 
-        private static async Task<IReadOnlyList<long>> CountAsync(CatalogContext lab, string status, bool sleep, CancellationToken ct)
+        private async Task<IReadOnlyList<long>> CountAsync(CatalogContext lab, string status, bool sleep, CancellationToken ct)
         {
             await using var cmd = lab.DataSource.CreateCommand(
-                sleep ? "SELECT count(*) FROM querylab.shipments CROSS JOIN pg_sleep(5) WHERE status = $1" : "SELECT count(*) FROM querylab.shipments WHERE status = $1");
+                sleep ? "SELECT count(*) FROM querylab.shipments CROSS JOIN pg_sleep($2) WHERE status = $1" : "SELECT count(*) FROM querylab.shipments WHERE status = $1");
             cmd.Parameters.AddWithValue(status);
+            if (sleep)
+            {
+                cmd.Parameters.AddWithValue(sleepSeconds);
+            }
+
             return [(long)(await cmd.ExecuteScalarAsync(ct))!];
         }
     }

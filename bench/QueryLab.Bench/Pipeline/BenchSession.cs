@@ -117,7 +117,11 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     Machine = RunEnvironment.Machine(),
                     Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
                     Dataset = RunEnvironment.Dataset(lab.Manifest) with { PlannerStatistics = await PlannerStatistics.ReadAsync(lab.DataSource, ct) },
-                    Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
+                    Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo)
+                    {
+                        IterationsPerRound = profile.CountsAreMeaningful ? profile.IterationsPerRound : null,
+                        VariantBudgetSeconds = profile.CountsAreMeaningful ? profile.VariantBudget.TotalSeconds : null,
+                    },
                     Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles, _stoppedInWarmUp)).ToList(),
                     StatementLimitMs = Seed.Server.StatementLimit.Milliseconds(lab.StatementLimit),
                     InjectedDelaysNs = injected.Count > 0 ? injected : null,
@@ -164,13 +168,15 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
     {
         var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
         var ops = 1;
+        var iterations = profile.IterationsPerRound;
         if (estimates.TryGetValue(key, out var ns) && ns > 0)
         {
             var delayNs = _options.InjectedDelays.TryGetValue(key, out var d) ? d.NsFor(ns) ?? 0 : 0;
             ops = Duet.SliceOperations(ns + delayNs, profile.IterationTime);
+            iterations = profile.IterationsFor(ops * (ns + delayNs)); // a variant slow at this scale: fewer iterations, within its budget
         }
 
-        return new CasePlan(p, v, ops, profile.IterationsPerRound, 0);
+        return new CasePlan(p, v, ops, iterations, 0);
     }
 
     /// <summary>
@@ -272,6 +278,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                         AllocatedBytesPerOp = allocation?.BytesPerOp ?? t.Figures.AllocatedBytesPerOp,
                         RoundMediansNs = t.RoundMediansNs.Count > 0 ? t.RoundMediansNs : null,
                         OperationsPerInvoke = t.OperationsPerInvoke,
+                        IterationsPerRound = t.IterationsPerRound > 0 ? t.IterationsPerRound : null,
                         Allocation = allocation is null ? null : new AllocationRecord(allocation.BytesPerOp, allocation.MinBytesPerOp, allocation.MaxBytesPerOp, allocation.Operations, allocation.Passes),
                         LoopNs = t.LoopNs.Count > 0 ? t.LoopNs : null,
                         Fidelity = t.LoopNs.Count > 0 && PairedRatio.OfRatios(t.Figures.MeasurementsNs.Zip(t.LoopNs, (b, l) => b / l).ToList()) is { } f

@@ -24,7 +24,7 @@ public static partial class MarkdownReport
         Fidelity(md, r);
         foreach (var s in r.Scenarios)
         {
-            Scenario(md, s);
+            Scenario(md, s, r.Profile);
         }
 
         return md.ToString();
@@ -183,7 +183,7 @@ public static partial class MarkdownReport
             .Where(v => v.Timing is { Error: null, LoopMedianNs: not null })
             .Select(v => new FidelityRow($"{s.Name}/{v.Name}", v.Timing!.MedianNs, v.Timing.LoopMedianNs!.Value, v.Timing.Fidelity)));
 
-    private static void Scenario(StringBuilder md, ScenarioResult s)
+    private static void Scenario(StringBuilder md, ScenarioResult s, ProfileInfo profile)
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"## {s.Name}");
         md.AppendLine();
@@ -233,6 +233,16 @@ public static partial class MarkdownReport
         }
 
         table.WriteTo(md);
+        var budgeted = s.Variants.Where(v => v.Timing?.IterationsPerRound is { } n && profile.IterationsPerRound is { } full && n < full).ToList();
+        if (budgeted.Count > 0)
+        {
+            var line = $"Fewer iterations within the variant budget ({profile.VariantBudgetSeconds:0} s of measured time each, at least {Timing.BenchProfile.MinIterationsPerRound} per round): "
+                + string.Join(", ", budgeted.Select(v => $"`{v.Name}` {v.Timing!.IterationsPerRound} of {profile.IterationsPerRound} per round"))
+                + " — their operations are slow at this scale, so their intervals are wider.";
+            md.AppendLine(line);
+            md.AppendLine();
+        }
+
         md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read); rows processed are the rows every plan node handed up (Σ actual rows × loops), temp blocks those written to and read from temp files, WAL the bytes of write-ahead log — each over the statements, times how often each was sent.");
         md.AppendLine();
         Findings(md, s);

@@ -103,7 +103,16 @@ public sealed record DatasetInfo(
 }
 
 /// <summary>The benchmark profile and the BenchmarkDotNet job it ran.</summary>
-public sealed record ProfileInfo(string Name, string Description, string Job);
+public sealed record ProfileInfo(string Name, string Description, string Job)
+{
+    /// <summary>The profile's measured iterations per round, which a variant gets unless its budget leaves it fewer; null in runs that predate budgets.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IterationsPerRound { get; init; }
+
+    /// <summary>How long a variant's measured iterations may take over all rounds (s); null in runs that predate budgets.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? VariantBudgetSeconds { get; init; }
+}
 
 public sealed record ScenarioResult
 {
@@ -230,6 +239,10 @@ public sealed record TimingRecord(
     /// <summary>Operations per invocation: how many operations each measured iteration ran.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? OperationsPerInvoke { get; init; }
+
+    /// <summary>Measured iterations per round this variant got: the profile's, or fewer when its budget allowed no more (a slow operation at this scale).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IterationsPerRound { get; init; }
 
     /// <summary>How <see cref="AllocatedBytesPerOp"/> was counted: the median of several passes over the same operations, and their spread.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
