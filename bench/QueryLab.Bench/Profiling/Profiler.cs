@@ -44,7 +44,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         var distinct = new List<StatementRecord>();
         var findings = new List<FindingRecord>();
         var index = 0;
-        foreach (var group in statements.GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal))
+        foreach (var group in statements.GroupBy(Placeholders.Key, StringComparer.Ordinal))
         {
             index++;
             var first = group.First();
@@ -54,7 +54,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
             var custom = Analyse(explained.CustomPlanJson);
             var generic = Analyse(explained.GenericPlanJson);
             distinct.Add(new StatementRecord(
-                group.Key,
+                Placeholders.Normalise(first.Sql),
                 first.Parameters.Select(p => p.Display).ToList(),
                 group.Count(),
                 planFile,
@@ -89,7 +89,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
 
         var distinct = new List<StatementRecord>();
         var index = 0;
-        foreach (var group in statements.GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal))
+        foreach (var group in statements.GroupBy(Placeholders.Key, StringComparer.Ordinal))
         {
             index++;
             var first = group.First();
@@ -106,7 +106,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
             }
 
             distinct.Add(new StatementRecord(
-                group.Key,
+                Placeholders.Normalise(first.Sql),
                 first.Parameters.Select(p => p.Display).ToList(),
                 group.Count(),
                 planFile,
