@@ -50,7 +50,18 @@ public static class ServerStatusReport
         }
 
         await using var size = ds.CreateCommand("SELECT pg_size_pretty(pg_database_size(current_database()))");
-        ctx.Out.WriteLine($"database size: {await size.ExecuteScalarAsync(ct)}");
+        var pretty = await size.ExecuteScalarAsync(ct);
+        Seed.Seeding.SeedManifest? manifest = null;
+        try
+        {
+            manifest = await Seed.Seeding.SeedManifest.ReadAsync(ds, ct);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            // not migrated yet: no manifest to read
+        }
+
+        ctx.Out.WriteLine($"database size: {pretty} ({manifest?.ToString() ?? "not seeded"})");
         return 0;
     }
 
