@@ -31,6 +31,7 @@ public static class CliApp
         root.Subcommands.Add(BaselineCommand.Create(ctx));
         root.Subcommands.Add(AbCommand.Create(ctx));
         root.Subcommands.Add(CalibrateCommand.Create(ctx));
+        root.Subcommands.Add(ScalingCommand.Create(ctx));
         root.Subcommands.Add(WorkerCommand.Create(ctx));
         return root;
     }

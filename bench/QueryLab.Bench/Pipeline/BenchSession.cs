@@ -24,6 +24,9 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
 
     public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
 
+    /// <summary>Whether the finished run becomes reports/latest (not for the runs a scaling run keeps inside its own folder).</summary>
+    public bool UpdateLatest { get; init; } = true;
+
     /// <summary>What a composing verb adds to the run before it is written (given the results and the run's folder while it is written).</summary>
     public Func<RunResults, string, RunResults>? Finishing { get; init; }
 
@@ -136,7 +139,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 MarkdownReport.Write(results, folder.WorkDir);
                 await TestPause.AtAsync("report", ctx, ct);
                 ct.ThrowIfCancellationRequested();
-                var final = folder.Complete();
+                var final = folder.Complete(UpdateLatest);
                 ctx.Work.Leave();
                 return new Outcome(results, final, verifications.Values.Any(v => !v.Passed));
             }

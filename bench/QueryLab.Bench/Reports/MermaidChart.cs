@@ -43,6 +43,36 @@ public static class MermaidChart
         md.AppendLine();
     }
 
+    /// <summary>
+    /// A line chart: one line per series over shared categories (a series must have a value per category). xychart has no
+    /// legend and no log axis, so the caller names the lines below the chart and plots logarithms itself when it needs them;
+    /// the value axis starts at zero like every other chart's.
+    /// </summary>
+    public static void WriteLines(StringBuilder md, string title, string unit, IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<double>> series)
+    {
+        ArgumentNullException.ThrowIfNull(md);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(series);
+        if (labels.Count == 0 || series.Count == 0 || series.Any(v => v.Count != labels.Count))
+        {
+            throw new ArgumentException($"a line chart needs one value per label in every series ({labels.Count} labels)", nameof(series));
+        }
+
+        var max = series.SelectMany(v => v).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        md.AppendLine("```mermaid");
+        md.AppendLine("xychart-beta");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(title, MaxTitle))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(unit)} 0 --> {Units.Plain(AxisEnd(max))}");
+        foreach (var v in series)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"    line [{string.Join(", ", v.Select(x => Units.Plain(double.IsFinite(x) && x > 0 ? x : 0)))}]");
+        }
+
+        md.AppendLine("```");
+        md.AppendLine();
+    }
+
     /// <summary>"subject: what", the subject shortened (never the what) when the whole would not fit a title.</summary>
     public static string Title(string subject, string what)
     {
