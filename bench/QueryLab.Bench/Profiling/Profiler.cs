@@ -47,23 +47,7 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         foreach (var group in statements.GroupBy(Placeholders.Key, StringComparer.Ordinal))
         {
             index++;
-            var first = group.First();
-            var explained = await _explain.EstimateAsync(first, ct);
-            var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-estimate", explained.CustomPlanJson, ct);
-            var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic-estimate", explained.GenericPlanJson, ct);
-            var custom = Analyse(explained.CustomPlanJson);
-            var generic = Analyse(explained.GenericPlanJson);
-            distinct.Add(new StatementRecord(
-                Placeholders.Normalise(first.Sql),
-                first.Parameters.Select(p => p.Display).ToList(),
-                group.Count(),
-                planFile,
-                genericFile,
-                custom is null ? null : Summary(custom),
-                generic is null ? null : Summary(generic),
-                custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
-                custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [],
-                explained.Note));
+            distinct.Add((await DescribeAsync(prepared, variant, index, group, estimate: true, ct)).Record);
         }
 
         var last = statements.Count == 0 ? null : $"statement {distinct.Count}";
@@ -92,34 +76,47 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         foreach (var group in statements.GroupBy(Placeholders.Key, StringComparer.Ordinal))
         {
             index++;
-            var first = group.First();
-            var explained = await _explain.ExplainAsync(first, ct);
-            var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "", explained.CustomPlanJson, ct);
-            var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic", explained.GenericPlanJson, ct);
-            var custom = Analyse(explained.CustomPlanJson);
-            var generic = Analyse(explained.GenericPlanJson);
-            var changes = custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [];
+            var (record, custom, changes) = await DescribeAsync(prepared, variant, index, group, estimate: false, ct);
             findings.AddRange((custom?.Findings ?? []).Select(f => ProfileFindings.Plan(index, f)));
             if (changes.Count > 0)
             {
                 findings.Add(ProfileFindings.GenericPlanDiffers(index, changes));
             }
 
-            distinct.Add(new StatementRecord(
-                Placeholders.Normalise(first.Sql),
-                first.Parameters.Select(p => p.Display).ToList(),
-                group.Count(),
-                planFile,
-                genericFile,
-                custom is null ? null : Summary(custom),
-                generic is null ? null : Summary(generic),
-                custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
-                changes,
-                explained.Note));
+            distinct.Add(record);
         }
 
         log?.WriteLine($"  profiled {prepared.Scenario.Name}/{variant.Name}: {statements.Count} statement(s) in {roundTrips} round trip(s), {distinct.Count} distinct, {findings.Count} finding(s)");
         return new ProfileRecord(roundTrips, statements.Count, result.RowsAffected, repeated.Select(r => new RepeatedStatementRecord(r.Sql, r.Count, r.RoundTrips, r.IsNPlusOne)).ToList(), distinct, findings);
+    }
+
+    /// <summary>
+    /// One distinct statement: explained (EXPLAIN ANALYZE, or with <paramref name="estimate"/> the planner's estimate alone),
+    /// its plan files saved, its plans summarised, and what its generic plan changes.
+    /// </summary>
+    private async Task<(StatementRecord Record, PlanAnalysis? Custom, IReadOnlyList<string> Changes)> DescribeAsync(
+        IPreparedScenario prepared, IVariant variant, int index, IGrouping<string, CapturedStatement> group, bool estimate, CancellationToken ct)
+    {
+        var first = group.First();
+        var explained = estimate ? await _explain.EstimateAsync(first, ct) : await _explain.ExplainAsync(first, ct);
+        var suffix = estimate ? "-estimate" : "";
+        var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, suffix, explained.CustomPlanJson, ct);
+        var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic" + suffix, explained.GenericPlanJson, ct);
+        var custom = Analyse(explained.CustomPlanJson);
+        var generic = Analyse(explained.GenericPlanJson);
+        IReadOnlyList<string> changes = custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [];
+        var record = new StatementRecord(
+            Placeholders.Normalise(first.Sql),
+            first.Parameters.Select(p => p.Display).ToList(),
+            group.Count(),
+            planFile,
+            genericFile,
+            custom is null ? null : Summary(custom),
+            generic is null ? null : Summary(generic),
+            custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
+            changes,
+            explained.Note);
+        return (record, custom, changes);
     }
 
     private static PlanAnalysis? Analyse(string? json) => json is null ? null : PlanAnalyzer.Analyze(json);
