@@ -25,6 +25,9 @@ public sealed class EmbeddedServer
     private readonly ServerBinaries _binaries;
     private readonly TextWriter _log;
 
+    /// <summary>Says one line where this server's progress goes (a command's output).</summary>
+    public void Say(string line) => _log.WriteLine(line);
+
     public EmbeddedServer(string home, ServerBinaries binaries, TextWriter log)
     {
         _home = Path.GetFullPath(home);
