@@ -100,12 +100,21 @@ public static class ScalingAnalysis
             {
                 budgetText = $"over {Ms(budgetNs)} at {overAt.Scale.Scale.Key}: measured {Ms(overAt.Record.Timing!.MedianNs)}";
             }
-            else if (time is { Value: > 0.05 } e)
+            else if (time is { } e && (grows || e.Lower > 0) && e.Value > 0)
             {
-                var crossing = last.Scale.Scale.Shipments * Math.Pow(budgetNs / lastNs, 1 / e.Value);
-                var named = Scale.All.FirstOrDefault(s => s.Shipments >= crossing);
-                budgetText = $"crosses {Ms(budgetNs)} at about {Shipments(crossing)} shipments"
-                    + (named is null ? " (beyond production)" : $" (by {named.Key}: ≈{Ms(lastNs * Math.Pow(named.Shipments / (double)last.Scale.Scale.Shipments, e.Value))} extrapolated)");
+                // Only a variant that does grow is extrapolated: a flat one's small slope is noise, and its "crossing" meaningless.
+                var production = Scale.Production.Shipments;
+                var atProduction = lastNs * Math.Pow(production / (double)last.Scale.Scale.Shipments, e.Value);
+                if (atProduction <= budgetNs)
+                {
+                    budgetText = $"within {Ms(budgetNs)} up to production (≈{Ms(atProduction)} extrapolated)";
+                }
+                else
+                {
+                    var crossing = last.Scale.Scale.Shipments * Math.Pow(budgetNs / lastNs, 1 / e.Value);
+                    var named = Scale.All.First(s => s.Shipments >= crossing);
+                    budgetText = $"crosses {Ms(budgetNs)} at about {Shipments(crossing)} shipments (by {named.Key}: ≈{Ms(lastNs * Math.Pow(named.Shipments / (double)last.Scale.Scale.Shipments, e.Value))} extrapolated)";
+                }
             }
 
             if (points.Any(p => p.NotRun is { } why && why.StartsWith("did not finish", StringComparison.Ordinal)))
