@@ -145,11 +145,11 @@ public sealed class IndexProof(NpgsqlDataSource dataSource, AdviceSettings setti
         if (over.Count > 0)
         {
             return (AdviceVerdict.NotRecommended, $"faster ({string.Join("; ", faster.Select(t => $"{t.Operation} {Change(t.Ratio)}"))}), but it slows "
-                + string.Join(", ", over.Select(w => $"{w.Operation} by {Change(w.Ratio)}")) + $", over the write budget of +{settings.WriteBudget:P0}");
+                + string.Join(", ", over.Select(w => $"{w.Operation} by {Change(w.Ratio)}")) + $", over the write budget of +{Compare.CompareSettings.Pct(settings.WriteBudget)}");
         }
 
         return (AdviceVerdict.Recommended, $"{string.Join("; ", faster.Select(t => $"{t.Operation} {t.Why}"))}; same answer; "
-            + (writes.Count == 0 ? "no write scenario touches the table" : "writes " + string.Join(", ", writes.Select(w => $"{w.Operation} {Change(w.Ratio)}")) + $" (budget +{settings.WriteBudget:P0})"));
+            + (writes.Count == 0 ? "no write scenario touches the table" : "writes " + string.Join(", ", writes.Select(w => $"{w.Operation} {Change(w.Ratio)}")) + $" (budget +{Compare.CompareSettings.Pct(settings.WriteBudget)})"));
     }
 
     private async Task<TimeChange> TimeAsync(NpgsqlConnection reference, NpgsqlConnection lab, ReplayOperation op, CancellationToken ct)
