@@ -21,9 +21,9 @@ public static class AdviceReport
             .Row("run", r.RunId)
             .Row("command", Markdown.Code(r.CommandLine))
             .Row("server", r.Server)
-            .Row("took", Markdown.Took(r.StartedAt, r.FinishedAt))
+            .Row("time", Markdown.Took(r.StartedAt, r.FinishedAt))
             .Row("load average (1 min) at the start", r.LoadAverage is { } l ? l.ToString("0.00", CultureInfo.InvariantCulture) : "–")
-            .Row("write budget", $"a write scenario touching the table may slow by at most +{Compare.CompareSettings.Pct(r.WriteBudget)}")
+            .Row("write budget", $"a write scenario touching the table may slow by at most +{QueryLab.Bench.Compare.CompareSettings.Pct(r.WriteBudget)}")
             .Row("operations looked at", r.Operations.Count.ToString(CultureInfo.InvariantCulture))
             .WriteTo(md);
         md.AppendLine();

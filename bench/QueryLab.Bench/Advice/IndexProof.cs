@@ -82,8 +82,9 @@ public sealed class IndexProof(NpgsqlDataSource dataSource, AdviceSettings setti
                 }
             }
 
+            var used = plans.Any(p => p.UsesIndex);
             var times = new List<TimeChange>();
-            foreach (var op in reads)
+            foreach (var op in used ? reads : [])
             {
                 log.WriteLine($"  {candidate.Name}: timing {op.Key} without and with it (paired slices)…");
                 times.Add(await TimeAsync(reference, lab, op, ct));
@@ -92,7 +93,8 @@ public sealed class IndexProof(NpgsqlDataSource dataSource, AdviceSettings setti
             await StatementReplay.ExecAsync(lab, "ROLLBACK TO SAVEPOINT querylab_candidate", ct);
             var writeCosts = new List<WriteCost>();
             var builds = new List<double> { buildMs };
-            foreach (var op in writes.Where(w => Touches(w, candidate.Table)))
+            // An index the planner does not use is not timed: it cannot be recommended, and its build and write cost would only cost minutes.
+            foreach (var op in used ? writes.Where(w => Touches(w, candidate.Table)) : [])
             {
                 log.WriteLine($"  {candidate.Name}: what it adds to {op.Key} (the index rebuilt for each of {settings.WritePairs} pairs)…");
                 writeCosts.Add(await WriteCostAsync(lab, candidate, op, builds, ct));
@@ -145,11 +147,11 @@ public sealed class IndexProof(NpgsqlDataSource dataSource, AdviceSettings setti
         if (over.Count > 0)
         {
             return (AdviceVerdict.NotRecommended, $"faster ({string.Join("; ", faster.Select(t => $"{t.Operation} {Change(t.Ratio)}"))}), but it slows "
-                + string.Join(", ", over.Select(w => $"{w.Operation} by {Change(w.Ratio)}")) + $", over the write budget of +{Compare.CompareSettings.Pct(settings.WriteBudget)}");
+                + string.Join(", ", over.Select(w => $"{w.Operation} by {Change(w.Ratio)}")) + $", over the write budget of +{QueryLab.Bench.Compare.CompareSettings.Pct(settings.WriteBudget)}");
         }
 
         return (AdviceVerdict.Recommended, $"{string.Join("; ", faster.Select(t => $"{t.Operation} {t.Why}"))}; same answer; "
-            + (writes.Count == 0 ? "no write scenario touches the table" : "writes " + string.Join(", ", writes.Select(w => $"{w.Operation} {Change(w.Ratio)}")) + $" (budget +{Compare.CompareSettings.Pct(settings.WriteBudget)})"));
+            + (writes.Count == 0 ? "no write scenario touches the table" : "writes " + string.Join(", ", writes.Select(w => $"{w.Operation} {Change(w.Ratio)}")) + $" (budget +{QueryLab.Bench.Compare.CompareSettings.Pct(settings.WriteBudget)})"));
     }
 
     private async Task<TimeChange> TimeAsync(NpgsqlConnection reference, NpgsqlConnection lab, ReplayOperation op, CancellationToken ct)
