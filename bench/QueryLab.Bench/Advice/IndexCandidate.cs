@@ -44,9 +44,12 @@ public sealed partial record IndexCandidate(string Table, IReadOnlyList<string> 
         }
     }
 
-    /// <summary>The statement that builds it: inside advise's transaction plain, for a migration <c>CONCURRENTLY IF NOT EXISTS</c>.</summary>
-    public string CreateSql(bool concurrently) =>
-        $"CREATE {(Unique ? "UNIQUE " : "")}INDEX {(concurrently ? "CONCURRENTLY IF NOT EXISTS " : "")}{Name} ON {Schema}.{Table} {Definition}";
+    /// <summary>
+    /// The statement that builds it: inside advise's transaction plain, for a migration <c>CONCURRENTLY IF NOT EXISTS</c>; on
+    /// the lab's schema, or on <paramref name="schema"/> (null: the table's name alone, for a plan from elsewhere).
+    /// </summary>
+    public string CreateSql(bool concurrently, string? schema = Schema) =>
+        $"CREATE {(Unique ? "UNIQUE " : "")}INDEX {(concurrently ? "CONCURRENTLY IF NOT EXISTS " : "")}{Name} ON {(schema is null ? "" : schema + ".")}{Table} {Definition}";
 
     public override string ToString() => $"{Schema}.{Table} {Definition}";
 
