@@ -21,7 +21,7 @@ public enum AdviceVerdict
 /// <param name="WriteBudget">The most a write scenario may slow down (0.2 = +20%) for the candidate to be recommended.</param>
 public sealed record AdviceSettings(DuetSettings Reads, int WritePairs, double WriteBudget)
 {
-    public static AdviceSettings Default { get; } = new(new DuetSettings(8, TimeSpan.FromMilliseconds(40), 0.10, PairedRatio.DefaultConfidence, 16), 6, 0.20);
+    public static AdviceSettings Default { get; } = new(new DuetSettings(8, TimeSpan.FromMilliseconds(40), 0.10, PairedRatio.DefaultConfidence, 16), 12, 0.20);
 }
 
 /// <summary>One statement's plan without and with the candidate, and whether the plan with it uses it.</summary>

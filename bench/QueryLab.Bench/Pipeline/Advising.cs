@@ -84,16 +84,14 @@ public static class Advising
                     : $"advise: wrote {string.Join(", ", files.Select(ctx.Display))} (check it with `querylab migrate --check --migrations {ctx.Display(dir)}`)");
             }
 
+            ctx.Work.Leave();
             return ExitCodes.Code(ExitCodes.If(!restored.All, Ending.VerificationFailed));
         }
         catch
         {
+            // The stage stays entered: an interrupt is described after this unwinds, with the folder as it is then.
             folder.Abandon();
             throw;
-        }
-        finally
-        {
-            ctx.Work.Leave();
         }
     }
 

@@ -74,6 +74,23 @@ public sealed class AdviseTests(LabFixture lab)
             Assert.Contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + proven.GetProperty("name").GetString(), md, StringComparison.Ordinal);
             Assert.Contains("```mermaid", md, StringComparison.Ordinal);
 
+            // Ctrl+C while a candidate is being timed (its index built, inside the transaction): exit 130, no index, no run folder.
+            var interrupted = Directory.CreateTempSubdirectory("querylab-advise-interrupted-").FullName;
+            await using (var child = CliRunner.Start(
+                new Dictionary<string, string?> { ["QUERYLAB_CONNECTION"] = cs, ["QUERYLAB_HOME"] = Directory.CreateTempSubdirectory("querylab-advise-home-").FullName },
+                "advise", "--scenario", "in-transit-with-carrier-and-latest-event", "--variant", "npgsql-lateral", "--reports", interrupted))
+            {
+                await child.WaitForLineAsync("without and with it (paired slices)");
+                await child.SignalAsync("INT");
+                var (code, _) = await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
+                Assert.True(code == 130, child.All);
+                Assert.Contains("interrupted while proving " + proven.GetProperty("name").GetString(), child.Err, StringComparison.Ordinal);
+                Assert.Contains("no candidate index was left on the lab", child.Err, StringComparison.Ordinal);
+            }
+
+            Assert.Empty(Directory.GetFileSystemEntries(interrupted));
+            Assert.Equal(indexesBefore, await Advising.IndexesAsync(check, CancellationToken.None));
+
             // The migration it wrote is the next file, passes the lint, and applying it creates the index for real.
             var written = Assert.Single(Directory.GetFiles(migrations, "0004_*.sql"));
             Assert.StartsWith("-- querylab:no-transaction\n", await File.ReadAllTextAsync(written), StringComparison.Ordinal);
