@@ -150,8 +150,10 @@ public sealed class IndexProof(NpgsqlDataSource dataSource, AdviceSettings setti
                 + string.Join(", ", over.Select(w => $"{w.Operation} by {Change(w.Ratio)}")) + $", over the write budget of +{QueryLab.Bench.Compare.CompareSettings.Pct(settings.WriteBudget)}");
         }
 
+        var near = writes.Where(w => w.Upper > 1 + settings.WriteBudget).ToList();
         return (AdviceVerdict.Recommended, $"{string.Join("; ", faster.Select(t => $"{t.Operation} {t.Why}"))}; same answer; "
-            + (writes.Count == 0 ? "no write scenario touches the table" : "writes " + string.Join(", ", writes.Select(w => $"{w.Operation} {Change(w.Ratio)}")) + $" (budget +{QueryLab.Bench.Compare.CompareSettings.Pct(settings.WriteBudget)})"));
+            + (writes.Count == 0 ? "no write scenario touches the table" : "writes " + string.Join(", ", writes.Select(w => $"{w.Operation} {Change(w.Ratio)}")) + $" (budget +{QueryLab.Bench.Compare.CompareSettings.Pct(settings.WriteBudget)})")
+            + (near.Count == 0 ? "" : $"; near the budget: the interval of {string.Join(", ", near.Select(w => $"{w.Operation} reaches {Change(w.Upper!.Value)}"))}, so another run may judge otherwise"));
     }
 
     private async Task<TimeChange> TimeAsync(NpgsqlConnection reference, NpgsqlConnection lab, ReplayOperation op, CancellationToken ct)
