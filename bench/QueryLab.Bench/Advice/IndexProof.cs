@@ -110,6 +110,13 @@ public sealed class IndexProof(NpgsqlDataSource dataSource, AdviceSettings setti
         }
     }
 
+    /// <summary>A candidate HypoPG's planner costs rule out: reported, never built.</summary>
+    public static CandidateProof ScreenedOut(IndexCandidate candidate, IReadOnlyList<CandidateSource> sources)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        return Proof(candidate, sources, AdviceVerdict.NotRecommended, "screened out by HypoPG: as a hypothetical index the planner would not choose it for any statement it was proposed for, so it was not built", null, null, null, [], [], []);
+    }
+
     public static string Describe(AdviceVerdict v) => v switch
     {
         AdviceVerdict.Recommended => "recommended",

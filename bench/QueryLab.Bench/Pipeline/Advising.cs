@@ -37,7 +37,7 @@ public static class Advising
         ctx.Work.Enter("capturing the statements", () => folder.DescribeUnfinished() + "; no candidate index was left on the lab (each lives in a transaction that is rolled back)");
         try
         {
-            var indexesBefore = await IndexesAsync(lab.DataSource, ct);
+            var indexesBefore = (await IndexesAsync(lab.DataSource, ct)).Concat(await ExtensionsAsync(lab.DataSource, ct)).ToList();
             var statsBefore = await PlannerStatistics.ReadAsync(lab.DataSource, ct);
             var (reads, writes, notes) = await CaptureAsync(lab, o, ctx, ct);
             var candidates = await ProposeAsync(lab.DataSource, reads, indexesBefore, notes, ctx, ct);
@@ -51,10 +51,25 @@ public static class Advising
             {
                 ctx.Out.WriteLine($"advise: {candidates.Count} candidate(s) from {reads.Count} operation(s); proving each inside a transaction that is rolled back");
                 var proof = new IndexProof(lab.DataSource, o.Settings, folder.WorkDir, ctx.Out);
+                var hypopg = await HypotheticalScreen.UnavailableAsync(lab.DataSource, ct);
+                ctx.Out.WriteLine("advise: " + (hypopg ?? "HypoPG screens each candidate first (a hypothetical index, planner costs only): one the planner would not choose is not built"));
+                if (hypopg is not null)
+                {
+                    notes.Add(hypopg);
+                }
+
                 foreach (var (c, i) in candidates.Select((c, i) => (c, i + 1)))
                 {
                     ctx.Work.Step($"proving {c.Candidate.Name} ({i}/{candidates.Count})");
                     ctx.Out.WriteLine($"advise: [{i}/{candidates.Count}] {c.Candidate}");
+                    if (hypopg is null && !await HypotheticalScreen.WouldUseAsync(lab.DataSource, c.Candidate, c.Operations.SelectMany(r => r.Distinct).Where(s => s.Kind != StatementKind.Copy && IsExplainable(s.Sql)), ct))
+                    {
+                        var screened = IndexProof.ScreenedOut(c.Candidate, c.Sources);
+                        ctx.Out.WriteLine($"  {c.Candidate.Name}: {IndexProof.Describe(screened.Verdict)} — {screened.Why}");
+                        proofs.Add(screened);
+                        continue;
+                    }
+
                     proofs.Add(await proof.ProveAsync(c.Candidate, c.Sources, c.Operations.Where(r => r.Replayable).ToList(), writes, ct));
                 }
             }
@@ -256,9 +271,23 @@ public static class Advising
         return list;
     }
 
-    private static async Task<LabRestored> RestoredAsync(LabPipeline lab, IReadOnlyList<string> indexesBefore, IReadOnlyDictionary<string, string> statsBefore, CancellationToken ct)
+    /// <summary>The database's extensions (<c>extension hypopg 1.3.1</c>): HypoPG's, created in a savepoint, must be gone again.</summary>
+    private static async Task<IReadOnlyList<string>> ExtensionsAsync(NpgsqlDataSource ds, CancellationToken ct)
     {
-        var indexesAfter = await IndexesAsync(lab.DataSource, ct);
+        var list = new List<string>();
+        await using var cmd = ds.CreateCommand("SELECT 'extension ' || extname || ' ' || extversion FROM pg_extension ORDER BY 1");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return list;
+    }
+
+    private static async Task<LabRestored> RestoredAsync(LabPipeline lab, List<string> indexesBefore, IReadOnlyDictionary<string, string> statsBefore, CancellationToken ct)
+    {
+        var indexesAfter = (await IndexesAsync(lab.DataSource, ct)).Concat(await ExtensionsAsync(lab.DataSource, ct)).ToList();
         var checksums = await TableChecksums.ComputeAsync(lab.DataSource, ct);
         var statsAfter = await PlannerStatistics.ReadAsync(lab.DataSource, ct);
         var indexes = indexesBefore.SequenceEqual(indexesAfter, StringComparer.Ordinal);
@@ -266,7 +295,7 @@ public static class Advising
         var stats = statsBefore.Count == statsAfter.Count && statsBefore.All(s => statsAfter.GetValueOrDefault(s.Key) == s.Value);
         var parts = new List<string>
         {
-            indexes ? $"the same {indexesAfter.Count} indexes" : $"indexes differ (before: {indexesBefore.Count}, after: {indexesAfter.Count}: {string.Join("; ", indexesAfter.Except(indexesBefore))})",
+            indexes ? $"the same {indexesAfter.Count(i => !i.StartsWith("extension ", StringComparison.Ordinal))} indexes and extensions" : $"indexes or extensions differ (before: {indexesBefore.Count}, after: {indexesAfter.Count}: {string.Join("; ", indexesAfter.Except(indexesBefore))})",
             changed.Count == 0 ? $"the {checksums.Count} tables' checksums match the seed manifest" : $"checksums differ from the seed manifest: {string.Join(", ", changed)}",
             stats ? $"the planner statistics of {statsAfter.Count} tables are unchanged (the ANALYZE of each candidate was rolled back with it)" : "the planner statistics changed",
         };

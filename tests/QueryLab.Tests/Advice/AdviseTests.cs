@@ -126,6 +126,41 @@ public sealed class AdviseTests(LabFixture lab)
     }
 
     [Fact]
+    public async Task HypoPG_screens_out_a_candidate_the_planner_would_not_choose_and_leaves_no_extension_behind_or_says_what_to_install()
+    {
+        static Task<IReadOnlyList<string>> ExtensionsAsync(NpgsqlDataSource ds) => ListAsync(ds, "SELECT extname FROM pg_extension ORDER BY 1");
+        var before = await ExtensionsAsync(lab.DataSource);
+        var unavailable = await HypotheticalScreen.UnavailableAsync(lab.DataSource, CancellationToken.None);
+        if (unavailable is not null)
+        {
+            // CI installs no HypoPG: advise then builds every candidate, and says what would screen them.
+            Assert.Contains("apt-get install postgresql-", unavailable, StringComparison.Ordinal);
+            return;
+        }
+
+        var count = new Bench.Profiling.CapturedStatement(1, Bench.Profiling.StatementKind.Command, "SELECT count(*) FROM querylab.shipments WHERE carrier_id = 3", []);
+        var onCarriers = new IndexCandidate("carriers", ["code"], null, []);
+        Assert.False(await HypotheticalScreen.WouldUseAsync(lab.DataSource, onCarriers, [count], CancellationToken.None));
+        var latest = new Bench.Profiling.CapturedStatement(1, Bench.Profiling.StatementKind.Command, "SELECT id FROM querylab.shipments WHERE status = 'in_transit' AND carrier_id = 3 ORDER BY created_at DESC LIMIT 1", []);
+        var serving = new IndexCandidate("shipments", ["carrier_id", "status", "created_at DESC"], null, []);
+        Assert.True(await HypotheticalScreen.WouldUseAsync(lab.DataSource, serving, [latest], CancellationToken.None));
+        Assert.Equal(before, await ExtensionsAsync(lab.DataSource));
+    }
+
+    private static async Task<IReadOnlyList<string>> ListAsync(NpgsqlDataSource ds, string sql)
+    {
+        var list = new List<string>();
+        await using var cmd = ds.CreateCommand(sql);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return list;
+    }
+
+    [Fact]
     public async Task A_scenario_without_an_index_fixable_finding_says_so_and_exits_0()
     {
         var reports = Directory.CreateTempSubdirectory("querylab-advise-none-").FullName;
