@@ -23,8 +23,11 @@ public sealed record AdviseOptions(ServerChoice Server, IReadOnlyList<IScenario>
 /// it was (its indexes, its tables' checksums against the seed manifest, its planner statistics), and write advice.md and
 /// advice.json into a run folder.
 /// </summary>
-public static class Advising
+public static partial class Advising
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(UPDATE|INSERT|DELETE|MERGE)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex WritesRows();
+
     public static async Task<int> RunAsync(AdviseOptions o, LabContext ctx, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(o);
@@ -159,7 +162,7 @@ public static class Advising
                     reads.Add(op);
                 }
 
-                if (scenario.Writes && v.IsBaseline)
+                if (scenario.Writes && v.IsBaseline && statements.Any(st => WritesRows().IsMatch(st.Sql)))
                 {
                     if (op.Replayable)
                     {
