@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(LoadCommand.Create(ctx));
         root.Subcommands.Add(ExplainCommand.Create(ctx));
+        root.Subcommands.Add(AdviseCommand.Create(ctx));
         root.Subcommands.Add(CompareCommand.Create(ctx));
         root.Subcommands.Add(BaselineCommand.Create(ctx));
         root.Subcommands.Add(AbCommand.Create(ctx));

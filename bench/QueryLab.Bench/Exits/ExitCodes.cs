@@ -76,6 +76,7 @@ public static class ExitCodes
         "bench" or "run" => [.. Common, Ending.VerificationFailed, Ending.Regression, Ending.CannotCompare],
         "compare" or "ab" => [.. Common, Ending.Regression, Ending.CannotCompare],
         "migrate" => [.. Common, Ending.LintFindings],
+        "advise" => [.. Common, Ending.VerificationFailed],
         "load" => [.. Common, Ending.ConnectionsLeftOpen],
         _ => Common,
     };

@@ -216,7 +216,8 @@ public sealed class ExplainRunner(NpgsqlDataSource dataSource, TimeSpan? stateme
         return Enumerable.Range(0, ps.Count).Select(r.GetString).ToList();
     }
 
-    private static NpgsqlParameter Bind(CapturedParameter p, string name)
+    /// <summary>A captured parameter bound again as it was sent: its value, and its type when the application named one.</summary>
+    internal static NpgsqlParameter Bind(CapturedParameter p, string name)
     {
         var np = new NpgsqlParameter { ParameterName = name, Value = p.Value ?? DBNull.Value };
         if (p.DbType is { } t)
