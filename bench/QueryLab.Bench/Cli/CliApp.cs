@@ -32,6 +32,7 @@ public static class CliApp
         root.Subcommands.Add(AbCommand.Create(ctx));
         root.Subcommands.Add(CalibrateCommand.Create(ctx));
         root.Subcommands.Add(WorkerCommand.Create(ctx));
+        root.Subcommands.Add(UpgradeCommand.Create(ctx));
         return root;
     }
 
