@@ -122,6 +122,44 @@ public sealed class UpgradeTests
     }
 
     [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task An_upgrade_interrupted_while_writing_its_report_leaves_no_run_folder_and_stops_the_clusters_it_started(string signal)
+    {
+        var reports = Directory.CreateTempSubdirectory("querylab-upgrade-int-").FullName;
+        try
+        {
+            var env = Env();
+            env["QUERYLAB_TEST_PAUSE_AT"] = "upgrade-report";
+            await using (var p = CliRunner.Start(
+                env, "upgrade", "--pg", "15,17", "--pg-bin", $"15={Debian15}", "--scale", "tiny", "--profile", "smoke", "--scenario", "pending-page", "--reports", reports))
+            {
+                await p.WaitForLineAsync("QUERYLAB_TEST_PAUSE_AT=upgrade-report: paused", TimeSpan.FromMinutes(3));
+                await p.SignalAsync(signal);
+                var (code, since) = await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
+                Assert.True(code == 130, $"exit {code}:\n{p.All}");
+                Assert.True(since < TimeSpan.FromSeconds(20), $"stopped {since.TotalSeconds:0.0} s after SIG{signal}:\n{p.All}");
+                Assert.Contains($"SIG{signal}: stopping…", p.Err, StringComparison.Ordinal);
+                Assert.Matches(
+                    @"interrupted while writing upgrade\.md and upgrade\.json: the run \S+-tiny-smoke-upgrade-15-17 was not completed \(its temporary folder was removed, no \S+ was written\); the clusters 15, 17 were (stopped|left as they were) \(their data stays for the next run\)",
+                    p.Err);
+                Assert.DoesNotContain("   at ", p.All, StringComparison.Ordinal);
+            }
+
+            Assert.Empty(Directory.GetFileSystemEntries(reports)); // not even the hidden .partial folder
+            foreach (var major in new[] { "15", "17" })
+            {
+                var status = await CliRunner.RunAsync(Env(), "server", "status", "--pg", major);
+                Assert.Contains("running: no", status.Out, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(reports, recursive: true);
+        }
+    }
+
+    [Theory]
     [InlineData("15", "--pg needs two or more majors to compare (got 15); e.g. --pg 15,17")]
     [InlineData("12,17", "--pg: PostgreSQL 12 is older than QueryLab supports (13 and up); give majors from 13, 14, 15, 16, 17, 18")]
     [InlineData("15,x", "--pg 'x' is not a PostgreSQL major version; give whole numbers such as 15 or 17 (supported: 13, 14, 15, 16, 17, 18)")]

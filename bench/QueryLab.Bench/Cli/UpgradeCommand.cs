@@ -37,6 +37,7 @@ public static class UpgradeCommand
         cmd.Options.Add(BinDirs);
         cmd.Options.Add(SeedCommand.ScaleOption);
         cmd.Options.Add(SeedCommand.SeedOption);
+        cmd.Options.Add(SeedCommand.Force);
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(BenchCommand.Profile);
         cmd.Options.Add(CommonOptions.Reports);

@@ -63,6 +63,11 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
                 ctx.Work.Step($"migrating, seeding and benching PostgreSQL {major}");
                 await using var lab = await LabPipeline.OpenAsync(ServerChoice.Of(server), ctx, options.Dataset, ct);
                 settings[major] = await ServerDefaults.ReadAsync(lab.DataSource, ct);
+                var analyzed = System.Diagnostics.Stopwatch.StartNew();
+                var (target, whole) = await FullStatistics.AnalyzeAsync(lab.DataSource, lab.Manifest, ct);
+                ctx.Out.WriteLine(
+                    $"upgrade: PostgreSQL {major}: ANALYZE at statistics target {target} in {analyzed.Elapsed.TotalSeconds:0.0} s "
+                    + (whole ? "(every row of every table: the planner statistics come from the whole tables, not from a random sample)" : "(a sample: the largest table has more rows than ANALYZE reads at its largest target)"));
                 var session = new BenchSession(lab, ctx, BenchProfile.Smoke, Path.Combine(runsDir, Key(major)), options.Command);
                 ctx.Out.WriteLine($"upgrade: PostgreSQL {major}: verification, round trips, statements, plans and findings (one smoke bench)");
                 var outcome = await session.RunAsync(options.Scenarios, ct);
