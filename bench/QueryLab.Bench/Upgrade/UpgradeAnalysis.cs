@@ -15,7 +15,7 @@ public static class UpgradeAnalysis
     private const int MostNamed = 12;
 
     public static MajorPair Pair(
-        RunResults older, RunResults newer, CompareReport report, IReadOnlyDictionary<string, DuetResult> duets,
+        RunResults older, RunResults newer, CompareReport report, IReadOnlyDictionary<string, DuetResult> duets, (MajorRecord Older, MajorRecord Newer) servers,
         IReadOnlyList<SettingDifference> defaults, IReadOnlyList<string> labSettings, IReadOnlyList<TableAgreement> tables, string comparison)
     {
         ArgumentNullException.ThrowIfNull(older);
@@ -43,7 +43,15 @@ public static class UpgradeAnalysis
             LabSettingDifferences = labSettings,
             CounterChanges = counters,
         };
-        return pair with { LookFirst = LookFirst(pair, older, newer, tables) };
+        var lookFirst = LookFirst(pair, older, newer, tables);
+        if (Builder(servers.Older.Build) != Builder(servers.Newer.Build))
+        {
+            lookFirst.Add(
+                $"the two servers are other builds ({servers.Older.Version}: {Builder(servers.Older.Build)}; {servers.Newer.Version}: {Builder(servers.Newer.Build)}): "
+                + "a time difference may be the build's (compiler, flags, libraries), not the major's; give both majors from the same source (leave out --pg-bin) for a like-for-like");
+        }
+
+        return pair with { LookFirst = lookFirst };
     }
 
     private static List<VariantAcross> Variants(RunResults older, RunResults newer, IReadOnlyDictionary<string, DuetResult> duets)
@@ -182,6 +190,13 @@ public static class UpgradeAnalysis
         }
 
         return items;
+    }
+
+    /// <summary>"compiled by gcc (Debian 12.2.0-14) 12.2.0" of a version() string: what built the server.</summary>
+    private static string Builder(string version)
+    {
+        var i = version.IndexOf("compiled by ", StringComparison.Ordinal);
+        return i < 0 ? version : version[(i + "compiled by ".Length)..].Split(',')[0].Trim();
     }
 
     private static IEnumerable<string> Named(IEnumerable<string> items)

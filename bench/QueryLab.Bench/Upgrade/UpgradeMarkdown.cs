@@ -27,7 +27,7 @@ public static class UpgradeMarkdown
         header.Row("load average", string.Join(" → ", r.LoadAverage.Select(l => l.ToString("0.00", CultureInfo.InvariantCulture))) + " (1 min, at start → at end)");
         foreach (var m in r.Majors)
         {
-            header.Row($"PostgreSQL {m.Major}", $"{m.Version}, {Markdown.Code(m.BinDir)} ({m.Source}); cluster {Markdown.Code(m.ClusterDir)}; run [{m.Run}/report.md]({m.Run}/report.md)");
+            header.Row($"PostgreSQL {m.Major}", $"{m.Version}, {Markdown.Code(m.BinDir)} ({m.Source}; {m.Build}); cluster {Markdown.Code(m.ClusterDir)}; run [{m.Run}/report.md]({m.Run}/report.md)");
         }
 
         header.WriteTo(md);

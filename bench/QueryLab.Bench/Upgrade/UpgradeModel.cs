@@ -38,7 +38,8 @@ public sealed record UpgradeReport
 }
 
 /// <summary>One major's server, where its binaries came from, and its run folder (verification, counters, plans, findings).</summary>
-public sealed record MajorRecord(int Major, string Version, string BinDir, string Source, string ClusterDir, string Run, bool VerificationPassed);
+/// <param name="Build">The server's <c>version()</c>: the platform and compiler it was built with.</param>
+public sealed record MajorRecord(int Major, string Version, string BinDir, string Source, string ClusterDir, string Run, bool VerificationPassed, string Build);
 
 public sealed record TableAgreement(string Table, IReadOnlyDictionary<string, string> Checksums, IReadOnlyDictionary<string, long> Rows, bool Agree);
 

