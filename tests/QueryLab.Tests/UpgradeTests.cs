@@ -163,6 +163,7 @@ public sealed class UpgradeTests
     [InlineData("15", "--pg needs two or more majors to compare (got 15); e.g. --pg 15,17")]
     [InlineData("12,17", "--pg: PostgreSQL 12 is older than QueryLab supports (13 and up); give majors from 13, 14, 15, 16, 17, 18")]
     [InlineData("15,x", "--pg 'x' is not a PostgreSQL major version; give whole numbers such as 15 or 17 (supported: 13, 14, 15, 16, 17, 18)")]
+    [InlineData("13,15", "--pg: PostgreSQL 13 cannot be seeded (the seeder's table checksums need hash_record_extended, PostgreSQL 14 or later); give majors from 14 up")]
     [InlineData("15,19", "PostgreSQL 19 is not a major QueryLab knows a build of; give majors from 13, 14, 15, 16, 17, 18 (or --pg-bin 19=DIR with its binaries)")]
     [Trait("Category", "Serverless")]
     public async Task An_unknown_or_unsupported_major_is_refused_in_one_line_with_exit_2(string majors, string message)
