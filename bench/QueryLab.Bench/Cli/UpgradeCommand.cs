@@ -18,7 +18,7 @@ public static class UpgradeCommand
 
     public static readonly CheckedOption<IReadOnlyList<int>> Majors = new("--pg", [], ParseMajors)
     {
-        Description = $"The PostgreSQL majors to run the catalog on, two or more, comma-separated (e.g. 15,17); each newer one is compared with the oldest. Supported: {PostgresPackage.SupportedList}.",
+        Description = $"The PostgreSQL majors to run the catalog on, two or more, comma-separated (e.g. 15,17); each newer one is compared with the oldest. Packages known: {PostgresPackage.SupportedList} (13 is refused: the seeder needs 14 or later).",
         Required = true,
         AllowMultipleArgumentsPerToken = false,
     };
