@@ -34,6 +34,7 @@ public static class CliApp
         root.Subcommands.Add(CalibrateCommand.Create(ctx));
         root.Subcommands.Add(ScalingCommand.Create(ctx));
         root.Subcommands.Add(WorkerCommand.Create(ctx));
+        root.Subcommands.Add(UpgradeCommand.Create(ctx));
         return root;
     }
 

@@ -215,7 +215,8 @@ public sealed class EmbeddedServer
         {
             var r = await ProcessRunner.RunAsync(
                 _binaries.Initdb,
-                ["-D", Path.Combine(clusterDir, "data"), "-U", SuperUser, "--auth=scram-sha-256", $"--pwfile={pwFile}", "-E", "UTF8", "--no-locale", "--no-instructions"],
+                // --no-instructions is PostgreSQL 14's; 13's initdb refuses it.
+                ["-D", Path.Combine(clusterDir, "data"), "-U", SuperUser, "--auth=scram-sha-256", $"--pwfile={pwFile}", "-E", "UTF8", "--no-locale", .. (_binaries.MajorVersion >= 14 ? new[] { "--no-instructions" } : [])],
                 asServerUser: true,
                 timeout: TimeSpan.FromMinutes(3),
                 ct: ct);
