@@ -61,6 +61,32 @@ public sealed class EmbeddedServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_command_that_started_the_server_leaves_it_running_while_another_command_uses_it()
+    {
+        var log = new StringWriter();
+        var server = new EmbeddedServer(_home, Server.Binaries, log);
+        var lab = await LabServer.StartEmbeddedAsync(server, keepRunning: false, CancellationToken.None);
+        Assert.True(lab.StopsOnDispose);
+        await using (var other = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString()) { Pooling = false }.ConnectionString))
+        {
+            await other.OpenAsync(); // another command's connection, say a run started on the cluster this one started
+
+            await lab.DisposeAsync();
+
+            Assert.True((await server.StatusAsync(CancellationToken.None)).Running);
+            Assert.Contains("server: left running: 1 other connection(s) use it", log.ToString(), StringComparison.Ordinal);
+            await using var cmd = new NpgsqlCommand("SELECT 1", other);
+            Assert.Equal(1, await cmd.ExecuteScalarAsync()); // not cut off (57P01)
+        }
+
+        // Alone, it stops the server it started, as before.
+        await server.StopAsync(CancellationToken.None);
+        var again = await LabServer.StartEmbeddedAsync(server, keepRunning: false, CancellationToken.None);
+        await again.DisposeAsync();
+        Assert.False((await server.StatusAsync(CancellationToken.None)).Running);
+    }
+
+    [Fact]
     public async Task Listens_on_loopback_with_scram_and_no_trust_entry()
     {
         await Server.StartAsync(CancellationToken.None);

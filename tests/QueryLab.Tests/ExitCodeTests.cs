@@ -27,7 +27,7 @@ public partial class ExitCodeTests
 
     private static readonly string[] Readme = File.ReadAllLines(Path.Combine(LabFixture.RepoRoot, "README.md"));
 
-    private static readonly string[] Verbs = ["server", "migrate", "seed", "verify", "bench", "run", "report", "load", "explain", "compare", "baseline", "ab"];
+    private static readonly string[] Verbs = ["server", "migrate", "seed", "verify", "bench", "run", "report", "load", "explain", "advise", "compare", "baseline", "ab", "upgrade"];
 
     [Fact]
     public void Every_ending_has_a_code_and_the_README_names_it_in_that_codes_row()

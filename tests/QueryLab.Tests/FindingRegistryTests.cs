@@ -85,6 +85,7 @@ public partial class FindingRegistryTests
             ProfileFindings.Repeated(new RepeatedStatement("SELECT 1", 3, 1, IsNPlusOne: false)),
             ProfileFindings.Repeated(new RepeatedStatement("SELECT 1", 3, 3, IsNPlusOne: false)),
             ProfileFindings.GenericPlanDiffers(1, ["scan changed: Index Scan on t → Seq Scan on t"]),
+            ProfileFindings.DidNotFinish("did not finish within 30 s at this scale", "statement 1", 1),
         }.Select(f => (f.Code, f.Severity)));
         raised.Add((FindingCodes.LeakedConnections, LoadFindings.Leak(1, "app", "at the end").Severity));
 

@@ -72,6 +72,30 @@ public sealed class ProfilingTests(LabFixture lab)
     }
 
     [Fact]
+    public async Task EF_Cores_SaveChanges_batch_is_as_many_statements_in_one_round_trip_each_with_its_generic_plan()
+    {
+        var (prepared, _, source) = await PrepareAsync("mark-delivered");
+        await using var _s = source;
+        await using var _p = prepared;
+        var tracked = prepared.Scenario.Variants.Single(v => v.Name == "ef-tracked");
+
+        var p = await new Profiler(lab.DataSource, plansDir: null).ProfileAsync(prepared, tracked, default);
+
+        // The SELECT that loads the entities, then SaveChanges: one command of 100 UPDATEs, which PostgreSQL runs as 100
+        // statements. Each is captured on its own with its 4 parameters, and the 100 are one statement sent 100 times.
+        Assert.Equal(2, p.RoundTrips);
+        Assert.Equal(101, p.Statements);
+        var update = Assert.Single(p.DistinctStatements, st => st.Sql.StartsWith("UPDATE", StringComparison.Ordinal));
+        Assert.Equal(100, update.Executions);
+        Assert.Equal(4, update.Parameters.Count);
+        Assert.DoesNotContain(";", update.Sql, StringComparison.Ordinal);
+        Assert.NotNull(update.GenericPlan); // PREPAREd from $1…$4: the 42P18 "could not determine data type of parameter $1" is gone
+        Assert.Null(update.Note);
+        Assert.Contains(p.Repeated, r => r.Count == 100 && r.RoundTrips == 1 && !r.IsNPlusOne);
+        Assert.Equal(100, p.Rows);
+    }
+
+    [Fact]
     public async Task Writes_explained_with_EXPLAIN_ANALYZE_are_rolled_back()
     {
         async Task<(long Delivered, long Events, string Checksum)> StateAsync()
@@ -212,5 +236,29 @@ public sealed class PlaceholderTests
         Assert.Equal([0, 1], r.ParameterOrder);
         var positional = Placeholders.ToPositional("SELECT $1, $2", ["", ""]);
         Assert.Equal("SELECT $1, $2", positional.Sql);
+    }
+
+    [Fact]
+    public void A_command_of_several_statements_splits_at_top_level_semicolons_only()
+    {
+        var parts = Placeholders.Split("UPDATE t SET a = @p0 WHERE id = @p1;\nUPDATE t SET a = ';' WHERE id = @p2 -- ; no\n;SELECT $x$;$x$, \"a;b\" /* ; */ FROM t;  ");
+
+        Assert.Equal(["UPDATE t SET a = @p0 WHERE id = @p1", "UPDATE t SET a = ';' WHERE id = @p2 -- ; no", "SELECT $x$;$x$, \"a;b\" /* ; */ FROM t"], parts);
+        Assert.Equal(["SELECT 1"], Placeholders.Split("SELECT 1"));
+        Assert.Equal(["p2", "p1"], Placeholders.NamesUsed("UPDATE t SET a = @p2, b = '@p9' WHERE id = @p1 AND x = @p2"));
+    }
+
+    [Fact]
+    public void Statements_that_differ_only_in_their_placeholder_names_are_the_same_statement()
+    {
+        CapturedStatement S(string sql, params string[] names) =>
+            new(1, StatementKind.Batch, sql, names.Select(n => new CapturedParameter(n, null, null, 1)).ToList());
+
+        Assert.Equal(
+            Placeholders.Key(S("UPDATE t SET a = @p0 WHERE id = @p1", "p0", "p1")),
+            Placeholders.Key(S("UPDATE t  SET a = @p4\nWHERE id = @p5", "p4", "p5")));
+        Assert.NotEqual(
+            Placeholders.Key(S("UPDATE t SET a = @p0 WHERE id = @p1", "p0", "p1")),
+            Placeholders.Key(S("UPDATE t SET b = @p0 WHERE id = @p1", "p0", "p1")));
     }
 }

@@ -13,19 +13,22 @@ public sealed record DuetBuild(string Label, string Dll, IReadOnlyDictionary<str
 /// </summary>
 public static class AbDuet
 {
-    public static async Task<IReadOnlyDictionary<string, DuetResult>> RunAsync(DuetBuild @base, DuetBuild head, DuetSettings settings, TextWriter o, CancellationToken ct)
+    /// <param name="verb">The prefix of the lines it prints, and the words for the two sides: ab's base and head, or the upgrade lab's two majors.</param>
+    public static async Task<IReadOnlyDictionary<string, DuetResult>> RunAsync(DuetBuild @base, DuetBuild head, DuetSettings settings, TextWriter o, CancellationToken ct, string verb = "ab")
     {
         ArgumentNullException.ThrowIfNull(@base);
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(o);
-        o.WriteLine($"ab: starting the base's and the head's workers (each warms up until its JIT is done)");
+        var (a1, b1) = verb == "ab" ? ("the base's", "the head's") : ($"the {@base.Label}", $"the {head.Label}");
+        var (a2, b2) = verb == "ab" ? ("base", "head") : (@base.Label, head.Label);
+        o.WriteLine($"{verb}: starting {a1} and {b1} workers (each warms up until its JIT is done)");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
-        await using (var a = await WorkerClient.StartAsync("base", @base.Dll, @base.Arguments, @base.Environment, o, ct))
-        await using (var b = await WorkerClient.StartAsync("head", head.Dll, head.Arguments, head.Environment, o, ct))
+        await using (var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, @base.Arguments, @base.Environment, o, ct))
+        await using (var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, head.Arguments, head.Environment, o, ct))
         {
             var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).ToList();
-            o.WriteLine($"ab: interleaving {keys.Count} variant(s), base and head alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
+            o.WriteLine($"{verb}: interleaving {keys.Count} variant(s), {a2} and {b2} alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
             var watch = System.Diagnostics.Stopwatch.StartNew();
             foreach (var key in keys)
             {
@@ -36,7 +39,7 @@ public static class AbDuet
             }
         }
 
-        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, ct);
+        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, verb, ct);
     }
 
     /// <summary>
@@ -46,7 +49,7 @@ public static class AbDuet
     /// workers, and a verdict stands only when they agree.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, DuetResult>> ConfirmWithFreshWorkersAsync(
-        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, CancellationToken ct)
+        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, string verb, CancellationToken ct)
     {
         var flagged = results.Values.Where(r => r.Verdict is DuetVerdict.Slower or DuetVerdict.Faster).Select(r => r.Key).ToList();
         if (flagged.Count == 0)
@@ -55,9 +58,9 @@ public static class AbDuet
         }
 
         var scenarios = flagged.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).ToList();
-        o.WriteLine($"ab: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too), warmed on {string.Join(", ", scenarios)}");
-        await using var a = await WorkerClient.StartAsync("base", @base.Dll, Narrowed(@base.Arguments, scenarios), @base.Environment, o, ct);
-        await using var b = await WorkerClient.StartAsync("head", head.Dll, Narrowed(head.Arguments, scenarios), head.Environment, o, ct);
+        o.WriteLine($"{verb}: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too), warmed on {string.Join(", ", scenarios)}");
+        await using var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, Narrowed(@base.Arguments, scenarios), @base.Environment, o, ct);
+        await using var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, Narrowed(head.Arguments, scenarios), head.Environment, o, ct);
         foreach (var key in flagged.Where(k => a.Estimates.ContainsKey(k) && b.Estimates.ContainsKey(k)))
         {
             var first = results[key];
@@ -65,7 +68,7 @@ public static class AbDuet
             var fresh = await Duet.CompareAsync(new DuetSide(a, key, ops), new DuetSide(b, key, ops), settings, ct);
             results[key] = fresh.Verdict == first.Verdict
                 ? first with { Why = $"{first.Why}; confirmed by fresh workers ({Duet.Describe(fresh.Ratio)})" }
-                : first with { Verdict = DuetVerdict.Unknown, Why = $"{first.Why}, but fresh workers gave {Duet.Describe(fresh.Ratio)}: a difference between two processes, not shown to be the builds'" };
+                : first with { Verdict = DuetVerdict.Unknown, Why = $"{first.Why}, but fresh workers gave {Duet.Describe(fresh.Ratio)}: a difference between two processes, not shown to be the {(verb == "ab" ? "builds'" : "servers'")}" };
             o.WriteLine($"  [fresh] {key}: {results[key].Verdict.ToString().ToLowerInvariant()}, {results[key].Why}");
         }
 

@@ -85,6 +85,7 @@ public static class BenchCommand
         cmd.Options.Add(InjectAt);
         cmd.Options.Add(Fidelity);
         cmd.Options.Add(Latency);
+        cmd.Options.Add(CommonOptions.StatementLimit);
     }
 
     /// <summary>Exit 2 unless --iterations is a count the time test can use (bench, and each round of ab).</summary>
@@ -139,6 +140,6 @@ public static class BenchCommand
         var timing = new TimingOptions(iterations, !pr.GetValue(NoProfile), delays) { LoopCheck = pr.GetValue(Fidelity), InjectAt = pr.GetValue(InjectAt)!, Latency = pr.GetValue(Latency) };
         var request = seed?.Invoke(pr);
         var baseline = pr.GetValue(Baseline) is { Length: > 0 } b ? CompareCommand.ReadBaseline(pr, b, ctx) : null;
-        return new MeasureOptions(CommonOptions.Server(pr, ctx), request, scenarios, profile, timing, baseline, CommonOptions.ReportsDir(pr, ctx), CommonOptions.CommandLine(pr));
+        return new MeasureOptions(CommonOptions.Limited(CommonOptions.Server(pr, ctx), pr), request, scenarios, profile, timing, baseline, CommonOptions.ReportsDir(pr, ctx), CommonOptions.CommandLine(pr));
     }
 }

@@ -27,11 +27,14 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Create(ctx));
         root.Subcommands.Add(LoadCommand.Create(ctx));
         root.Subcommands.Add(ExplainCommand.Create(ctx));
+        root.Subcommands.Add(AdviseCommand.Create(ctx));
         root.Subcommands.Add(CompareCommand.Create(ctx));
         root.Subcommands.Add(BaselineCommand.Create(ctx));
         root.Subcommands.Add(AbCommand.Create(ctx));
         root.Subcommands.Add(CalibrateCommand.Create(ctx));
+        root.Subcommands.Add(ScalingCommand.Create(ctx));
         root.Subcommands.Add(WorkerCommand.Create(ctx));
+        root.Subcommands.Add(UpgradeCommand.Create(ctx));
         return root;
     }
 

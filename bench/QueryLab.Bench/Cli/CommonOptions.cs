@@ -30,9 +30,23 @@ public static class CommonOptions
         Description = "Run through QueryLab's latency relay, which adds this round-trip time to every connection (half each way): 0.5ms, 2ms, 500us.",
     };
 
-    /// <summary>The server as <see cref="Server"/> finds it, reached through the latency relay at --latency (verify, explain, load).</summary>
+    public static readonly CheckedOption<TimeSpan?> StatementLimit = new("--statement-limit", t => Load.LoadPlan.ParseDuration(t, "--statement-limit", allowZero: false))
+    {
+        Description = "How long one statement of a variant may run (the server's statement_timeout): a variant that takes longer is reported as "
+            + "\"did not finish within N s at this scale\" with its estimated plan, and the run goes on. Default 30s.",
+    };
+
+    /// <summary>The server as <see cref="Server"/> finds it, reached through the latency relay at --latency (verify, explain, load), under --statement-limit.</summary>
     public static ServerChoice ServerAtLatency(ParseResult pr, LabContext ctx) =>
-        Server(pr, ctx) with { RoundTrip = pr.GetValue(Latency)?.RoundTrips[0] };
+        Limited(Server(pr, ctx), pr) with { RoundTrip = pr.GetValue(Latency)?.RoundTrips[0] };
+
+    /// <summary><paramref name="server"/> with --statement-limit when the verb has it and it was given.</summary>
+    public static ServerChoice Limited(ServerChoice server, ParseResult pr)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(pr);
+        return pr.CommandResult.Command.Options.Contains(StatementLimit) && pr.GetValue(StatementLimit) is { } limit ? server with { StatementLimit = limit } : server;
+    }
 
     /// <summary>Where the server comes from: --connection, QUERYLAB_CONNECTION, DATABASE_URL or the embedded one.</summary>
     public static ServerChoice Server(ParseResult pr, LabContext ctx)

@@ -16,14 +16,31 @@ public static class ExplainCommand
         Description = "The variant to explain (default: the scenario's baseline).",
     };
 
+    public static readonly Option<string?> Plan = new("--plan")
+    {
+        Description = "Explain a plan from anywhere instead (no server): a file holding EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) output, psql's print of it, or the text format.",
+    };
+
     public static Command Create(LabContext ctx)
     {
-        var cmd = new Command("explain", "Print one variant's statements, round trips, plans (custom and generic) and findings.");
+        var cmd = new Command("explain", "Print one variant's statements, round trips, plans (custom and generic) and findings; or, with --plan FILE, a plan from anywhere.");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(Variant);
         cmd.Options.Add(CommonOptions.Latency);
+        cmd.Options.Add(CommonOptions.StatementLimit);
+        cmd.Options.Add(Plan);
         cmd.SetAction(async (pr, ct) =>
         {
+            if (pr.GetValue(Plan) is { } file)
+            {
+                if (pr.GetValue(ScenarioOptions.Scenario) is not null || pr.GetValue(Variant) is not null || pr.GetValue(CommonOptions.Latency) is not null)
+                {
+                    throw LabException.BadInput("--plan explains a file and runs nothing: leave out --scenario, --variant and --latency");
+                }
+
+                return PlanFileExplanation.Print(file, ctx);
+            }
+
             var selected = ScenarioOptions.Selected(pr);
             var scenarios = selected.Scenarios;
             if (scenarios.Count != 1)

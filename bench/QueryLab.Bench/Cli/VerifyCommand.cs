@@ -12,6 +12,7 @@ public static class VerifyCommand
         var cmd = new Command("verify", "Run every variant with the same parameters and compare its normalised answer with the baseline's (raw Npgsql).");
         cmd.Options.Add(ScenarioOptions.Scenario);
         cmd.Options.Add(CommonOptions.Latency);
+        cmd.Options.Add(CommonOptions.StatementLimit);
         cmd.SetAction((pr, ct) => VerifyRun.RunAsync(ScenarioOptions.Selected(pr).Scenarios, CommonOptions.ServerAtLatency(pr, ctx), ctx, ct));
         return cmd;
     }

@@ -12,4 +12,7 @@ public sealed record CompareScope(IReadOnlyList<string> DatasetNotes, IReadOnlyD
 {
     /// <summary>Time measured by interleaving the two builds' workers (scenario/variant → duet); null: judged from the runs' measurements.</summary>
     public IReadOnlyDictionary<string, Timing.DuetResult>? Duets { get; init; }
+
+    /// <summary>The upgrade lab: baseline and candidate ran on two PostgreSQL majors on purpose (not refused for it).</summary>
+    public bool AcrossMajors { get; init; }
 }

@@ -17,7 +17,7 @@ public static class RunComparer
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(settings);
-        var warnings = Comparability.Check(baseline, candidate, datasetJudged: scope is not null);
+        var warnings = Comparability.Check(baseline, candidate, datasetJudged: scope is not null, acrossMajors: scope?.AcrossMajors == true);
         if (scope is not null)
         {
             warnings = [.. warnings, .. scope.DatasetNotes];

@@ -63,6 +63,25 @@ public static class TimeComparer
     /// <summary>Why this variant's time cannot be tested, as an unknown change; null when it can.</summary>
     private static MetricChange? Untestable(VariantPair p, CompareSettings s)
     {
+        // Stopped by the statement limit on one side and timed on the other: no test is needed to read that.
+        if (p.Candidate.DidNotFinish && p.Baseline.Timing is { Error: null } was)
+        {
+            return p.Change(ChangeKind.Time, "median time", Outcome.Regression, Units.Time(was.MedianNs), "did not finish", "did not finish") with
+            {
+                Baseline = was.MedianNs,
+                Note = p.Candidate.NotRun ?? "did not finish within the statement limit",
+            };
+        }
+
+        if (p.Baseline.DidNotFinish && p.Candidate.Timing is { Error: null } now)
+        {
+            return p.Change(ChangeKind.Time, "median time", Outcome.Improvement, "did not finish", Units.Time(now.MedianNs), "finishes now") with
+            {
+                Candidate = now.MedianNs,
+                Note = $"the baseline {p.Baseline.NotRun ?? "did not finish within the statement limit"}",
+            };
+        }
+
         string? why = (p.Baseline.Timing, p.Candidate.Timing) switch
         {
             (null, _) => $"not timed in the baseline ({p.Baseline.NotRun ?? "no timing"})",

@@ -75,10 +75,11 @@ public static class ExitCodes
     /// <summary>Every way a verb can end (a verb not named here ends only in the ways every verb can).</summary>
     public static IReadOnlyList<Ending> EndingsOf(string verb) => verb switch
     {
-        "verify" => [.. Common, Ending.VerificationFailed],
+        "verify" or "upgrade" => [.. Common, Ending.VerificationFailed],
         "bench" or "run" => [.. Common, Ending.VerificationFailed, Ending.Regression, Ending.CannotCompare],
         "compare" or "ab" => [.. Common, Ending.Regression, Ending.CannotCompare],
         "migrate" => [.. Common, Ending.LintFindings, Ending.TrafficBlocked],
+        "advise" => [.. Common, Ending.VerificationFailed],
         "load" => [.. Common, Ending.ConnectionsLeftOpen],
         _ => Common,
     };

@@ -1,11 +1,13 @@
 namespace QueryLab.Bench.Findings;
 
-/// <summary>What a finding is read from: one statement's plan, an operation's round trips, or a load run.</summary>
+/// <summary>What a finding is read from: one statement's plan, an operation's round trips, a load run, or the statement limit that stopped a variant.</summary>
 public enum FindingSource
 {
     Plan,
     RoundTrips,
     Load,
+    StatementLimit,
+    Scaling,
 }
 
 /// <summary>
@@ -37,6 +39,8 @@ public static class FindingCodes
     public const string GenericPlanDiffers = "generic-plan-differs";
     public const string NPlusOne = "n-plus-one";
     public const string RepeatedStatement = "repeated-statement";
+    public const string DidNotFinish = "did-not-finish";
+    public const string GrowsFasterThanResult = "grows-faster-than-result";
     public const string PoolExhausted = "pool-exhausted";
     public const string ServerConnectionLimit = "server-connection-limit";
     public const string Timeouts = "timeouts";
@@ -69,6 +73,8 @@ public static class FindingCodes
         new(GenericPlanDiffers, FindingSource.Plan, Warning, "compare the plan with these values and the generic plan; if the generic one is worse, keep this statement unprepared or set plan_cache_mode = force_custom_plan for it"),
         new(NPlusOne, FindingSource.RoundTrips, Critical, "load the related rows in the same query (a join, LATERAL, Include) or in one set-based statement with = ANY(@ids)"),
         new(RepeatedStatement, FindingSource.RoundTrips, Warning, "check whether the repeats can be one statement"),
+        new(DidNotFinish, FindingSource.StatementLimit, Critical, "read the estimated plan for what grows with the whole table (a scan, a sort or a window over every row) and make the statement's cost follow the rows it returns: a LATERAL join with LIMIT, keyset paging, an index; or raise --statement-limit to time it anyway"),
+        new(GrowsFasterThanResult, FindingSource.Scaling, Warning, "make the cost follow the answer, not the table: keyset paging instead of OFFSET, one set-based statement instead of a loop, a maintained summary instead of a live aggregate, an index that reaches the answer's rows"),
         new(PoolExhausted, FindingSource.Load, Warning, "raise Maximum Pool Size (--pool-size) or lower --clients; a pool smaller than the clients makes them queue, and a queue longer than Timeout fails"),
         new(ServerConnectionLimit, FindingSource.Load, Warning, "the server cannot hold the connections asked for: lower --pool-size or --clients, put a pooler (PgBouncer) in front, or raise max_connections or the CONNECTION LIMIT"),
         new(Timeouts, FindingSource.Load, Warning, "at this concurrency the server (or a lock) is the bottleneck: lower --clients, or look at the statement with `querylab explain`; raise Command Timeout only if the wait is acceptable"),

@@ -18,8 +18,12 @@ public sealed partial class LabPipeline
         _relay = relay;
         var through = relay.Through(direct.Server.Connection).ConnectionString;
         DataSource = new NpgsqlDataSourceBuilder(through).Build();
-        Catalog = new CatalogContext(DataSource, Manifest.ReferenceTime, through)
+        StatementLimit = direct.StatementLimit;
+        var limited = Seed.Server.StatementLimit.Apply(through, StatementLimit);
+        _catalogSource = new NpgsqlDataSourceBuilder(limited).Build();
+        Catalog = new CatalogContext(_catalogSource, Manifest.ReferenceTime, limited)
         {
+            HarnessDataSource = DataSource,
             Poolers = direct.Catalog.Poolers is { } poolers ? new RelayedPoolers(poolers, direct.Server.Connection.ConnectionString, relay.RoundTrip) : null,
         };
     }

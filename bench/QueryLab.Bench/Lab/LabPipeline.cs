@@ -13,13 +13,18 @@ namespace QueryLab.Bench.Lab;
 /// </summary>
 public sealed partial class LabPipeline : IAsyncDisposable
 {
-    private LabPipeline(LabServer server, NpgsqlDataSource dataSource, SeedManifest manifest, CatalogContext catalog)
+    private LabPipeline(LabServer server, NpgsqlDataSource dataSource, SeedManifest manifest, TimeSpan statementLimit, IPoolerLauncher? poolers)
     {
         Server = server;
         DataSource = dataSource;
         Manifest = manifest;
-        Catalog = catalog;
+        StatementLimit = statementLimit;
+        var limited = Seed.Server.StatementLimit.Apply(server.Connection.ConnectionString, statementLimit);
+        _catalogSource = new NpgsqlDataSourceBuilder(limited).Build();
+        Catalog = new CatalogContext(_catalogSource, manifest.ReferenceTime, limited) { Poolers = poolers, HarnessDataSource = dataSource };
     }
+
+    private readonly NpgsqlDataSource? _catalogSource;
 
     public LabServer Server { get; }
 
@@ -27,7 +32,25 @@ public sealed partial class LabPipeline : IAsyncDisposable
 
     public SeedManifest Manifest { get; }
 
+    /// <summary>
+    /// The variants' data source and the connection strings they build their own from, under the statement limit; the lab's
+    /// own work (migrations, VACUUM, EXPLAIN, counters) goes through <see cref="DataSource"/>, which has none.
+    /// </summary>
     public CatalogContext Catalog { get; }
+
+    /// <summary>How long one statement of a variant may run on <see cref="Catalog"/> (the server's statement_timeout).</summary>
+    public TimeSpan StatementLimit { get; }
+
+    /// <summary>
+    /// A data source for the variants outside <see cref="Catalog"/> (the profiling pass's, with wire capture) on the same
+    /// server and connection string as the catalog's, under the same statement limit.
+    /// </summary>
+    public NpgsqlDataSource CreateCatalogDataSource(Action<NpgsqlDataSourceBuilder>? configure = null)
+    {
+        var b = new NpgsqlDataSourceBuilder(Catalog.ConnectionString);
+        configure?.Invoke(b);
+        return b.Build();
+    }
 
     /// <summary>
     /// Opens the server and the catalog. With <paramref name="seed"/> the data is seeded first (a no-op when
@@ -55,7 +78,7 @@ public sealed partial class LabPipeline : IAsyncDisposable
             }
 
             ctx.Out.WriteLine($"dataset: {manifest}");
-            var lab = new LabPipeline(server, ds, manifest!, new CatalogContext(ds, manifest!.ReferenceTime, server.Connection.ConnectionString) { Poolers = PgBouncerLauncher.Instance });
+            var lab = new LabPipeline(server, ds, manifest!, choice.StatementLimit, PgBouncerLauncher.Instance);
             return choice.RoundTrip is { } rtt ? At(lab, rtt, ctx) : lab;
         }
         catch
@@ -149,6 +172,11 @@ public sealed partial class LabPipeline : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Catalog.DisposeAsync();
+        if (_catalogSource is not null)
+        {
+            await _catalogSource.DisposeAsync();
+        }
+
         await DataSource.DisposeAsync();
         if (_relay is not null)
         {

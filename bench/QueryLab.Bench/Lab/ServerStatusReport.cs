@@ -5,14 +5,31 @@ namespace QueryLab.Bench.Lab;
 /// <summary><c>querylab server status</c>: whether the embedded cluster exists and runs, where, and the settings that shape plans and loads.</summary>
 public static class ServerStatusReport
 {
-    public static async Task<int> PrintAsync(ServerChoice choice, LabContext ctx, CancellationToken ct)
+    /// <param name="major">--pg: the upgrade lab's cluster of that major (<c>.querylab/clusters/&lt;major&gt;</c>) instead of the default one.</param>
+    public static async Task<int> PrintAsync(ServerChoice choice, LabContext ctx, CancellationToken ct, int? major = null)
     {
         ArgumentNullException.ThrowIfNull(choice);
         ArgumentNullException.ThrowIfNull(ctx);
         string connectionString;
         if (choice.IsEmbedded)
         {
-            var embedded = await LabSession.OpenEmbeddedAsync(ctx, ct);
+            EmbeddedServer embedded;
+            if (major is { } m)
+            {
+                var clusters = LabSession.MajorClusters(ctx);
+                if (await clusters.ExistingAsync(m, ct) is not { } existing)
+                {
+                    ctx.Out.WriteLine($"cluster: no PostgreSQL {m} cluster in {clusters.HomeOf(m)} (`querylab upgrade --pg …,{m}` creates it)");
+                    return 0;
+                }
+
+                embedded = existing;
+            }
+            else
+            {
+                embedded = await LabSession.OpenEmbeddedAsync(ctx, ct);
+            }
+
             var st = await embedded.StatusAsync(ct);
             ctx.Out.WriteLine($"binaries: {embedded.Binaries.BinDir} (PostgreSQL {embedded.Binaries.MajorVersion})");
             if (!st.Exists)
@@ -50,7 +67,18 @@ public static class ServerStatusReport
         }
 
         await using var size = ds.CreateCommand("SELECT pg_size_pretty(pg_database_size(current_database()))");
-        ctx.Out.WriteLine($"database size: {await size.ExecuteScalarAsync(ct)}");
+        var pretty = await size.ExecuteScalarAsync(ct);
+        Seed.Seeding.SeedManifest? manifest = null;
+        try
+        {
+            manifest = await Seed.Seeding.SeedManifest.ReadAsync(ds, ct);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            // not migrated yet: no manifest to read
+        }
+
+        ctx.Out.WriteLine($"database size: {pretty} ({manifest?.ToString() ?? "not seeded"})");
         return 0;
     }
 

@@ -161,7 +161,7 @@ public sealed class LoadSession(LabPipeline lab, LabContext ctx, LoadPlan plan, 
         StepMeasurement m;
         await using (var ds = new NpgsqlDataSourceBuilder(connectionString).Build())
         {
-            var catalog = new CatalogContext(ds, lab.Manifest.ReferenceTime, connectionString) { Poolers = lab.Catalog.Poolers };
+            var catalog = new CatalogContext(ds, lab.Manifest.ReferenceTime, connectionString) { Poolers = lab.Catalog.Poolers, HarnessDataSource = lab.Catalog.HarnessDataSource };
             var prepared = await plan.Scenario.PrepareAsync(catalog, ct);
             try
             {

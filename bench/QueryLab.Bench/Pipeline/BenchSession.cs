@@ -17,8 +17,15 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
 {
     private readonly TimingOptions _options = options ?? TimingOptions.Default;
     private ISlowdownInjector? _injector;
+    private readonly Dictionary<string, string> _stoppedInWarmUp = new(StringComparer.Ordinal);
+
+    /// <summary>The short limit a variant that did not finish is captured under, to learn its statements without waiting the whole limit again.</summary>
+    private static readonly TimeSpan EstimateLimit = TimeSpan.FromSeconds(2);
 
     public sealed record Outcome(RunResults Results, string RunFolder, bool VerificationFailed);
+
+    /// <summary>Whether the finished run becomes reports/latest (not for the runs a scaling run keeps inside its own folder).</summary>
+    public bool UpdateLatest { get; init; } = true;
 
     /// <summary>What a composing verb adds to the run before it is written (given the results and the run's folder while it is written).</summary>
     public Func<RunResults, string, RunResults>? Finishing { get; init; }
@@ -41,20 +48,31 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     ctx.Work.Step($"verifying {s.Name}");
                     var p = await s.PrepareAsync(lab.Catalog, ct);
                     prepared.Add(p);
-                    var v = await Verifier.VerifyAsync(p, ct);
+                    var v = await Verifier.VerifyAsync(p, ct, statementLimit: lab.StatementLimit);
                     verifications[s.Name] = v;
                     Verifier.Print(v, ctx.Out);
                 }
 
                 var cases = prepared
-                    .Where(p => verifications[p.Scenario.Name].Passed)
-                    .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (Prepared: p, Variant: v)))
+                    .Where(p => verifications[p.Scenario.Name].Timeable)
+                    .SelectMany(p => p.Scenario.Variants
+                        .Where(v => p.NotRunReason(v) is null && !verifications[p.Scenario.Name].DidNotFinish.ContainsKey(v.Name))
+                        .Select(v => (Prepared: p, Variant: v)))
                     .ToList();
                 var estimates = new Dictionary<string, double>(StringComparer.Ordinal);
                 if (profile.CountsAreMeaningful)
                 {
                     ctx.Work.Step("warming up");
-                    estimates = await WarmUp.RunAsync(cases, ctx.Out, ct);
+                    var stopped = new Dictionary<string, string>(StringComparer.Ordinal);
+                    estimates = await WarmUp.RunAsync(cases, ctx.Out, ct, stopped);
+                    foreach (var key in stopped.Keys)
+                    {
+                        var (p, v) = cases.First(c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name) == key);
+                        _stoppedInWarmUp[key] = Verifier.DidNotFinishText(lab.StatementLimit, stopped[key]);
+                        ctx.Out.WriteLine($"  too slow: {v.Name} of {p.Scenario.Name} {_stoppedInWarmUp[key]}, in the warm-up; not timed");
+                    }
+
+                    cases = cases.Where(c => !stopped.ContainsKey(BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name))).ToList();
                 }
 
                 var planned = cases.Select(c => Plan(c.Prepared, c.Variant, estimates)).ToList();
@@ -90,7 +108,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     ct);
                 ctx.Out.WriteLine($"bench: {vacuum.Count} VACUUM(s) in {vacuum.Spent.TotalSeconds:0.0} s kept each variant's starting state the same");
                 var profiles = _options.Profile
-                    ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Passed).ToList(), folder.WorkDir, vacuum, ct)
+                    ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Timeable || verifications[s.Name].BaselineDidNotFinish is not null).ToList(), verifications, folder.WorkDir, vacuum, ct)
                     : [];
                 var results = new RunResults
                 {
@@ -102,8 +120,13 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     Machine = RunEnvironment.Machine(),
                     Server = await RunEnvironment.ServerAsync(lab.Server, lab.DataSource, ct),
                     Dataset = RunEnvironment.Dataset(lab.Manifest) with { PlannerStatistics = await PlannerStatistics.ReadAsync(lab.DataSource, ct) },
-                    Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo),
-                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles)).ToList(),
+                    Profile = new ProfileInfo(profile.Name, profile.Description, profile.Job.DisplayInfo)
+                    {
+                        IterationsPerRound = profile.CountsAreMeaningful ? profile.IterationsPerRound : null,
+                        VariantBudgetSeconds = profile.CountsAreMeaningful ? profile.VariantBudget.TotalSeconds : null,
+                    },
+                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles, _stoppedInWarmUp)).ToList(),
+                    StatementLimitMs = Seed.Server.StatementLimit.Milliseconds(lab.StatementLimit),
                     InjectedDelaysNs = injected.Count > 0 ? injected : null,
                     InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
@@ -116,7 +139,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 MarkdownReport.Write(results, folder.WorkDir);
                 await TestPause.AtAsync("report", ctx, ct);
                 ct.ThrowIfCancellationRequested();
-                var final = folder.Complete();
+                var final = folder.Complete(UpdateLatest);
                 ctx.Work.Leave();
                 return new Outcome(results, final, verifications.Values.Any(v => !v.Passed));
             }
@@ -148,31 +171,63 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
     {
         var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
         var ops = 1;
+        var iterations = profile.IterationsPerRound;
         if (estimates.TryGetValue(key, out var ns) && ns > 0)
         {
             var delayNs = _options.InjectedDelays.TryGetValue(key, out var d) ? d.NsFor(ns) ?? 0 : 0;
             ops = Duet.SliceOperations(ns + delayNs, profile.IterationTime);
+            iterations = profile.IterationsFor(ops * (ns + delayNs)); // a variant slow at this scale: fewer iterations, within its budget
         }
 
-        return new CasePlan(p, v, ops, profile.IterationsPerRound, 0);
+        return new CasePlan(p, v, ops, iterations, 0);
     }
 
     /// <summary>
     /// The profiling pass, after timing and apart from it: the scenarios are prepared again on a data source
     /// with wire capture, one operation of each variant is captured, and its statements are explained.
     /// </summary>
-    private async Task<Dictionary<string, ProfileRecord>> ProfileAsync(IReadOnlyList<IScenario> scenarios, string runDir, LabVacuum vacuum, CancellationToken ct)
+    private async Task<Dictionary<string, ProfileRecord>> ProfileAsync(IReadOnlyList<IScenario> scenarios, IReadOnlyDictionary<string, ScenarioVerification> verifications, string runDir, LabVacuum vacuum, CancellationToken ct)
     {
         var profiles = new Dictionary<string, ProfileRecord>(StringComparer.Ordinal);
         ctx.Out.WriteLine($"profile: capturing statements and plans of {scenarios.Sum(s => s.Variants.Count)} variant(s)");
         await TestPause.AtAsync("profile", ctx, ct);
-        await using var captureSource = lab.Server.CreateDataSource(WireCapture.Configure);
-        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Server.Connection.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
-        var profiler = new Profiler(lab.DataSource, runDir, ctx.Out);
+        await using var captureSource = lab.CreateCatalogDataSource(WireCapture.Configure);
+        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Catalog.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers, HarnessDataSource = lab.Catalog.HarnessDataSource };
+        var estimateLimit = EstimateLimit < lab.StatementLimit ? EstimateLimit : lab.StatementLimit;
+        var estimateConnection = Seed.Server.StatementLimit.Apply(lab.Catalog.ConnectionString, estimateLimit);
+        var estimateBuilder = new Npgsql.NpgsqlDataSourceBuilder(estimateConnection);
+        WireCapture.Configure(estimateBuilder);
+        await using var estimateSource = estimateBuilder.Build();
+        var estimateCatalog = new CatalogContext(estimateSource, lab.Manifest.ReferenceTime, estimateConnection, WireCapture.Configure) { Poolers = lab.Catalog.Poolers, HarnessDataSource = lab.Catalog.HarnessDataSource };
+        var profiler = new Profiler(lab.DataSource, runDir, ctx.Out, lab.StatementLimit);
         foreach (var s in scenarios)
         {
+            var tooSlow = verifications[s.Name].DidNotFinish.ToDictionary(StringComparer.Ordinal);
+            foreach (var v in s.Variants)
+            {
+                if (_stoppedInWarmUp.TryGetValue(BenchmarkCases.Key(s.Name, v.Name), out var why))
+                {
+                    tooSlow[v.Name] = why;
+                }
+            }
+
+            if (tooSlow.Count > 0)
+            {
+                await using var slow = await s.PrepareAsync(estimateCatalog, ct);
+                foreach (var v in s.Variants.Where(v => tooSlow.ContainsKey(v.Name)))
+                {
+                    ctx.Work.Step($"estimating {s.Name}/{v.Name}");
+                    profiles[BenchmarkCases.Key(s.Name, v.Name)] = await profiler.EstimateAsync(slow, v, tooSlow[v.Name], ct);
+                }
+            }
+
+            if (!verifications[s.Name].Timeable)
+            {
+                continue; // the baseline did not finish: there is nothing else verified to profile
+            }
+
             await using var prepared = await s.PrepareAsync(catalog, ct);
-            foreach (var v in s.Variants.Where(v => prepared.NotRunReason(v) is null))
+            foreach (var v in s.Variants.Where(v => prepared.NotRunReason(v) is null && !tooSlow.ContainsKey(v.Name)))
             {
                 ctx.Work.Step($"profiling {s.Name}/{v.Name}");
                 await vacuum.IfDirtyAsync(ct); // buffers counted in a plan must not depend on the writes profiled before it
@@ -187,7 +242,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
         return profiles;
     }
 
-    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, AllocationCount> allocations, IReadOnlyDictionary<string, ProfileRecord> profiles)
+    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, AllocationCount> allocations, IReadOnlyDictionary<string, ProfileRecord> profiles, IReadOnlyDictionary<string, string> stoppedInWarmUp)
     {
         var s = p.Scenario;
         TimedVariant? Timed(IVariant variant) => timings.FirstOrDefault(t => t.Scenario == s.Name && t.Variant == variant.Name);
@@ -205,8 +260,11 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
             Variants = s.Variants.Select(variant =>
             {
                 var t = Timed(variant);
+                var didNotFinish = v.DidNotFinish.GetValueOrDefault(variant.Name) ?? stoppedInWarmUp.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name));
                 var notRun = p.NotRunReason(variant)
-                    ?? (!v.Passed ? "not timed: the scenario failed verification" : t is null ? "not timed" : null);
+                    ?? didNotFinish
+                    ?? (v.BaselineDidNotFinish is not null ? $"not timed: the baseline {v.BaselineDidNotFinish}"
+                        : !v.Passed ? "not timed: the scenario failed verification" : t is null ? "not timed" : null);
                 var allocation = allocations.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name));
                 var paired = variant.IsBaseline || t is not { Figures.Error: null } || baseline is not { Figures.Error: null } ? null : PairedRatio.OfRatios(t.PairRatios);
                 return new VariantResultRecord
@@ -217,11 +275,13 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     Form = variant.Form.Display(),
                     IsBaseline = variant.IsBaseline,
                     NotRun = notRun,
+                    DidNotFinish = didNotFinish is not null,
                     Timing = t is null ? null : t.Figures with
                     {
                         AllocatedBytesPerOp = allocation?.BytesPerOp ?? t.Figures.AllocatedBytesPerOp,
                         RoundMediansNs = t.RoundMediansNs.Count > 0 ? t.RoundMediansNs : null,
                         OperationsPerInvoke = t.OperationsPerInvoke,
+                        IterationsPerRound = t.IterationsPerRound > 0 ? t.IterationsPerRound : null,
                         Allocation = allocation is null ? null : new AllocationRecord(allocation.BytesPerOp, allocation.MinBytesPerOp, allocation.MaxBytesPerOp, allocation.Operations, allocation.Passes),
                         LoopNs = t.LoopNs.Count > 0 ? t.LoopNs : null,
                         Fidelity = t.LoopNs.Count > 0 && PairedRatio.OfRatios(t.Figures.MeasurementsNs.Zip(t.LoopNs, (b, l) => b / l).ToList()) is { } f

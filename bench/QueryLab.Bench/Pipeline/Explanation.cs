@@ -1,5 +1,6 @@
 using QueryLab.Bench.Lab;
 using QueryLab.Bench.Profiling;
+using QueryLab.Bench.Results;
 using QueryLab.Bench.Reports;
 using QueryLab.Queries.Catalog;
 using QueryLab.Seed;
@@ -21,14 +22,25 @@ public static class Explanation
         var capture = new Npgsql.NpgsqlDataSourceBuilder(lab.Catalog.ConnectionString); // through the relay with --latency
         WireCapture.Configure(capture);
         await using var captureSource = capture.Build();
-        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Catalog.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers };
+        var catalog = new CatalogContext(captureSource, lab.Manifest.ReferenceTime, lab.Catalog.ConnectionString, WireCapture.Configure) { Poolers = lab.Catalog.Poolers, HarnessDataSource = lab.Catalog.HarnessDataSource };
         await using var prepared = await scenario.PrepareAsync(catalog, ct);
         if (prepared.NotRunReason(variant) is { } reason)
         {
             throw LabException.Environment($"{scenario.Name}/{variant.Name} cannot run here: {reason}");
         }
 
-        var profile = await new Profiler(lab.DataSource, plansDir: null).ProfileAsync(prepared, variant, ct);
+        var profiler = new Profiler(lab.DataSource, plansDir: null, statementLimit: lab.StatementLimit);
+        ProfileRecord profile;
+        try
+        {
+            profile = await profiler.ProfileAsync(prepared, variant, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && Seed.Server.StatementLimit.IsExceeded(ex))
+        {
+            // Too slow for this scale: what it sends, with the planner's estimates (the capture stops where it was stopped).
+            profile = await profiler.EstimateAsync(prepared, variant, Verification.Verifier.DidNotFinishText(lab.StatementLimit, prepared.DescribeParameters(0)), ct);
+        }
+
         var o = ctx.Out;
         o.WriteLine();
         o.WriteLine($"{scenario.Name} / {variant.Name} ({variant.Library.Display()}, {variant.Technique}) with {prepared.DescribeParameters(0)}");

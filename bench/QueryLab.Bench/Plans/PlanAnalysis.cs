@@ -11,6 +11,9 @@ public sealed record PlanAnalysis
 {
     public required PlanNode Root { get; init; }
 
+    /// <summary>Whether the plan was executed (EXPLAIN ANALYZE: actual times and rows); false for the planner's estimate alone.</summary>
+    public bool Analyzed => Root.ActualTotalTime is not null || Root.ActualRows is not null;
+
     /// <summary>ms; 0 when the plan does not report it.</summary>
     public double PlanningTime { get; init; }
 

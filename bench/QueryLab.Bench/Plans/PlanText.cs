@@ -62,6 +62,11 @@ public static class PlanText
 
     private static string Header(PlanAnalysis a)
     {
+        if (!a.Analyzed)
+        {
+            return $"the planner's estimate (EXPLAIN without ANALYZE: nothing executed, no times or buffers) · shape {a.ShapeHash}";
+        }
+
         var parts = new List<string> { $"execution {Units.Ms(a.ExecutionTime)}", $"planning {Units.Ms(a.PlanningTime)}" };
         var buf = a.Buffers;
         parts.Add($"shared hit {Units.Count(buf.SharedHit)} read {Units.Count(buf.SharedRead)}" + (a.CacheHitRate is { } r ? $" ({Units.Percent(r)} cached)" : ""));

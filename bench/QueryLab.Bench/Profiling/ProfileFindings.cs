@@ -39,6 +39,18 @@ public static class ProfileFindings
             "once prepared (Npgsql auto-prepares repeated commands), PostgreSQL would switch to a generic plan of another shape: " + string.Join("; ", changes),
             FindingCodes.Of(FindingCodes.GenericPlanDiffers).Fix);
 
+    /// <summary>A variant stopped by the statement limit: where it stopped (the last statement captured), and what to read.</summary>
+    public static FindingRecord DidNotFinish(string didNotFinish, string? stoppedAt, int statements) =>
+        new(
+            Severity.Critical,
+            FindingCodes.DidNotFinish,
+            stoppedAt ?? "operation",
+            $"{didNotFinish}; "
+            + (stoppedAt is null
+                ? $"{statements} statement(s) captured, none stopped this time (the operation is near the limit)"
+                : $"{stoppedAt} is the one stopped; its plan is EXPLAIN's estimate (without ANALYZE: nothing was executed)"),
+            FindingCodes.Of(FindingCodes.DidNotFinish).Fix);
+
     public static FindingRecord Plan(int statement, PlanFinding f)
     {
         ArgumentNullException.ThrowIfNull(f);

@@ -12,9 +12,49 @@ namespace QueryLab.Bench.Profiling;
 /// warm-up operation), then replays each distinct statement under EXPLAIN ANALYZE for its custom and
 /// generic plans, analyses them, and flags repeated statements (N+1).
 /// </summary>
-public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, TextWriter? log = null)
+public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, TextWriter? log = null, TimeSpan? statementLimit = null)
 {
-    private readonly ExplainRunner _explain = new(explainSource);
+    private readonly ExplainRunner _explain = new(explainSource, statementLimit);
+
+    /// <summary>
+    /// The profile of a variant that did not finish within the statement limit: one operation with capture on, run on a
+    /// catalog whose limit is short (<paramref name="prepared"/>'s), stopped where a statement exceeds it; each statement
+    /// sent up to then is explained without ANALYZE (the planner's estimate), and the did-not-finish finding says so.
+    /// </summary>
+    public async Task<ProfileRecord> EstimateAsync(IPreparedScenario prepared, IVariant variant, string didNotFinish, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(variant);
+        IReadOnlyList<CapturedStatement> statements;
+        var stopped = false;
+        using (var scope = WireCapture.Begin())
+        {
+            try
+            {
+                await prepared.RunAsync(variant, 0, collect: false, ct);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && Seed.Server.StatementLimit.IsExceeded(ex))
+            {
+                stopped = true;
+            }
+
+            statements = scope.Statements;
+        }
+
+        var distinct = new List<StatementRecord>();
+        var findings = new List<FindingRecord>();
+        var index = 0;
+        foreach (var group in statements.GroupBy(Placeholders.Key, StringComparer.Ordinal))
+        {
+            index++;
+            distinct.Add((await DescribeAsync(prepared, variant, index, group, estimate: true, ct)).Record);
+        }
+
+        var last = statements.Count == 0 ? null : $"statement {distinct.Count}";
+        findings.Add(ProfileFindings.DidNotFinish(didNotFinish, stopped ? last : null, statements.Count));
+        log?.WriteLine($"  estimated {prepared.Scenario.Name}/{variant.Name}: {didNotFinish}; {statements.Count} statement(s) captured{(stopped ? " up to the one stopped" : "")}, explained without ANALYZE");
+        return new ProfileRecord(statements.Select(s => s.RoundTrip).DefaultIfEmpty(0).Max(), statements.Count, 0, [], distinct, findings);
+    }
 
     public async Task<ProfileRecord> ProfileAsync(IPreparedScenario prepared, IVariant variant, CancellationToken ct)
     {
@@ -33,37 +73,50 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
 
         var distinct = new List<StatementRecord>();
         var index = 0;
-        foreach (var group in statements.GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal))
+        foreach (var group in statements.GroupBy(Placeholders.Key, StringComparer.Ordinal))
         {
             index++;
-            var first = group.First();
-            var explained = await _explain.ExplainAsync(first, ct);
-            var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "", explained.CustomPlanJson, ct);
-            var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic", explained.GenericPlanJson, ct);
-            var custom = Analyse(explained.CustomPlanJson);
-            var generic = Analyse(explained.GenericPlanJson);
-            var changes = custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [];
+            var (record, custom, changes) = await DescribeAsync(prepared, variant, index, group, estimate: false, ct);
             findings.AddRange((custom?.Findings ?? []).Select(f => ProfileFindings.Plan(index, f)));
             if (changes.Count > 0)
             {
                 findings.Add(ProfileFindings.GenericPlanDiffers(index, changes));
             }
 
-            distinct.Add(new StatementRecord(
-                group.Key,
-                first.Parameters.Select(p => p.Display).ToList(),
-                group.Count(),
-                planFile,
-                genericFile,
-                custom is null ? null : Summary(custom),
-                generic is null ? null : Summary(generic),
-                custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
-                changes,
-                explained.Note));
+            distinct.Add(record);
         }
 
         log?.WriteLine($"  profiled {prepared.Scenario.Name}/{variant.Name}: {statements.Count} statement(s) in {roundTrips} round trip(s), {distinct.Count} distinct, {findings.Count} finding(s)");
         return new ProfileRecord(roundTrips, statements.Count, result.RowsAffected, repeated.Select(r => new RepeatedStatementRecord(r.Sql, r.Count, r.RoundTrips, r.IsNPlusOne)).ToList(), distinct, findings);
+    }
+
+    /// <summary>
+    /// One distinct statement: explained (EXPLAIN ANALYZE, or with <paramref name="estimate"/> the planner's estimate alone),
+    /// its plan files saved, its plans summarised, and what its generic plan changes.
+    /// </summary>
+    private async Task<(StatementRecord Record, PlanAnalysis? Custom, IReadOnlyList<string> Changes)> DescribeAsync(
+        IPreparedScenario prepared, IVariant variant, int index, IGrouping<string, CapturedStatement> group, bool estimate, CancellationToken ct)
+    {
+        var first = group.First();
+        var explained = estimate ? await _explain.EstimateAsync(first, ct) : await _explain.ExplainAsync(first, ct);
+        var suffix = estimate ? "-estimate" : "";
+        var planFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, suffix, explained.CustomPlanJson, ct);
+        var genericFile = await SaveAsync(prepared.Scenario.Name, variant.Name, index, "-generic" + suffix, explained.GenericPlanJson, ct);
+        var custom = Analyse(explained.CustomPlanJson);
+        var generic = Analyse(explained.GenericPlanJson);
+        IReadOnlyList<string> changes = custom is not null && generic is not null && custom.ShapeHash != generic.ShapeHash ? PlanShape.Diff(custom, generic) : [];
+        var record = new StatementRecord(
+            Placeholders.Normalise(first.Sql),
+            first.Parameters.Select(p => p.Display).ToList(),
+            group.Count(),
+            planFile,
+            genericFile,
+            custom is null ? null : Summary(custom),
+            generic is null ? null : Summary(generic),
+            custom is null || generic is null ? null : custom.ShapeHash != generic.ShapeHash,
+            changes,
+            explained.Note);
+        return (record, custom, changes);
     }
 
     private static PlanAnalysis? Analyse(string? json) => json is null ? null : PlanAnalyzer.Analyze(json);
@@ -84,7 +137,8 @@ public sealed class Profiler(NpgsqlDataSource explainSource, string? plansDir, T
         a.Work.Writes,
         a.Work.Wal?.Records,
         a.Work.Wal?.FullPageImages,
-        a.Work.Wal?.Bytes);
+        a.Work.Wal?.Bytes,
+        !a.Analyzed);
 
     private async Task<string?> SaveAsync(string scenario, string variant, int index, string suffix, string? json, CancellationToken ct)
     {

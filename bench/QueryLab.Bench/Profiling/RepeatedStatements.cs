@@ -21,12 +21,12 @@ public static class RepeatedStatements
         ArgumentNullException.ThrowIfNull(t);
         return statements
             .Where(s => s.Kind != StatementKind.Copy)
-            .GroupBy(s => Placeholders.Normalise(s.Sql), StringComparer.Ordinal)
+            .GroupBy(Placeholders.Key, StringComparer.Ordinal)
             .Where(g => g.Count() >= t.RepeatedMinCount)
             .Select(g =>
             {
                 var roundTrips = g.Select(s => s.RoundTrip).Distinct().Count();
-                return new RepeatedStatement(g.Key, g.Count(), roundTrips, roundTrips >= t.NPlusOneMinRoundTrips);
+                return new RepeatedStatement(Placeholders.Normalise(g.First().Sql), g.Count(), roundTrips, roundTrips >= t.NPlusOneMinRoundTrips);
             })
             .OrderByDescending(r => r.Count)
             .ToList();

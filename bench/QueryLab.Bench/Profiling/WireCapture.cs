@@ -95,12 +95,34 @@ public sealed class CaptureScope(Action onDispose) : IDisposable
 
     public int RoundTrips => _roundTrips;
 
+    /// <remarks>
+    /// A command whose text holds several statements (EF Core's SaveChanges batch: <c>UPDATE … @p3; UPDATE … @p7; …</c>) is
+    /// what PostgreSQL receives as that many statements in one round trip: each is recorded on its own, with the named
+    /// parameters it uses, as one of a batch — so its plans, buffers and WAL count once per statement, and its generic plan
+    /// can be PREPAREd (a multi-statement text cannot be).
+    /// </remarks>
     internal void Record(NpgsqlCommand cmd)
     {
+        var parameters = Parameters(cmd.Parameters);
+        var parts = cmd.CommandType == System.Data.CommandType.Text && parameters.All(p => p.Name.Length > 0) ? Placeholders.Split(cmd.CommandText) : [];
         lock (_statements)
         {
             var rt = ++_roundTrips;
-            _statements.Add(new CapturedStatement(rt, StatementKind.Command, cmd.CommandText, Parameters(cmd.Parameters)));
+            if (parts.Count < 2)
+            {
+                _statements.Add(new CapturedStatement(rt, StatementKind.Command, cmd.CommandText, parameters));
+                return;
+            }
+
+            foreach (var part in parts)
+            {
+                var used = Placeholders.NamesUsed(part);
+                var own = used
+                    .Select(n => parameters.FirstOrDefault(p => string.Equals(p.Name.TrimStart('@', ':'), n, StringComparison.OrdinalIgnoreCase)))
+                    .OfType<CapturedParameter>()
+                    .ToList();
+                _statements.Add(new CapturedStatement(rt, StatementKind.Batch, part, own));
+            }
         }
     }
 

@@ -137,7 +137,7 @@ public static class RehearsalMarkdown
         {
             md.AppendLine("## Latency over time");
             md.AppendLine();
-            md.AppendLine("The slowest request that started in each slice, all scenarios together (a request that waited for the migration shows here; the slice's p99 is in rehearsal.json); a label `▶S1` marks the slice in which statement S1 started.");
+            md.AppendLine("The slowest request that started in each slice, all scenarios together (a request that waited for the migration shows here; the slice's p99 is in rehearsal.json), each slice labelled with its start in seconds from the start of the measured traffic; a label `▶S1` marks the slice in which statement S1 started.");
             md.AppendLine();
             var slice = r.Timeline.Count > 1 ? r.Timeline[1].StartMs - r.Timeline[0].StartMs : 1_000;
             var labels = r.Timeline.Select(t =>
@@ -146,7 +146,7 @@ public static class RehearsalMarkdown
                 var time = (t.StartMs / 1_000).ToString("0.#", CultureInfo.InvariantCulture);
                 return starts.Count > 0 ? $"▶{string.Join("+", starts)} {time}" : time;
             }).ToList();
-            MermaidChart.Write(md, new LineChart("slowest request of the traffic", "seconds", "ms", labels, r.Timeline.Select(t => t.MaxMs ?? 0).ToList()));
+            MermaidChart.WriteLines(md, "slowest request of the traffic", "ms", labels, [r.Timeline.Select(t => t.MaxMs ?? 0).ToList()]);
         }
 
         md.AppendLine("## The statements");

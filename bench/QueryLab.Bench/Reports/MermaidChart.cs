@@ -15,9 +15,6 @@ public sealed record BarChart(string Title, string Unit, IReadOnlyList<string> L
 /// Every value axis starts at zero — given explicitly, since xychart otherwise starts it at the smallest value and
 /// a 1.6× ratio is drawn as 40× —, titles are kept within the chart's width, and labels and titles are quoted.
 /// </summary>
-/// <summary>A line over categories (times, say), from zero: one point per label.</summary>
-public sealed record LineChart(string Title, string XTitle, string Unit, IReadOnlyList<string> Labels, IReadOnlyList<double> Values);
-
 public static class MermaidChart
 {
     /// <summary>Characters of a title that fit the default 700-pixel chart at its 20-pixel title font.</summary>
@@ -28,32 +25,50 @@ public static class MermaidChart
 
     public static void Write(StringBuilder md, BarChart chart)
     {
-        ArgumentNullException.ThrowIfNull(chart);
-        Write(md, chart.Horizontal ? "xychart-beta horizontal" : "xychart-beta", chart.Title, "", chart.Unit, chart.Labels, "bar", chart.Values);
-    }
-
-    /// <summary>A line chart, its value axis from zero like every chart here.</summary>
-    public static void Write(StringBuilder md, LineChart chart)
-    {
-        ArgumentNullException.ThrowIfNull(chart);
-        Write(md, "xychart-beta", chart.Title, Quote(chart.XTitle) + " ", chart.Unit, chart.Labels, "line", chart.Values);
-    }
-
-    private static void Write(StringBuilder md, string kind, string title, string xTitle, string unit, IReadOnlyList<string> labels, string series, IReadOnlyList<double> values)
-    {
         ArgumentNullException.ThrowIfNull(md);
-        if (labels.Count == 0 || values.Count != labels.Count)
+        ArgumentNullException.ThrowIfNull(chart);
+        if (chart.Labels.Count == 0 || chart.Values.Count != chart.Labels.Count)
         {
-            throw new ArgumentException($"a chart needs one value per label ({labels.Count} labels, {values.Count} values)", nameof(labels));
+            throw new ArgumentException($"a chart needs one value per label ({chart.Labels.Count} labels, {chart.Values.Count} values)", nameof(chart));
         }
 
-        var max = values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        var max = chart.Values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
         md.AppendLine("```mermaid");
-        md.AppendLine(kind);
+        md.AppendLine(chart.Horizontal ? "xychart-beta horizontal" : "xychart-beta");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(chart.Title, MaxTitle))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", chart.Labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(chart.Unit)} 0 --> {Units.Plain(AxisEnd(max))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    bar [{string.Join(", ", chart.Values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
+        md.AppendLine("```");
+        md.AppendLine();
+    }
+
+    /// <summary>
+    /// A line chart: one line per series over shared categories (a series must have a value per category). xychart has no
+    /// legend and no log axis, so the caller names the lines below the chart and plots logarithms itself when it needs them;
+    /// the value axis starts at zero like every other chart's.
+    /// </summary>
+    public static void WriteLines(StringBuilder md, string title, string unit, IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<double>> series)
+    {
+        ArgumentNullException.ThrowIfNull(md);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(series);
+        if (labels.Count == 0 || series.Count == 0 || series.Any(v => v.Count != labels.Count))
+        {
+            throw new ArgumentException($"a line chart needs one value per label in every series ({labels.Count} labels)", nameof(series));
+        }
+
+        var max = series.SelectMany(v => v).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        md.AppendLine("```mermaid");
+        md.AppendLine("xychart-beta");
         md.AppendLine(CultureInfo.InvariantCulture, $"    title {Quote(Cut(title, MaxTitle))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis {xTitle}[{string.Join(", ", labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
+        md.AppendLine(CultureInfo.InvariantCulture, $"    x-axis [{string.Join(", ", labels.Select(l => Quote(Cut(l, MaxLabel))))}]");
         md.AppendLine(CultureInfo.InvariantCulture, $"    y-axis {Quote(unit)} 0 --> {Units.Plain(AxisEnd(max))}");
-        md.AppendLine(CultureInfo.InvariantCulture, $"    {series} [{string.Join(", ", values.Select(v => Units.Plain(double.IsFinite(v) && v > 0 ? v : 0)))}]");
+        foreach (var v in series)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"    line [{string.Join(", ", v.Select(x => Units.Plain(double.IsFinite(x) && x > 0 ? x : 0)))}]");
+        }
+
         md.AppendLine("```");
         md.AppendLine();
     }

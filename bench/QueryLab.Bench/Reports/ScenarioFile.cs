@@ -91,7 +91,7 @@ public static class ScenarioFile
 
     private static void Statement(StringBuilder md, StatementRecord st, int i, string? runFolder)
     {
-        md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}{Work(st.Plan)}, plan shape `{st.Plan.ShapeHash}`")}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"**Statement {i}** — sent {st.Executions} time(s) per operation{(st.Plan is null ? "" : st.Plan.Estimated ? $"; not executed to the end (the plan is the planner's estimate), plan shape `{st.Plan.ShapeHash}`" : $"; execution {Units.Ms(st.Plan.ExecutionMs)}, planning {Units.Ms(st.Plan.PlanningMs)}, shared buffers {Units.Count(st.Plan.SharedHit)} hit / {Units.Count(st.Plan.SharedRead)} read{(st.Plan.CacheHitRate is { } h ? $" ({Units.Percent(h)} from cache)" : "")}{Work(st.Plan)}, plan shape `{st.Plan.ShapeHash}`")}");
         md.AppendLine();
         md.AppendLine("```sql");
         md.AppendLine(SqlFormatter.Format(st.Sql));
@@ -110,7 +110,9 @@ public static class ScenarioFile
         if (st.Plan is not null)
         {
             md.AppendLine();
-            md.AppendLine("Plan (with these values, warm cache; ◀ marks the nodes that take the time):");
+            md.AppendLine(st.Plan.Estimated
+                ? "Plan (with these values, as the planner estimated it; est is its row estimate per loop):"
+                : "Plan (with these values, warm cache; ◀ marks the nodes that take the time):");
             md.AppendLine();
             md.AppendLine("```text");
             md.AppendLine(st.Plan.Tree.TrimEnd());

@@ -74,7 +74,8 @@ public sealed record PlanSummary(
     bool? Writes = null,
     long? WalRecords = null,
     long? WalFpi = null,
-    long? WalBytes = null);
+    long? WalBytes = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Estimated = false);
 
 /// <summary>
 /// A finding on a variant: from its plans (with the node) or from its round trips (N+1). Its severity is written as

@@ -57,6 +57,10 @@ public sealed record RunResults : RunHeader
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? LatencyMs { get; init; }
 
+    /// <summary>The statement limit (ms) every statement of a variant ran under (<c>--statement-limit</c>); null in runs that predate it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? StatementLimitMs { get; init; }
+
     /// <summary>The round-trip time of the measurements in ms, 0 when no relay was used.</summary>
     [JsonIgnore]
     public double RoundTripMs => LatencyMs ?? 0;
@@ -99,7 +103,16 @@ public sealed record DatasetInfo(
 }
 
 /// <summary>The benchmark profile and the BenchmarkDotNet job it ran.</summary>
-public sealed record ProfileInfo(string Name, string Description, string Job);
+public sealed record ProfileInfo(string Name, string Description, string Job)
+{
+    /// <summary>The profile's measured iterations per round, which a variant gets unless its budget leaves it fewer; null in runs that predate budgets.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IterationsPerRound { get; init; }
+
+    /// <summary>How long a variant's measured iterations may take over all rounds (s); null in runs that predate budgets.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? VariantBudgetSeconds { get; init; }
+}
 
 public sealed record ScenarioResult
 {
@@ -144,6 +157,10 @@ public sealed record VariantResultRecord
     /// <summary>"best form", "naive" or "alternative" (the catalog's VariantForm); null in runs that predate the labels.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Form { get; init; }
+
+    /// <summary>Stopped by the statement limit (<see cref="RunResults.StatementLimitMs"/>): too slow for this scale, so <see cref="NotRun"/> says so and the profile is the estimate.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DidNotFinish { get; init; }
 
     /// <summary>A best form, or a variant of a run that predates the labels.</summary>
     [JsonIgnore]
@@ -222,6 +239,10 @@ public sealed record TimingRecord(
     /// <summary>Operations per invocation: how many operations each measured iteration ran.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? OperationsPerInvoke { get; init; }
+
+    /// <summary>Measured iterations per round this variant got: the profile's, or fewer when its budget allowed no more (a slow operation at this scale).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IterationsPerRound { get; init; }
 
     /// <summary>How <see cref="AllocatedBytesPerOp"/> was counted: the median of several passes over the same operations, and their spread.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -26,7 +26,7 @@ public sealed record BenchProfile(string Name, string Description, Job Job, int 
 
     public static BenchProfile Ci { get; } = Paired("ci", rounds: 2, perRound: 8, TimeSpan.FromMilliseconds(60), "a stable × raw in minutes");
 
-    public static BenchProfile Release { get; } = Paired("release", rounds: 3, perRound: 12, TimeSpan.FromMilliseconds(100), "tighter intervals, for a release decision");
+    public static BenchProfile Release { get; } = Paired("release", rounds: 3, perRound: 12, TimeSpan.FromMilliseconds(100), "tighter intervals, for a release decision") with { VariantBudget = TimeSpan.FromSeconds(60) };
 
     public static IReadOnlyList<BenchProfile> All { get; } = [Smoke, Ci, Release];
 
@@ -38,6 +38,31 @@ public sealed record BenchProfile(string Name, string Description, Job Job, int 
     public int MeasuredIterations => Rounds * IterationsPerRound;
 
     /// <summary>
+    /// How long a variant's measured iterations may take over all rounds (its baseline's slices around them not counted):
+    /// a variant whose operation is slow at this scale gets fewer iterations per round, never fewer than
+    /// <see cref="MinIterationsPerRound"/>. ci: 15 s; release: 60 s.
+    /// </summary>
+    public TimeSpan VariantBudget { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The fewest measured iterations per round a budget leaves a variant: 3, so ci's 2 rounds still give 6 pairs (the least a 95% interval of the paired ratio can be read from).</summary>
+    public const int MinIterationsPerRound = 3;
+
+    /// <summary>
+    /// The measured iterations per round of a variant whose invocation (its operations per invoke together) takes
+    /// <paramref name="invocationNs"/>: the profile's, or fewer when they would not fit in <see cref="VariantBudget"/>.
+    /// </summary>
+    public int IterationsFor(double invocationNs)
+    {
+        if (IterationsPerRound <= MinIterationsPerRound || !(invocationNs > 0) || Rounds == 0)
+        {
+            return IterationsPerRound;
+        }
+
+        var fit = (int)Math.Floor(VariantBudget.TotalNanoseconds / (Rounds * invocationNs));
+        return Math.Clamp(fit, MinIterationsPerRound, IterationsPerRound);
+    }
+
+    /// <summary>
     /// The same profile with another number of measured iterations in all (what each round of <c>querylab ab</c> takes):
     /// two rounds of half as many when the count is even and at least 6, else one round of them all.
     /// </summary>
@@ -45,7 +70,7 @@ public sealed record BenchProfile(string Name, string Description, Job Job, int 
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 2);
         var rounds = iterations >= 6 && iterations % 2 == 0 ? 2 : 1;
-        return Paired(Name, rounds, iterations / rounds, IterationTime, $"{iterations} measured iterations");
+        return Paired(Name, rounds, iterations / rounds, IterationTime, $"{iterations} measured iterations") with { VariantBudget = VariantBudget };
     }
 
     private static BenchProfile Paired(string name, int rounds, int perRound, TimeSpan iteration, string purpose) => new(

@@ -7,6 +7,7 @@ using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Json;
 using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Mathematics;
 using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Reports;
@@ -32,6 +33,9 @@ public sealed record TimedVariant(string Scenario, string Variant, TimingRecord 
 
     /// <summary>Allocated bytes per operation of each round's allocation pass.</summary>
     public IReadOnlyList<long> AllocatedPerRound { get; init; } = [];
+
+    /// <summary>Measured iterations per round the case was planned with (its budget's).</summary>
+    public int IterationsPerRound { get; init; }
 }
 
 /// <summary>
@@ -140,15 +144,18 @@ public static class BenchRunner
     private static BenchmarkRunInfo RoundInfo(TimingRun run, int round, IReadOnlyList<string> order, RoundProgress progress)
     {
         var plans = run.Cases.ToDictionary(c => c.Key, StringComparer.Ordinal);
+        // A case the budget gave fewer iterations runs under a job of its own with that iteration count.
+        var jobs = run.Cases.Select(c => JobFor(run.Profile, c)).DistinctBy(j => j.Id).ToArray();
         var config = ManualConfig.CreateEmpty()
-            .AddJob(run.Profile.Job)
+            .AddJob(jobs)
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumnProvider(DefaultColumnProviders.Instance)
             .AddExporter(JsonExporter.Full, MarkdownExporter.GitHub)
             .AddLogger(progress.Logger)
             .AddEventProcessor(progress)
             // Each case runs the method whose operations per invocation were planned for it.
-            .AddFilter(new SimpleFilter(b => b.Descriptor.WorkloadMethod.Name == CatalogBenchmark.MethodFor(plans[Case(b)].OperationsPerInvoke)))
+            .AddFilter(new SimpleFilter(b => b.Descriptor.WorkloadMethod.Name == CatalogBenchmark.MethodFor(plans[Case(b)].OperationsPerInvoke)
+                && b.Job.Id == JobFor(run.Profile, plans[Case(b)]).Id))
             .WithOrderer(new RoundOrderer(order))
             .WithArtifactsPath(Path.Combine(run.ArtifactsDir, $"round-{round + 1:00}"))
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
@@ -158,6 +165,12 @@ public static class BenchRunner
     }
 
     private static string Case(BenchmarkCase b) => (string)b.Parameters["Case"];
+
+    /// <summary>The profile's job, or one like it with the case's own (fewer) measured iterations per round.</summary>
+    private static Job JobFor(BenchProfile profile, CasePlan c) =>
+        !profile.CountsAreMeaningful || c.MeasuredIterations == profile.IterationsPerRound
+            ? profile.Job
+            : profile.Job.WithIterationCount(c.MeasuredIterations).WithId($"{profile.Job.Id}-{c.MeasuredIterations}");
 
     private static void Collect(Summary summary, BenchProfile profile)
     {
@@ -210,6 +223,7 @@ public static class BenchRunner
             OperationsPerInvoke = c.OperationsPerInvoke,
             LoopNs = c.LoopNs.ToList(),
             AllocatedPerRound = c.AllocatedPerRound.ToList(),
+            IterationsPerRound = c.MeasuredIterations,
         };
     }
 

@@ -13,7 +13,12 @@ public static class WarmUp
     /// that: without this, EF Core's variants were measured 2–3× slower in a run's first minute than in its second (the
     /// tier-0 code still running), and a case's time depended on what had run before it and on how busy the machine was.
     /// </summary>
-    public static async Task<Dictionary<string, double>> RunAsync(IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases, TextWriter o, CancellationToken ct)
+    /// <remarks>
+    /// A case whose statement the server stops at the statement limit (a parameter value verification did not try) leaves
+    /// the warm-up with the parameters it stopped at in <paramref name="stopped"/>, and gets no estimate. A case whose
+    /// operation takes longer than a pass's budget runs once in every pass after the first (its first pass runs it twice).
+    /// </remarks>
+    public static async Task<Dictionary<string, double>> RunAsync(IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases, TextWriter o, CancellationToken ct, IDictionary<string, string>? stopped = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var operations = 0;
@@ -28,16 +33,32 @@ public static class WarmUp
             var budget = TimeSpan.FromMilliseconds(passes == 0 ? 150 : 50);
             foreach (var (p, v) in cases)
             {
+                var key = BenchmarkCases.Key(p.Scenario.Name, v.Name);
+                if (stopped?.ContainsKey(key) == true)
+                {
+                    continue;
+                }
+
+                var least = passes > 0 && estimates.TryGetValue(key, out var ns) && ns > budget.TotalNanoseconds ? 1 : 2;
                 var started = watch.Elapsed;
                 var i = 0;
-                for (; i < 2 || (watch.Elapsed - started < budget && i < 500); i++)
+                try
                 {
-                    await p.RunAsync(v, i, collect: false, ct);
-                    operations++;
+                    for (; i < least || (watch.Elapsed - started < budget && i < 500); i++)
+                    {
+                        await p.RunAsync(v, i, collect: false, ct);
+                        operations++;
+                    }
+                }
+                catch (Exception ex) when (stopped is not null && !ct.IsCancellationRequested && Seed.Server.StatementLimit.IsExceeded(ex))
+                {
+                    stopped[key] = p.DescribeParameters(i);
+                    estimates.Remove(key);
+                    continue;
                 }
 
                 // The last pass, on optimised code, says how long an operation takes: what the invocations are sized by.
-                estimates[BenchmarkCases.Key(p.Scenario.Name, v.Name)] = (watch.Elapsed - started).TotalNanoseconds / i;
+                estimates[key] = (watch.Elapsed - started).TotalNanoseconds / i;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), ct);

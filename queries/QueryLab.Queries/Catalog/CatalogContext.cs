@@ -30,6 +30,7 @@ public sealed class CatalogContext : IAsyncDisposable
     private CatalogContext(CatalogContext shared, ScenarioConnections connections)
     {
         DataSource = shared.DataSource;
+        _harness = shared._harness;
         ReferenceTime = shared.ReferenceTime;
         ConnectionString = shared.ConnectionString;
         EfFactory = shared.EfFactory;
@@ -45,6 +46,7 @@ public sealed class CatalogContext : IAsyncDisposable
         ConnectionString = connectionString;
         DataSource = CreateDataSource(connectionString);
         _ownedDataSource = DataSource;
+        _harness = shared._harness;
         ReferenceTime = shared.ReferenceTime;
         EfFactory = CreateEfFactory(DataSource);
         _connectionlessOptions = shared._connectionlessOptions;
@@ -57,6 +59,18 @@ public sealed class CatalogContext : IAsyncDisposable
             .Options);
 
     public NpgsqlDataSource DataSource { get; }
+
+    private readonly NpgsqlDataSource? _harness;
+
+    /// <summary>
+    /// Where the harness's own queries go — a scenario picking its parameter values — rather than a variant's: the lab's
+    /// data source without the statement limit the variants run under (<see cref="DataSource"/> when none is given).
+    /// </summary>
+    public NpgsqlDataSource HarnessDataSource
+    {
+        get => _harness ?? DataSource;
+        init => _harness = value;
+    }
 
     /// <summary>
     /// A data source of a variant's own (unpooled, through a pooler…), configured like <see cref="DataSource"/>

@@ -78,7 +78,7 @@ public sealed class InTransitWithCarrierAndLatestEvent : ReadScenario<InTransitP
 
     protected override async Task<IReadOnlyList<InTransitPage>> PickParametersAsync(CatalogContext lab, CancellationToken ct)
     {
-        await using var cmd = lab.DataSource.CreateCommand(
+        await using var cmd = lab.HarnessDataSource.CreateCommand(
             "SELECT n, created_at, id FROM (SELECT row_number() OVER (ORDER BY created_at DESC, id DESC) AS n, created_at, id, count(*) OVER () AS total "
             + "FROM querylab.shipments WHERE status = 'in_transit') t "
             + "WHERE (n - 1) % $1 = 0 AND (n = 1 OR n + $1 - 1 <= total) ORDER BY n LIMIT $2");

@@ -29,7 +29,7 @@ public sealed class LookupByTrackingNumber : ReadScenario<string, ShipmentRow>
     /// <summary>The 512 tracking numbers both lookup scenarios rotate through: the first 512 shipments by uuid.</summary>
     internal static async Task<IReadOnlyList<string>> PickTrackingNumbersAsync(CatalogContext lab, CancellationToken ct)
     {
-        await using var cmd = lab.DataSource.CreateCommand("SELECT tracking_number FROM querylab.shipments ORDER BY id LIMIT 512");
+        await using var cmd = lab.HarnessDataSource.CreateCommand("SELECT tracking_number FROM querylab.shipments ORDER BY id LIMIT 512");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<string>();
         while (await r.ReadAsync(ct))

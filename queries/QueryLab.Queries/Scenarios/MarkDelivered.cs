@@ -37,7 +37,7 @@ public sealed class MarkDelivered : WriteScenario<DeliveryBatch, DeliveredRow>
 
     protected override async Task<IReadOnlyList<DeliveryBatch>> PickParametersAsync(CatalogContext lab, CancellationToken ct)
     {
-        await using var cmd = lab.DataSource.CreateCommand(
+        await using var cmd = lab.HarnessDataSource.CreateCommand(
             "SELECT id FROM querylab.shipments WHERE status IN ('in_transit', 'out_for_delivery') ORDER BY id LIMIT $1");
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize * MaxSets });
         var ids = new List<Guid>();

@@ -46,7 +46,7 @@ public sealed class PendingDeepPage : ReadScenario<DeepPage, ShipmentRow>
     protected override async Task<IReadOnlyList<DeepPage>> PickParametersAsync(CatalogContext lab, CancellationToken ct)
     {
         const int size = PendingPage.PageSize;
-        await using var conn = await lab.DataSource.OpenConnectionAsync(ct);
+        await using var conn = await lab.HarnessDataSource.OpenConnectionAsync(ct);
         long pending;
         await using (var count = new NpgsqlCommand("SELECT count(*) FROM querylab.shipments WHERE status = 'pending'", conn))
         {

@@ -50,7 +50,7 @@ public sealed class RecordTrackingEvents : WriteScenario<EventBatch, TrackingEve
 
     protected override async Task<IReadOnlyList<EventBatch>> PickParametersAsync(CatalogContext lab, CancellationToken ct)
     {
-        await using var cmd = lab.DataSource.CreateCommand(
+        await using var cmd = lab.HarnessDataSource.CreateCommand(
             "SELECT id, origin, destination FROM querylab.shipments WHERE status IN ('pending', 'in_transit', 'out_for_delivery') ORDER BY id LIMIT $1");
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Shipments * MaxSets });
         var shipments = new List<(Guid Id, string Origin, string Destination)>();

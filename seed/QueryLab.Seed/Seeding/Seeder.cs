@@ -57,6 +57,16 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
         var model = GenerationModel.Create(request.Scale, request.Seed);
         var plan = SeedPlan.Estimate(model);
         plan.Print(_console, request);
+        await using (var conn = await _dataSource.OpenConnectionAsync(ct))
+        {
+            var existing = await SeedManifest.ReadAsync(conn, ct);
+            var room = await DiskRoom.MeasureAsync(conn, plan, existing?.IsComplete == true, ct);
+            _console.WriteLine(DiskRoom.Describe(room, request.Scale.Key));
+            if (DiskRoom.Refusal(room, request.Scale.Key) is { } refusal)
+            {
+                throw refusal; // before the manifest is touched: the data there stays as it was
+            }
+        }
 
         var phases = new List<SeedPhase>();
         int deferred;

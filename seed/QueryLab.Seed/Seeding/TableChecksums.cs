@@ -3,7 +3,7 @@ using Npgsql;
 namespace QueryLab.Seed.Seeding;
 
 /// <summary>A table's row count and content checksum.</summary>
-internal sealed record TableChecksum(long Rows, string Checksum);
+public sealed record TableChecksum(long Rows, string Checksum);
 
 /// <summary>
 /// Content checksums computed by the server over what it stores. A string_agg of every row in id order would exceed
@@ -12,8 +12,9 @@ internal sealed record TableChecksum(long Rows, string Checksum);
 /// are summed exactly as numeric. The same rows give the same checksum whatever their physical order; any changed,
 /// missing or extra row changes it.
 /// </summary>
-internal static class TableChecksums
+public static class TableChecksums
 {
+    /// <summary>Every seeded table's row count and checksum, computed now (what the manifest recorded when the seed finished).</summary>
     public static async Task<IReadOnlyDictionary<string, TableChecksum>> ComputeAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         var results = new System.Collections.Concurrent.ConcurrentDictionary<string, TableChecksum>();

@@ -25,6 +25,9 @@ public sealed class EmbeddedServer
     private readonly ServerBinaries _binaries;
     private readonly TextWriter _log;
 
+    /// <summary>Says one line where this server's progress goes (a command's output).</summary>
+    public void Say(string line) => _log.WriteLine(line);
+
     public EmbeddedServer(string home, ServerBinaries binaries, TextWriter log)
     {
         _home = Path.GetFullPath(home);
@@ -212,7 +215,8 @@ public sealed class EmbeddedServer
         {
             var r = await ProcessRunner.RunAsync(
                 _binaries.Initdb,
-                ["-D", Path.Combine(clusterDir, "data"), "-U", SuperUser, "--auth=scram-sha-256", $"--pwfile={pwFile}", "-E", "UTF8", "--no-locale", "--no-instructions"],
+                // --no-instructions is PostgreSQL 14's; 13's initdb refuses it.
+                ["-D", Path.Combine(clusterDir, "data"), "-U", SuperUser, "--auth=scram-sha-256", $"--pwfile={pwFile}", "-E", "UTF8", "--no-locale", .. (_binaries.MajorVersion >= 14 ? new[] { "--no-instructions" } : [])],
                 asServerUser: true,
                 timeout: TimeSpan.FromMinutes(3),
                 ct: ct);

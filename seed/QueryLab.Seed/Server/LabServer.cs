@@ -99,12 +99,39 @@ public sealed class LabServer : IAsyncDisposable
         }
     }
 
+    /// <remarks>
+    /// The embedded server this command started is stopped — unless another command is using it by then (a second QueryLab
+    /// run started on the running cluster, or psql): stopping it would cut that command off mid-run (57P01), so it is left
+    /// running and the line says how to stop it.
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         if (_stopOnDispose && _embedded is not null)
         {
+            if (await OtherClientsAsync() is > 0 and var others)
+            {
+                _embedded.Say($"server: left running: {others} other connection(s) use it (another command); `querylab server stop` stops it");
+                return;
+            }
+
             await _embedded.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Client connections to the server other than the one asking, or null when it cannot be asked.</summary>
+    private async Task<long?> OtherClientsAsync()
+    {
+        try
+        {
+            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Connection.ConnectionString) { Pooling = false, Timeout = 5 }.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", conn);
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return null;
         }
     }
 }

@@ -33,21 +33,15 @@ public sealed partial record ServerBinaries(string BinDir, int MajorVersion, str
         var tooOld = new List<string>();
         foreach (var dir in await CandidatesAsync(places, tried, ct))
         {
-            if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "postgres")))
+            if (await ProbeAsync(dir, ct) is { } found)
             {
-                var v = await ProcessRunner.RunAsync(Path.Combine(dir, "postgres"), ["--version"], ct: ct);
-                var m = VersionPattern().Match(v.StdOut);
-                if (v.Succeeded && m.Success)
+                if (found.MajorVersion < OldestSupportedMajor)
                 {
-                    var major = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                    if (major < OldestSupportedMajor)
-                    {
-                        tooOld.Add($"{dir} holds PostgreSQL {major}");
-                        continue;
-                    }
-
-                    return new ServerBinaries(dir, major, v.StdOut.Trim());
+                    tooOld.Add($"{dir} holds PostgreSQL {found.MajorVersion}");
+                    continue;
                 }
+
+                return found;
             }
         }
 
@@ -62,6 +56,19 @@ public sealed partial record ServerBinaries(string BinDir, int MajorVersion, str
             "no PostgreSQL server binaries (initdb, pg_ctl, postgres) found"
             + (tried.Count > 0 ? $" (looked in {string.Join(", ", tried.Distinct())})" : "")
             + $"; install them (Debian: apt-get install postgresql) or set QUERYLAB_PG_BIN to their folder, or pass --connection to use a server you have");
+    }
+
+    /// <summary>The binaries in <paramref name="dir"/> and their major (postgres --version), or null when it holds no initdb, pg_ctl and postgres that run.</summary>
+    public static async Task<ServerBinaries?> ProbeAsync(string dir, CancellationToken ct)
+    {
+        if (!File.Exists(Path.Combine(dir, "initdb")) || !File.Exists(Path.Combine(dir, "pg_ctl")) || !File.Exists(Path.Combine(dir, "postgres")))
+        {
+            return null;
+        }
+
+        var v = await ProcessRunner.RunAsync(Path.Combine(dir, "postgres"), ["--version"], ct: ct);
+        var m = VersionPattern().Match(v.StdOut);
+        return v.Succeeded && m.Success ? new ServerBinaries(dir, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), v.StdOut.Trim()) : null;
     }
 
     private static async Task<IReadOnlyList<string>> CandidatesAsync(SearchPlaces places, List<string> tried, CancellationToken ct)

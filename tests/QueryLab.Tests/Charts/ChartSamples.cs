@@ -116,6 +116,33 @@ internal static partial class ChartSamples
         });
     }
 
+
+    /// <summary>scaling.md of three scales and two variants, one flat and one growing (line charts, drawn only by the render test).</summary>
+    public static string Scaling()
+    {
+        Bench.Scaling.ScalingPoint P(string scale, long n, double ns) => new(scale, n, ns, 16, 50, 50, null);
+        Bench.Scaling.ScalingVariant V(string name, double a, double b, double c) => new()
+        {
+            Name = name,
+            Library = "Npgsql",
+            Points = [P("tiny", 1_000, a), P("small", 100_000, b), P("medium", 1_000_000, c)],
+            Time = new(0.5, 0.4, 0.6),
+        };
+        var r = new Bench.Scaling.ScalingResults
+        {
+            RunId = "20261201-160000-scaling-ci",
+            StartedAt = DateTimeOffset.UnixEpoch,
+            FinishedAt = DateTimeOffset.UnixEpoch.AddMinutes(20),
+            Command = "querylab scaling",
+            Profile = "ci",
+            BudgetMs = 100,
+            StatementLimitMs = 30_000,
+            Scales = [new("tiny", 1_000, "querylab_scale_tiny", 9 << 20, "a"), new("small", 100_000, "querylab_scale_small", 134 << 20, "b"), new("medium", 1_000_000, "querylab_scale_medium", 1300 << 20, "c")],
+            Scenarios = [new("pending-deep-page", [V("npgsql-keyset", 300_000, 310_000, 320_000), V("npgsql-offset", 300_000, 8_000_000, 25_000_000)])],
+        };
+        return Bench.Scaling.ScalingMarkdown.Render(r);
+    }
+
     public static IEnumerable<(string Kind, string Markdown)> All() => [("report", Report()), ("compare", Compare()), ("load", Load()), ("rehearsal", Rehearsal())];
 
     /// <summary>The text of every ```mermaid block.</summary>

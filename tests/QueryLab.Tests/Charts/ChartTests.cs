@@ -94,7 +94,7 @@ public partial class ChartTests(ITestOutputHelper output)
         {
             var config = Path.Combine(dir, "puppeteer.json");
             await File.WriteAllTextAsync(config, $$"""{"executablePath": "{{chromium}}", "args": ["--no-sandbox"]}""");
-            foreach (var (kind, markdown) in ChartSamples.All())
+            foreach (var (kind, markdown) in ChartSamples.All().Append(("scaling", ChartSamples.Scaling())))
             {
                 // Only the charts: mermaid-cli renders each block of a Markdown file in turn and stops at the first it cannot parse.
                 var input = Path.Combine(dir, kind + ".md");

@@ -27,6 +27,23 @@ public class RunComparerTests
         Assert.InRange(r.Improvements.Single(i => i.Kind == ChangeKind.Time).RelativeChange!.Value, -0.45, -0.35);
     }
 
+    [Fact]
+    public void A_variant_that_no_longer_finishes_within_the_statement_limit_is_a_time_regression_and_one_that_now_does_an_improvement()
+    {
+        VariantResultRecord Stopped(VariantResultRecord v) => v with { Timing = null, DidNotFinish = true, NotRun = "did not finish within 30 s at this scale" };
+        var c = With(Run(seed: 2), "pending-page", "dapper", Stopped);
+
+        var worse = Compare(Run(seed: 1), c);
+        var regression = Assert.Single(worse.Regressions, x => x.Kind == ChangeKind.Time);
+        Assert.Equal(("pending-page", "dapper", "did not finish"), (regression.Scenario, regression.Variant, regression.CandidateText));
+        Assert.Equal(1, worse.ExitCode);
+
+        var better = Compare(c, Run(seed: 1));
+        var improvement = Assert.Single(better.Improvements, x => x.Kind == ChangeKind.Time && x.Variant == "dapper");
+        Assert.Equal("did not finish", improvement.BaselineText);
+        Assert.Equal(0, better.ExitCode);
+    }
+
     [Theory]
     [InlineData(1.30, Outcome.Unknown)]
     [InlineData(1.15, Outcome.Unchanged)]
