@@ -52,7 +52,13 @@ public static partial class AdviceMigration
                 + $"-- Recommended by querylab advise (run {runId}) for {string.Join(", ", c.Reads.Where(r => r.Verdict == Timing.DuetVerdict.Faster).Select(r => r.Operation))}:\n"
                 + $"-- {c.Why.Replace('\n', ' ')}\n"
                 + $"-- Built in {Reports.Units.Ms(c.BuildMs ?? 0)} on the lab ({Reports.Units.Bytes(c.SizeBytes)}); CONCURRENTLY does not block writes while it builds.\n"
-                + c.CreateConcurrently + "\n";
+                + "-- Bounded like every migration (require-lock-timeout, require-statement-timeout): the build may take 20× what it took on the\n"
+                + "-- lab, at least a minute. A build stopped by either leaves an INVALID index: DROP INDEX CONCURRENTLY IF EXISTS it, then run this again.\n"
+                + "SET lock_timeout = '1s';\n"
+                + $"SET statement_timeout = '{StatementBound(c.BuildMs).ToString(CultureInfo.InvariantCulture)}s';\n"
+                + c.CreateConcurrently + "\n"
+                + "RESET statement_timeout;\n"
+                + "RESET lock_timeout;\n";
             var tmp = path + ".tmp";
             File.WriteAllText(tmp, text);
             File.Move(tmp, path);
@@ -62,6 +68,9 @@ public static partial class AdviceMigration
 
         return written;
     }
+
+    /// <summary>The statement_timeout the file sets for the build: 20× the lab's build time, at least 60 s, in whole seconds.</summary>
+    public static long StatementBound(double? buildMs) => Math.Max(60, (long)Math.Ceiling((buildMs ?? 0) * 20 / 1000));
 
     [GeneratedRegex(@"^(\d{4})_[a-z0-9_]+\.sql$")]
     private static partial Regex Numbered();

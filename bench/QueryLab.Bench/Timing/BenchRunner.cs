@@ -45,6 +45,8 @@ public sealed record TimedVariant(string Scenario, string Variant, TimingRecord 
 /// </summary>
 public static class BenchRunner
 {
+    private static readonly Lock OneRunAtATime = new();
+
     /// <summary>How long an interrupted run waits for BenchmarkDotNet to fail the remaining cases and return.</summary>
     private static readonly TimeSpan WindDown = TimeSpan.FromSeconds(5);
 
@@ -67,7 +69,13 @@ public static class BenchRunner
         {
             try
             {
-                done.SetResult(Run(run, ct));
+                // BenchmarkDotNet's in-process engine and the cases it runs (BenchmarkCases) are the process's own: two runs
+                // at once in one process (tests of several verbs in parallel, a verb composing runs) would read each other's
+                // cases. The second waits for the first.
+                lock (OneRunAtATime)
+                {
+                    done.SetResult(Run(run, ct));
+                }
             }
             catch (Exception e)
             {

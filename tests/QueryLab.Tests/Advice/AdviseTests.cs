@@ -103,7 +103,7 @@ public sealed class AdviseTests(LabFixture lab)
             Assert.StartsWith("-- querylab:no-transaction\n", await File.ReadAllTextAsync(written), StringComparison.Ordinal);
             var lint = await CliRunner.RunAsync(null, "migrate", "--check", "--connection", cs, "--migrations", migrations);
             Assert.True(lint.ExitCode == 0, lint.All);
-            Assert.Contains("1 pending file(s), 0 finding(s)", lint.Out, StringComparison.Ordinal);
+            Assert.Contains("1 pending file(s), 0 warning(s)", lint.Out, StringComparison.Ordinal);
             var apply = await CliRunner.RunAsync(null, "migrate", "--connection", cs, "--migrations", migrations);
             Assert.True(apply.ExitCode == 0, apply.All);
             Assert.Contains(await Advising.IndexesAsync(check, CancellationToken.None), i => i.StartsWith(proven.GetProperty("name").GetString() + " ", StringComparison.Ordinal));
