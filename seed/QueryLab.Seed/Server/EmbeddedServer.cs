@@ -15,7 +15,7 @@ public sealed record ServerStatus(bool Exists, bool Running, int? Port, string? 
 /// it persists between runs so a seeded database is reused. It listens on 127.0.0.1 only, on a free
 /// port, with a generated password (scram-sha-256; no trust entries).
 /// </summary>
-public sealed class EmbeddedServer
+public sealed partial class EmbeddedServer
 {
     public const string SuperUser = "querylab";
     public const string Database = "querylab";
@@ -296,70 +296,6 @@ public sealed class EmbeddedServer
             throw LabException.Environment(
                 $"the embedded cluster was created by PostgreSQL {text} but the binaries found are {_binaries.MajorVersion} ({_binaries.BinDir}); "
                 + $"put PostgreSQL {text} binaries first (QUERYLAB_PG_BIN), or run `querylab server destroy` to recreate it (its data is lost)");
-        }
-    }
-
-    private async Task<bool> IsRunningAsync(State s, CancellationToken ct)
-    {
-        if (!Directory.Exists(DataDir(s)))
-        {
-            return false;
-        }
-
-        var r = await ProcessRunner.RunAsync(_binaries.PgCtl, ["status", "-D", DataDir(s)], asServerUser: true, ct: ct);
-        return r.ExitCode == 0 && ReadPid(s) is { } pid && IsPostgresProcess(pid);
-    }
-
-    private static int? ReadPid(State s)
-    {
-        var lines = ReadPidFile(s);
-        return lines is { Length: > 0 } && int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-    }
-
-    private static int? ReadRunningPort(State s)
-    {
-        var lines = ReadPidFile(s);
-        return lines is { Length: > 3 } && int.TryParse(lines[3], NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
-    }
-
-    private static string[]? ReadPidFile(State s)
-    {
-        var path = Path.Combine(DataDir(s), "postmaster.pid");
-        try
-        {
-            return File.Exists(path) ? File.ReadAllLines(path) : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsPostgresProcess(int pid)
-    {
-        try
-        {
-            var comm = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").Trim();
-            return comm is "postgres" or "postmaster";
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>A server killed with SIGKILL leaves postmaster.pid behind; when its PID is not a postgres process, it is stale.</summary>
-    private void RemoveStalePidFile(State s)
-    {
-        var path = Path.Combine(DataDir(s), "postmaster.pid");
-        if (File.Exists(path) && (ReadPid(s) is not { } pid || !IsPostgresProcess(pid)))
-        {
-            _log.WriteLine("removing a stale postmaster.pid left by a server that did not shut down cleanly");
-            File.Delete(path);
         }
     }
 
