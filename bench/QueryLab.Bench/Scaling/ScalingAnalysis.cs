@@ -63,12 +63,12 @@ public static class ScalingAnalysis
         {
             var xs = timedScales.Select(x => Math.Log(x.Scale.Scale.Shipments)).ToArray();
             var samples = timedScales.Select(x => x.Record!.Timing!.MeasurementsNs.Where(m => m > 0).ToArray()).ToArray();
-            var value = Slope(xs, samples.Select(m => Math.Log(Median(m))).ToArray());
+            var value = Slope(xs, samples.Select(m => Math.Log(Timing.PairedRatio.RoundMedian(m))).ToArray());
             var random = new Random(20261201);
             var boots = new double[Resamples];
             for (var b = 0; b < Resamples; b++)
             {
-                boots[b] = Slope(xs, samples.Select(m => Math.Log(Median(Resample(m, random)))).ToArray());
+                boots[b] = Slope(xs, samples.Select(m => Math.Log(Timing.PairedRatio.RoundMedian(Resample(m, random)))).ToArray());
             }
 
             Array.Sort(boots);
@@ -188,17 +188,6 @@ public static class ScalingAnalysis
         }
 
         return r;
-    }
-
-    private static double Median(double[] values)
-    {
-        if (values.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        var s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
     }
 
     private static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
