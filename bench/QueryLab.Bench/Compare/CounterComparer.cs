@@ -8,8 +8,8 @@ namespace QueryLab.Bench.Compare;
 /// The deterministic counters of one variant, judged before time: more round trips or statements, or another
 /// row count, is a regression whatever the clock says; buffers and the executor's counters (rows processed, temp
 /// blocks, WAL bytes: <see cref="WorkComparer"/>) per statement up by more than the counters threshold are, down by
-/// more is an improvement. They do not drift with machine noise. Allocations do (see
-/// below): their changes are reported as unknown.
+/// more is an improvement. They do not drift with machine noise. Allocated bytes per operation are gated the same
+/// way where both runs counted them over the same operations (see <see cref="Allocations"/>).
 /// </summary>
 public static class CounterComparer
 {
@@ -30,15 +30,52 @@ public static class CounterComparer
 
         if (pair.Baseline.Timing?.AllocatedBytesPerOp is { } ba && pair.Candidate.Timing?.AllocatedBytesPerOp is { } ca)
         {
-            // Allocations are measured in-process over all threads, so background work (pool pruning, EF's caches,
-            // tiered JIT) lands in them: identical builds differed by 25–110% here (A/A runs). A change beyond the
-            // threshold is shown for a reviewer, but as "unknown": it never fails a build on its own.
-            var change = Relative(pair, "allocated bytes", ba, ca, settings.CounterThreshold, b => Units.Bytes(b)) with { Baseline = ba, Candidate = ca };
-            yield return change.Outcome is Outcome.Regression or Outcome.Improvement
-                ? change with { Outcome = Outcome.Unknown, Note = "allocations per operation vary between identical runs (measured in-process, all threads): shown, not gated" }
-                : change;
+            yield return Allocations(pair, ba, ca, settings.CounterThreshold);
         }
     }
+
+    /// <summary>
+    /// Allocated bytes per operation, gated like buffers where both runs counted them the deterministic way (the
+    /// allocation pass: the same operations, several passes after a full collection, the median kept; A/A runs
+    /// agreed within 2% here) and each run's passes agreed among themselves within half the threshold. Otherwise
+    /// (an older run, the smoke profile's single cold operation, passes that disagreed: something else in the process
+    /// allocated meanwhile) a change is shown as unknown and never fails a build.
+    /// </summary>
+    private static MetricChange Allocations(VariantPair pair, long ba, long ca, double threshold)
+    {
+        var change = Relative(pair, "allocated bytes", ba, ca, threshold, b => Units.Bytes(b)) with { Baseline = ba, Candidate = ca };
+        if (change.Outcome is not (Outcome.Regression or Outcome.Improvement))
+        {
+            return change;
+        }
+
+        var why = UngatedReason(pair.Baseline.Timing!.Allocation, pair.Candidate.Timing!.Allocation, threshold);
+        return why is null
+            ? change with { Note = change.Outcome == Outcome.Regression ? "allocated bytes per operation went up: counted over the same operations in both runs, this is the code, not the machine" : null }
+            : change with { Outcome = Outcome.Unknown, Note = why + ": shown, not gated" };
+    }
+
+    /// <summary>Why two runs' allocations cannot be gated; null when they can.</summary>
+    public static string? UngatedReason(AllocationRecord? b, AllocationRecord? c, double threshold)
+    {
+        if (b is null || c is null)
+        {
+            return "allocations were not counted by an allocation pass in one run or both (an older run or the smoke profile): they vary between identical runs";
+        }
+
+        if (b.Operations != c.Operations)
+        {
+            return $"the allocation passes ran {b.Operations} and {c.Operations} operations: not the same work";
+        }
+
+        var spread = Math.Max(Spread(b), Spread(c));
+        return spread > threshold / 2
+            ? $"one run's allocation passes differed by {Pct(spread)} among themselves (another thread allocated meanwhile)"
+            : null;
+    }
+
+    /// <summary>Largest ÷ smallest pass − 1.</summary>
+    private static double Spread(AllocationRecord a) => a.MinBytesPerOp <= 0 ? 0 : ((double)a.MaxBytesPerOp / a.MinBytesPerOp) - 1;
 
     private static MetricChange FewerIsBetter(VariantPair pair, string metric, long b, long c)
     {

@@ -72,6 +72,7 @@ public static class RoundMerge
         return new TimingRecord(mean, Quantile(sorted, 0.5), Quantile(sorted, 0.95), sd / Math.Sqrt(all.Count), lastTimed.AllocatedBytesPerOp, all, error)
         {
             RoundSizes = sizes,
+            Allocation = lastTimed.Allocation,
         };
     }
 

@@ -48,12 +48,52 @@ public class RunComparerTests
     [InlineData(1.30, Outcome.Unknown)]
     [InlineData(1.15, Outcome.Unchanged)]
     [InlineData(0.70, Outcome.Unknown)]
-    public void Allocation_changes_beyond_the_counters_threshold_are_shown_but_not_gated(double factor, Outcome expected)
+    public void Allocations_not_counted_by_an_allocation_pass_are_shown_but_not_gated(double factor, Outcome expected)
     {
         var c = With(Run(), "pending-page", "dapper", v => v with { Timing = v.Timing! with { AllocatedBytesPerOp = (long)(31_000 * factor) } });
         var change = Compare(Run(), c).All.Single(x => x.Variant == "dapper" && x.Scenario == "pending-page" && x.Metric == "allocated bytes");
 
         Assert.Equal(expected, change.Outcome);
+    }
+
+    /// <summary>Both runs counted by an allocation pass over the same 96 operations, five passes each.</summary>
+    private static VariantResultRecord Counted(VariantResultRecord v, long bytes, double passSpread = 0.004, int operations = 96) => v with
+    {
+        Timing = v.Timing! with
+        {
+            AllocatedBytesPerOp = bytes,
+            Allocation = new AllocationRecord(bytes, bytes, (long)(bytes * (1 + passSpread)), operations, 5),
+        },
+    };
+
+    [Theory]
+    [InlineData(1.30, Outcome.Regression)]
+    [InlineData(1.15, Outcome.Unchanged)]
+    [InlineData(0.70, Outcome.Improvement)]
+    public void Allocations_counted_over_the_same_operations_are_gated_like_buffers(double factor, Outcome expected)
+    {
+        var b = With(Run(), "pending-page", "dapper", v => Counted(v, 31_000));
+        var c = With(Run(), "pending-page", "dapper", v => Counted(v, (long)(31_000 * factor)));
+        var r = Compare(b, c);
+        var change = r.All.Single(x => x.Variant == "dapper" && x.Scenario == "pending-page" && x.Metric == "allocated bytes");
+
+        Assert.Equal(expected, change.Outcome);
+        Assert.Equal(expected == Outcome.Regression ? 1 : 0, r.ExitCode);
+    }
+
+    [Theory]
+    [InlineData(0.15, 96, "one run's allocation passes differed by +15.0% among themselves")]
+    [InlineData(0.004, 48, "the allocation passes ran 96 and 48 operations")]
+    public void Allocations_whose_passes_disagree_or_counted_other_work_are_shown_not_gated(double candidateSpread, int candidateOperations, string reason)
+    {
+        var b = With(Run(), "pending-page", "dapper", v => Counted(v, 31_000));
+        var c = With(Run(), "pending-page", "dapper", v => Counted(v, 40_300, candidateSpread, candidateOperations));
+        var r = Compare(b, c);
+        var change = r.All.Single(x => x.Variant == "dapper" && x.Scenario == "pending-page" && x.Metric == "allocated bytes");
+
+        Assert.Equal(Outcome.Unknown, change.Outcome);
+        Assert.StartsWith(reason, change.Note, StringComparison.Ordinal);
+        Assert.Equal(0, r.ExitCode);
     }
 
     [Fact]
