@@ -95,10 +95,64 @@ internal sealed class RelayedConnection
 
     private async Task PipeAsync(Socket from, Socket to, long notBefore)
     {
+        if (_halfTrip <= TimeSpan.Zero)
+        {
+            // Nothing to wait for: each chunk goes on as soon as it arrives, from the thread that read it. A queue
+            // and a writer task of its own would hand every chunk to another thread, twice per round trip, which
+            // on two vCPUs (one of them running the server) was most of what the relay cost at 0 ms.
+            await PassThroughAsync(from, to).ConfigureAwait(false);
+            return;
+        }
+
         var queue = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(QueuedChunks) { SingleReader = true, SingleWriter = true });
         var reading = ReadAsync(from, queue.Writer, notBefore);
         var writing = WriteAsync(to, queue.Reader);
         await Task.WhenAll(reading, writing).ConfigureAwait(false);
+    }
+
+    /// <summary>The 0 ms relay: read a chunk, send it whole, read the next; the order is the socket's.</summary>
+    private async Task PassThroughAsync(Socket from, Socket to)
+    {
+        var ct = _abort.Token;
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send); // the half-close, passed on
+                    return;
+                }
+
+                Spoke(from);
+                var rest = buffer.AsMemory(0, n);
+                while (rest.Length > 0)
+                {
+                    var sent = await to.SendAsync(rest, SocketFlags.None, ct).ConfigureAwait(false);
+                    rest = rest[sent..];
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Abort();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Counts a round trip when the server speaks after the client did.</summary>
+    private void Spoke(Socket from)
+    {
+        var speaker = from == _client ? 1 : 2;
+        if (Interlocked.Exchange(ref _lastSpoke, speaker) == 1 && speaker == 2)
+        {
+            _turn(); // the server answers what the client said: a round trip
+        }
     }
 
     private async Task ReadAsync(Socket from, ChannelWriter<Chunk> queue, long notBefore)
@@ -127,12 +181,7 @@ internal sealed class RelayedConnection
                     break;
                 }
 
-                var speaker = from == _client ? 1 : 2;
-                if (Interlocked.Exchange(ref _lastSpoke, speaker) == 1 && speaker == 2)
-                {
-                    _turn(); // the server answers what the client said: a round trip
-                }
-
+                Spoke(from);
                 var sent = Math.Max(Stopwatch.GetTimestamp(), notBefore);
                 await queue.WriteAsync(new Chunk(buffer, n, PreciseDelay.Add(sent, _halfTrip), false), ct).ConfigureAwait(false);
             }
