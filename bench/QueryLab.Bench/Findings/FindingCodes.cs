@@ -47,6 +47,7 @@ public static class FindingCodes
     public const string Errors = "errors";
     public const string LeakedConnections = "leaked-connections";
     public const string PoolAboveServerLimit = "pool-above-server-limit";
+    public const string PoolLimitsThroughput = "pool-limits-throughput";
 
     private static readonly Severity[] Info = [Severity.Info];
     private static readonly Severity[] Warning = [Severity.Warning];
@@ -81,6 +82,7 @@ public static class FindingCodes
         new(Errors, FindingSource.Load, Warning, "40P01/40001 are concurrent writes colliding (an application retries them); anything else: run `querylab verify` and `querylab explain` on the variant"),
         new(LeakedConnections, FindingSource.Load, Critical, "a variant opens a connection it never closes (or a pool outlives its data source): dispose every connection, command and data source it creates"),
         new(PoolAboveServerLimit, FindingSource.Load, Info, "expect server-connection-limit failures: lower --pool-size to what the server allows, or raise max_connections or the CONNECTION LIMIT"),
+        new(PoolLimitsThroughput, FindingSource.Load, Warning, "size the pool by Little's law (connections = target throughput × time a request holds one), or hold each connection for fewer round trips (one statement instead of N, a batch), or move the pool nearer the server"),
     ];
 
     /// <summary>The codes of <see cref="Kinds"/>, in order.</summary>

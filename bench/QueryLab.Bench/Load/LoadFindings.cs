@@ -90,6 +90,41 @@ public static class LoadFindings
                 FindingCodes.Of(FindingCodes.PoolAboveServerLimit).Fix);
     }
 
+    /// <summary>At least this share of the pool's cap reached: the pool, not the server or the clients, is what limits throughput.</summary>
+    public const double SaturatedShare = 0.8;
+
+    /// <summary>
+    /// A step with more clients than connections whose throughput reached the pool's cap (Little's law: Maximum Pool Size ÷
+    /// the time a request holds a connection, measured in the variant's smallest step with no more clients than
+    /// connections) while its requests took longer than that: they queued for a connection. At a longer round trip each
+    /// request holds its connection longer, so the same pool caps throughput lower.
+    /// </summary>
+    public static LoadFinding? PoolLimitsThroughput(LoadStep step, IReadOnlyList<LoadStep> earlier, LoadSettings settings, double? roundTripMs)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(earlier);
+        ArgumentNullException.ThrowIfNull(settings);
+        var pool = settings.MaxPoolSize;
+        var unqueued = earlier.Where(x => x.Variant == step.Variant && x.Latency is not null && x.Clients <= pool).MinBy(x => x.Clients)?.Latency!.MeanNs;
+        if (step.Clients <= pool || unqueued is not { } held || held <= 0 || step.Latency is not { } l)
+        {
+            return null;
+        }
+
+        var cap = pool / (held / 1e9);
+        if (step.Throughput < SaturatedShare * cap || l.MeanNs < 1.5 * held)
+        {
+            return null;
+        }
+
+        var at = roundTripMs is { } rtt ? $" at {QueryLab.Bench.Latency.LatencyOptions.Label(rtt)} round trip" : "";
+        return new LoadFinding(Severity.Warning, FindingCodes.PoolLimitsThroughput, step.Variant, step.Clients,
+            $"the pool limits throughput{at}: Maximum Pool Size {pool} ÷ {Units.Time(held)} a request holds a connection caps it at {Units.Throughput(cap)} ops/s; "
+            + $"{step.Clients} clients reached {Units.Throughput(step.Throughput)} ({Units.Percent(step.Throughput / cap)} of the cap) and waited: {Units.Time(l.MeanNs)} a request, not {Units.Time(held)}. "
+            + $"By Little's law, serving these {step.Clients} clients unqueued (each sending its next request when the last one answered) needs {step.Clients} connections ({Units.Throughput(step.Clients / (held / 1e9))} ops/s × {Units.Time(held)})",
+            FindingCodes.Of(FindingCodes.PoolLimitsThroughput).Fix);
+    }
+
     private static string Limit(int n) => n < 0 ? "no limit" : $"CONNECTION LIMIT {n}";
 
     private static string Examples(LoadStep step, FailureKind kind) =>

@@ -95,6 +95,11 @@ public sealed class LoadSession(LabPipeline lab, LabContext ctx, LoadPlan plan, 
 
                         steps.Add(step!);
                         var found = LoadFindings.For(step!, settings).ToList();
+                        if (LoadFindings.PoolLimitsThroughput(step!, steps, settings, lab.RoundTrip?.TotalMilliseconds) is { } capped)
+                        {
+                            found.Add(capped);
+                        }
+
                         findings.AddRange(found);
                         PrintStep(step!, found);
                         if (step!.Interrupted)
