@@ -87,6 +87,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
 
                 var plans = planned.Select(p => byKey[p.Key]).ToList();
                 var allocations = new Dictionary<string, AllocationCount>(StringComparer.Ordinal);
+                var wire = new Dictionary<string, WireCount>(StringComparer.Ordinal);
                 HarnessFloor? floor = null;
                 if (profile.CountsAreMeaningful)
                 {
@@ -95,6 +96,13 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     ctx.Out.WriteLine($"bench: counted allocated bytes per operation of {allocations.Count} variant(s) (median of {AllocationCounter.Passes} passes over the same operations)");
                     ctx.Work.Step("measuring the harness floor");
                     floor = await HarnessFloorProbe.MeasureAsync(lab, ctx.Out, ct);
+                }
+
+                if (lab.RoundTrip is not null)
+                {
+                    ctx.Work.Step("counting round trips at the wire");
+                    wire = await WireCounter.MeasureAsync(plans, estimates, ct);
+                    ctx.Out.WriteLine($"bench: counted the round trips at the wire of {wire.Count} variant(s) through the latency relay (connections' setup included)");
                 }
 
                 ctx.Work.Step("restoring the lab tables");
@@ -125,7 +133,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                         IterationsPerRound = profile.CountsAreMeaningful ? profile.IterationsPerRound : null,
                         VariantBudgetSeconds = profile.CountsAreMeaningful ? profile.VariantBudget.TotalSeconds : null,
                     },
-                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, profiles, _stoppedInWarmUp)).ToList(),
+                    Scenarios = prepared.Select(p => ScenarioRecord(p, verifications[p.Scenario.Name], timings, allocations, wire, profiles, _stoppedInWarmUp)).ToList(),
                     StatementLimitMs = Seed.Server.StatementLimit.Milliseconds(lab.StatementLimit),
                     InjectedDelaysNs = injected.Count > 0 ? injected : null,
                     InjectedAt = injected.Count > 0 ? _injector?.Where : null,
@@ -242,7 +250,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
         return profiles;
     }
 
-    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, AllocationCount> allocations, IReadOnlyDictionary<string, ProfileRecord> profiles, IReadOnlyDictionary<string, string> stoppedInWarmUp)
+    private static ScenarioResult ScenarioRecord(IPreparedScenario p, ScenarioVerification v, IReadOnlyList<TimedVariant> timings, IReadOnlyDictionary<string, AllocationCount> allocations, IReadOnlyDictionary<string, WireCount> wire, IReadOnlyDictionary<string, ProfileRecord> profiles, IReadOnlyDictionary<string, string> stoppedInWarmUp)
     {
         var s = p.Scenario;
         TimedVariant? Timed(IVariant variant) => timings.FirstOrDefault(t => t.Scenario == s.Name && t.Variant == variant.Name);
@@ -293,6 +301,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     RatioToBaseline = paired?.Ratio
                         ?? (t is not null && baseline is not null && baseline.Figures.MeanNs > 0 && !double.IsNaN(t.Figures.MeanNs) ? t.Figures.MeanNs / baseline.Figures.MeanNs : null),
                     Ratio = paired is null ? null : new RatioRecord(paired.Ratio, paired.Lower, paired.Upper, paired.Pairs, paired.Confidence),
+                    Wire = wire.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)) is { } w ? new WireRecord(w.RoundTripsPerOp, w.ConnectionsPerOp, w.Operations) : null,
                 };
             }).ToList(),
         };

@@ -45,6 +45,11 @@ public static class Measurement
             ? await LatencySweep.RunAsync(lab, ctx, latency, options.ReportsDir, options.Timing, Pass, options.Scenarios, ct)
             : await Pass(lab, options.ReportsDir, options.Timing, null).RunAsync(options.Scenarios, ct);
         TerminalSummary.Print(outcome.Results, ctx.Out);
+        foreach (var line in Reports.MarkdownReport.ModelCheck(outcome.Results))
+        {
+            ctx.Out.WriteLine($"latency: the round-trip model {line}");
+        }
+
         ctx.Out.WriteLine($"report: {Path.Combine(outcome.RunFolder, "report.md")}");
         var verified = ExitCodes.If(outcome.VerificationFailed, Ending.VerificationFailed);
         if (options.Baseline is not { } baseline)

@@ -40,10 +40,17 @@ public static partial class MarkdownReport
         md.AppendLine(
             $"Every variant measured again at each round-trip time through QueryLab's latency relay ({links}): "
             + "mean time per operation and × raw at each. A variant of many round trips grows by round trips × RTT; × raw says whether it is still acceptable there. "
-            + "*predicted* is the round-trip model, time at 0 ms + round trips × RTT (round trips as the profiling pass counted them), with the measured time's departure from it: "
-            + "a variant that opens a connection per operation (unpooled, a new data source, a pooler without Npgsql's pool) also pays the connection's setup round trips, which the model leaves out.");
+            + "*predicted* is the round-trip model, time at 0 ms + round trips × RTT, with the measured time's departure from it (⚠ beyond ±15%). "
+            + "The round trips are counted at the wire by the relay: every turn of the conversation and every TCP handshake, so a variant that opens a connection per operation (unpooled, a new data source, a pooler without Npgsql's pool) also counts its connection's setup "
+            + "(*round trips* shows the profiling pass's statements' round trips, and the wire's count where it differs).");
         md.AppendLine();
         var zero = sweep.FirstOrDefault(p => p.LatencyMs == 0);
+        foreach (var line in ModelCheck(r))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+        }
+
+        md.AppendLine();
         foreach (var s in r.Scenarios.Where(s => s.Verification.Passed))
         {
             var headings = new List<Column> { "variant", Column.Figures("round trips") };
@@ -65,14 +72,14 @@ public static partial class MarkdownReport
             var (unit, div) = MermaidChart.TimeUnit(max);
             foreach (var v in s.Variants)
             {
-                var cells = new List<string> { v.IsBaseline ? $"**{v.Name}** (baseline)" : v.Name, v.Profile is { } pr ? Units.Count(pr.RoundTrips) : "–" };
+                var cells = new List<string> { v.IsBaseline ? $"**{v.Name}** (baseline)" : v.Name, RoundTripsText(v) };
                 foreach (var p in sweep)
                 {
                     var at = p.Variants.FirstOrDefault(x => x.Scenario == s.Name && x.Variant == v.Name);
                     cells.Add(at?.MeanNs is { } ns ? Units.Time(ns) : "–");
                     if (p.LatencyMs > 0 && zero is not null)
                     {
-                        cells.Add(Predicted(zero, s.Name, v, p.LatencyMs, at?.MeanNs));
+                        cells.Add(Predicted(zero, s.Name, v, at, p.LatencyMs));
                     }
 
                     cells.Add(at is null || at.MeanNs is null ? "–" : Units.Ratio(at.Ratio, at.RatioToBaseline));
@@ -97,22 +104,91 @@ public static partial class MarkdownReport
         }
     }
 
-    /// <summary>"2.10 ms (measured +4%)": time at 0 ms + round trips × RTT, and how far the measured time is from it.</summary>
-    private static string Predicted(SweepPoint zero, string scenario, VariantResultRecord v, double rttMs, double? measuredNs)
+    /// <summary>
+    /// Per round-trip time above 0 of a sweep: how many timed variants the model predicts within ±15%, and the ones it
+    /// does not, worst first ("at 1 ms: 50 of 53 variants within ±15% of predicted; outside: ef-n-plus-1 +18%, …").
+    /// </summary>
+    public static IReadOnlyList<string> ModelCheck(RunResults r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var lines = new List<string>();
+        if (r.Sweep is not { Count: > 1 } sweep || sweep.FirstOrDefault(p => p.LatencyMs == 0) is not { } zero)
+        {
+            return lines;
+        }
+
+        var variants = r.Scenarios.Where(s => s.Verification.Passed).SelectMany(s => s.Variants.Select(v => (Scenario: s.Name, Variant: v))).ToList();
+        foreach (var p in sweep.Where(p => p.LatencyMs > 0))
+        {
+            var errors = new List<(string Name, double Error)>();
+            foreach (var (scenario, v) in variants)
+            {
+                var at = p.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name);
+                var atZero = zero.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name)?.MeanNs;
+                if (at?.MeanNs is { } m && atZero is { } baseNs && ModelRoundTrips(v, at) is { } trips)
+                {
+                    errors.Add(($"{scenario}/{v.Name}", (m / (baseNs + (trips * p.LatencyMs * 1e6))) - 1));
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                continue;
+            }
+
+            var outside = errors.Where(e => Math.Abs(e.Error) > ModelTolerance).OrderByDescending(e => Math.Abs(e.Error)).ToList();
+            var worst = errors.MaxBy(e => Math.Abs(e.Error));
+            lines.Add($"at {LatencyOptions.Label(p.LatencyMs)}: {errors.Count - outside.Count} of {errors.Count} variants within ±{Units.Percent(ModelTolerance)} of predicted"
+                + (outside.Count == 0 ? $" (the furthest: {worst.Name} {Signed(worst.Error)})" : $"; outside: {string.Join(", ", outside.Take(8).Select(e => $"{e.Name} {Signed(e.Error)}"))}{(outside.Count > 8 ? $", and {outside.Count - 8} more" : "")}"));
+        }
+
+        return lines;
+    }
+
+    private static string Signed(double error) => (error < 0 ? "−" : "+") + Units.Percent(Math.Abs(error));
+
+    /// <summary>"3", or "3 (wire 7, 1 connection)" where the relay counted more at the wire than the statements' round trips.</summary>
+    private static string RoundTripsText(VariantResultRecord v)
+    {
+        var statements = v.Profile?.RoundTrips;
+        if (v.Wire is not { } w || (statements is { } st && Math.Abs(w.RoundTripsPerOp - st) < 0.05))
+        {
+            return statements is { } n ? Units.Count(n) : "–";
+        }
+
+        var wire = w.RoundTripsPerOp.ToString(w.RoundTripsPerOp % 1 == 0 ? "0" : "0.0", CultureInfo.InvariantCulture);
+        var conns = w.ConnectionsPerOp > 0 ? $", {w.ConnectionsPerOp.ToString(w.ConnectionsPerOp % 1 == 0 ? "0" : "0.0", CultureInfo.InvariantCulture)} connection(s)" : "";
+        return statements is { } s ? $"{Units.Count(s)} (wire {wire}{conns})" : $"wire {wire}{conns}";
+    }
+
+    /// <summary>Where the round-trip model is judged: measured within this share of predicted.</summary>
+    public const double ModelTolerance = 0.15;
+
+    /// <summary>
+    /// "2.10 ms (+4%)": time at 0 ms + round trips × RTT, and how far the measured time is from it. The round trips are
+    /// the ones the relay counted at the wire at this point (connections' setup included) where it counted them, else
+    /// the profiling pass's (statements' round trips only).
+    /// </summary>
+    private static string Predicted(SweepPoint zero, string scenario, VariantResultRecord v, SweepVariant? at, double rttMs)
     {
         var atZero = zero.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name)?.MeanNs;
-        if (atZero is not { } baseNs || v.Profile is not { } profile)
+        if (atZero is not { } baseNs || ModelRoundTrips(v, at) is not { } trips)
         {
             return "–";
         }
 
-        var predicted = baseNs + (profile.RoundTrips * rttMs * 1e6);
-        if (measuredNs is not { } m)
+        var predicted = baseNs + (trips * rttMs * 1e6);
+        if (at?.MeanNs is not { } m)
         {
             return Units.Time(predicted);
         }
 
         var error = (m / predicted) - 1;
-        return $"{Units.Time(predicted)} ({(error < 0 ? "−" : "+")}{Units.Percent(Math.Abs(error))})";
+        var mark = Math.Abs(error) <= ModelTolerance ? "" : " ⚠";
+        return $"{Units.Time(predicted)} ({(error < 0 ? "−" : "+")}{Units.Percent(Math.Abs(error))}){mark}";
     }
+
+    /// <summary>The round trips the model multiplies by the RTT: the wire's count at this point, else the profiling pass's.</summary>
+    public static double? ModelRoundTrips(VariantResultRecord v, SweepVariant? at) =>
+        at?.Wire?.RoundTripsPerOp ?? v.Wire?.RoundTripsPerOp ?? v.Profile?.RoundTrips;
 }

@@ -18,4 +18,15 @@ public sealed record RelayCost(double DirectNs, double RelayedNs, double RoundTr
 public sealed record SweepPoint(double LatencyMs, string RunId, IReadOnlyList<SweepVariant> Variants);
 
 /// <summary>A variant's figures at one round-trip time of a sweep: what report.md's sweep tables and charts show.</summary>
-public sealed record SweepVariant(string Scenario, string Variant, bool IsBaseline, double? MeanNs, double? MedianNs, double? RatioToBaseline, RatioRecord? Ratio, int? RoundTrips);
+public sealed record SweepVariant(string Scenario, string Variant, bool IsBaseline, double? MeanNs, double? MedianNs, double? RatioToBaseline, RatioRecord? Ratio, int? RoundTrips)
+{
+    /// <summary>Round trips per operation at the wire at this point, connections' setup included (<see cref="WireRecord"/>); null when not counted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public WireRecord? Wire { get; init; }
+}
+
+/// <summary>
+/// A variant's operation at the wire through the latency relay: round trips (every turn of the conversation and every
+/// TCP handshake) and connections opened, per operation, over <paramref name="Operations"/> operations.
+/// </summary>
+public sealed record WireRecord(double RoundTripsPerOp, double ConnectionsPerOp, int Operations);

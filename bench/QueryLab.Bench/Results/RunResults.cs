@@ -185,6 +185,10 @@ public sealed record VariantResultRecord
     /// <summary>× raw measured round by round against the baseline, with its interval; null for the baseline and untimed variants.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RatioRecord? Ratio { get; init; }
+
+    /// <summary>With <c>--latency</c>: the operation at the wire through the relay, connection setup included; null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WireRecord? Wire { get; init; }
 }
 
 /// <summary>Allocated bytes per operation: the median of <paramref name="Passes"/> passes of the same <paramref name="Operations"/> operations, with the smallest and largest.</summary>

@@ -57,7 +57,21 @@ public sealed class LatencyRelay : IAsyncDisposable
 
     private long _turns;
 
-    internal void CountTurn() => Interlocked.Increment(ref _turns);
+    internal void CountTurn()
+    {
+        Interlocked.Increment(ref _turns);
+        Interlocked.Increment(ref _processTurns);
+    }
+
+    private static long _processTurns;
+    private static long _processAccepted;
+
+    /// <summary>
+    /// <see cref="Turns"/> plus <see cref="Accepted"/> of every relay this process has run: what one operation sent through
+    /// relays costs at the wire, connections opened (one TCP handshake each) and turns of the conversation, however many
+    /// relays it crossed (the lab's, a pooler's).
+    /// </summary>
+    public static (long Turns, long Connections) ProcessWire => (Interlocked.Read(ref _processTurns), Interlocked.Read(ref _processAccepted));
 
     /// <summary>
     /// Starts a relay to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>. It listens on
@@ -131,6 +145,7 @@ public sealed class LatencyRelay : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
+            Interlocked.Increment(ref _processAccepted);
             _ = Task.Run(() => ServeAsync(client));
         }
     }

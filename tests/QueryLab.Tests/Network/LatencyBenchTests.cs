@@ -60,6 +60,17 @@ public sealed class LatencyBenchTests(LabFixture lab)
         var md = await File.ReadAllTextAsync(Path.Combine(run, "report.md"));
         Assert.Contains("### connection-per-request against round-trip time", md, StringComparison.Ordinal);
         Assert.Contains("| variant | round trips | at 0 ms | × raw | at 2 ms | predicted | × raw |", md, StringComparison.Ordinal);
+
+        // The relay counts each operation at the wire: a pooled lookup is its one statement; an unpooled request also opens
+        // a connection (its handshake, the SSL request, startup and authentication), which the model adds.
+        VariantResultRecord At(RunResults r, string scenario, string variant) => r.Scenarios.Single(s => s.Name == scenario).Variants.Single(v => v.Name == variant);
+        var lookup = At(nested, "lookup-by-tracking-number", "npgsql-prepared");
+        Assert.Equal((1.0, 0.0), (lookup.Wire!.RoundTripsPerOp, lookup.Wire.ConnectionsPerOp));
+        var unpooled = At(nested, "connection-per-request", "npgsql-unpooled");
+        Assert.Equal(1.0, unpooled.Wire!.ConnectionsPerOp);
+        Assert.InRange(unpooled.Wire.RoundTripsPerOp, 5, 8); // handshake + SSL request, startup and SASL (3–6, as RelayCost counts them) + the query
+        Assert.Equal(unpooled.Wire, results.Sweep!.Single(p => p.LatencyMs == 2).Variants.Single(v => v.Variant == "npgsql-unpooled").Wire);
+        Assert.Contains($"(wire {unpooled.Wire.RoundTripsPerOp:0.#}, 1 connection(s))", md, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,5 +95,23 @@ public sealed class LatencyBenchTests(LabFixture lab)
         Assert.Contains("| network | through QueryLab's latency relay: 2 ms round trip added to every connection (half each way) |", md, StringComparison.Ordinal);
         Assert.Contains("## Pool sizing at 2 ms round trip", md, StringComparison.Ordinal);
         Assert.True(results.Steps.Single().Latency!.MinNs >= 2e6, $"fastest request {results.Steps.Single().Latency!.MinNs} ns");
+    }
+
+    [Fact]
+    public async Task At_a_round_trip_a_pool_smaller_than_the_clients_is_found_to_limit_throughput()
+    {
+        // At 3 ms a lookup holds its connection ~3 ms, so a pool of 2 caps throughput near 2 ÷ 3 ms whatever the CPU does;
+        // 6 clients then queue for the 2 connections. One client on its own is the unqueued reference.
+        var reports = Directory.CreateTempSubdirectory("querylab-latency-pool-").FullName;
+        var load = await CliRunner.RunAsync(
+            null, "load", "--scenario", "lookup-by-tracking-number", "--variant", "npgsql-prepared", "--clients", "1,6", "--pool-size", "2",
+            "--duration", "2s", "--warmup", "0", "--latency", "3ms", "--connection", lab.ConnectionString, "--reports", reports);
+        Assert.True(load.ExitCode == 0, load.All);
+        var results = QueryLab.Bench.Load.LoadJson.Read(Assert.Single(Directory.GetDirectories(reports), d => Path.GetFileName(d) != "latest"));
+        var f = Assert.Single(results.Findings, f => f.Code == "pool-limits-throughput");
+        Assert.Equal((6, "npgsql-prepared"), (f.Clients, f.Variant));
+        Assert.StartsWith("the pool limits throughput at 3 ms round trip: Maximum Pool Size 2 ÷ ", f.Message, StringComparison.Ordinal);
+        Assert.Contains("needs 6 connections", f.Message, StringComparison.Ordinal);
+        Assert.Contains("pool-limits-throughput", load.Out, StringComparison.Ordinal);
     }
 }

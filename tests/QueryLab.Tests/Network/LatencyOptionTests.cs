@@ -90,4 +90,33 @@ public sealed class LatencyOptionTests
         Assert.DoesNotContain("| network |", plain, StringComparison.Ordinal);
         Assert.DoesNotContain("## Round-trip time", plain, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_round_trip_model_counts_the_wire_and_names_the_variants_it_misses()
+    {
+        // At 1 ms every variant is measured at time at 0 + its round trips × 1 ms, except dapper, which also opens a
+        // connection per operation: 4 more round trips at the wire than its statements. With the wire's count the model
+        // holds for it; ef-tracked is 30% above whatever the model says.
+        var own = Run();
+        var wire = new WireRecord(5, 1, 16);
+        SweepVariant At1(ScenarioResult s, VariantResultRecord v)
+        {
+            var trips = s.Name == "lookup-by-tracking-number" && v.Name == "dapper" ? 5 : v.Profile!.RoundTrips;
+            var mean = (v.Timing!.MeanNs + (trips * 1e6)) * (s.Name == "lookup-by-tracking-number" && v.Name == "ef-tracked" ? 1.3 : 1);
+            return new SweepVariant(s.Name, v.Name, v.IsBaseline, mean, mean, null, null, null) { Wire = v.Name == "dapper" && s.Name == "lookup-by-tracking-number" ? wire : null };
+        }
+
+        var zero = new SweepPoint(0, own.RunId, own.Scenarios.SelectMany(s => s.Variants.Select(v => new SweepVariant(s.Name, v.Name, v.IsBaseline, v.Timing!.MeanNs, v.Timing.MedianNs, null, null, null))).ToList());
+        var one = new SweepPoint(1, "latency/1ms", own.Scenarios.SelectMany(s => s.Variants.Select(v => At1(s, v))).ToList());
+        var run = own with { LatencyMs = 0, Sweep = [zero, one] };
+        var total = own.Scenarios.Sum(s => s.Variants.Count);
+
+        var line = Assert.Single(MarkdownReport.ModelCheck(run));
+        Assert.StartsWith($"at 1 ms: {total - 1} of {total} variants within ±15% of predicted; outside: lookup-by-tracking-number/ef-tracked +30%", line, StringComparison.Ordinal);
+
+        var md = MarkdownReport.Render(run with { Scenarios = [.. own.Scenarios.Select(s => s with { Variants = [.. s.Variants.Select(v => s.Name == "lookup-by-tracking-number" && v.Name == "dapper" ? v with { Wire = wire } : v)] })] });
+        var dapper = md.Split('\n').First(l => l.StartsWith("| dapper |", StringComparison.Ordinal) && l.Contains("(wire 5, 1 connection(s))", StringComparison.Ordinal));
+        Assert.DoesNotContain("⚠", dapper, StringComparison.Ordinal);
+        Assert.Contains("⚠", md.Split('\n').First(l => l.StartsWith("| ef-tracked |", StringComparison.Ordinal) && l.Contains("(+30%)", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
 }
