@@ -29,7 +29,7 @@ public static class CompareCommand
 
     public static readonly CheckedOption<Written<double>> ThresholdCounters = PercentOption(
         "--threshold-counters",
-        "The smallest change of a statement's shared buffers, rows processed, temp blocks or WAL bytes (and of allocated bytes, shown only) called a regression or improvement, as a percentage.",
+        "The smallest change of a statement's shared buffers, rows processed, temp blocks or WAL bytes, or of a variant's allocated bytes per operation, called a regression or improvement, as a percentage.",
         CompareSettings.Default.CounterThreshold);
 
     public static readonly CheckedOption<double> Alpha = new("--alpha", t => CompareSettings.Parse(null, null, t).Alpha)
