@@ -41,7 +41,17 @@ public sealed record CalibrationSettings(int Trials, int Pairs, double SliceMs, 
 {
     /// <summary>While a duet has not decided, it goes on, <see cref="Pairs"/> more at a time, up to this many (as ab's).</summary>
     public int MaxPairs { get; init; } = Pairs;
+
+    /// <summary>The fewest pairs a duet gets when the budget is short.</summary>
+    public int MinPairs { get; init; } = Pairs;
+
+    /// <summary>The time the whole run was given (null: an older run, no budget).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? BudgetSeconds { get; init; }
 }
+
+/// <summary>The pairs a variant's duets were planned with: <paramref name="First"/> at first, up to <paramref name="Most"/> while undecided.</summary>
+public sealed record PairBudget(int First, int Most);
 
 /// <summary>A duet's ratio, its interval and verdict.</summary>
 public sealed record TrialRatio(double Ratio, double? Lower, double? Upper, string Verdict);
@@ -74,6 +84,10 @@ public sealed record VariantCalibration
     public required IReadOnlyList<TrialRatio> RawTrials { get; init; }
 
     public required IReadOnlyList<InjectionResult> Injections { get; init; }
+
+    /// <summary>The pairs this variant's duets started with and could grow to, when the budget gave it fewer than the settings' (null: the settings').</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public PairBudget? Pairs { get; init; }
 
     /// <summary>The smallest injected slowdown caught (null: none was).</summary>
     public double? SmallestCaught { get; init; }

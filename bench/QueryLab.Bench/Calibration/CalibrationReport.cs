@@ -18,7 +18,8 @@ public static class CalibrationReport
         var aa = string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)));
         var raw = v.RawTrials.Count == 0 ? "baseline" : $"× raw {Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
         var injected = string.Join(" ", v.Injections.Select(i => $"+{i.Slowdown * 100:0}%→{Change(i.MeasuredRatio)}{(i.Caught ? " caught" : " missed")}"));
-        return $"median {Units.Time(v.MedianNs)} (±{Half(v.MedianSpread)}), A/A {aa}{(v.FalseAlarms > 0 ? $" ({v.FalseAlarms} false alarm(s))" : "")}, {raw}, {injected}";
+        var pairs = v.Pairs is { } p ? $" ({p.First}–{p.Most} pairs a duet: the budget)" : "";
+        return $"median {Units.Time(v.MedianNs)} (±{Half(v.MedianSpread)}), A/A {aa}{(v.FalseAlarms > 0 ? $" ({v.FalseAlarms} false alarm(s))" : "")}, {raw}, {injected}{pairs}";
     }
 
     public static string Markdown(CalibrationResults r)
@@ -35,6 +36,18 @@ public static class CalibrationReport
             + $"a change is called slower only when it is at least {s.Threshold:P0} with the interval above 0, and a second duet confirms it — the duet `querylab ab` runs between two builds. "
             + $"Per variant: {s.Trials} A/A duets (the variant against itself: any verdict is a false alarm), {s.Trials} duets against its baseline (how much × raw moves here), "
             + $"and one duet against the variant slowed by {string.Join(", ", s.Slowdowns.Select(x => $"{x * 100:0}%"))} of its median ({(s.Injection == "server" ? "a busy wait inside the server, spread over the variant's statements" : "a busy wait in the client before each operation")}{(s.InjectionNote is null ? "" : "; " + s.InjectionNote)}).");
+        if (s.BudgetSeconds is { } budget)
+        {
+            var reduced = r.Variants.Where(v => v.Pairs is not null).ToList();
+            md.AppendLine();
+            var taken = ((r.FinishedAt ?? r.StartedAt) - r.StartedAt).TotalMinutes;
+            var given = string.Create(CultureInfo.InvariantCulture, $"The run was given {budget / 60:0.#} min ({taken:0.0} min taken): each variant's duets were planned to fit its share of what was left. ");
+            var fewer = string.Join(", ", reduced.Select(v => $"{v.Scenario}/{v.Variant} ({v.Pairs!.First}–{v.Pairs.Most})"));
+            md.AppendLine(given + (reduced.Count == 0
+                ? "Every variant got the full number of pairs."
+                : $"{reduced.Count} variant(s) got fewer pairs (at least {s.MinPairs}), so wider intervals — their verdicts are more often *unknown*: {fewer}; `--budget` gives them more."));
+        }
+
         md.AppendLine();
         if (r.Floor is { } floor)
         {

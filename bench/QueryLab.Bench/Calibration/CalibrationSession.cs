@@ -7,7 +7,14 @@ namespace QueryLab.Bench.Calibration;
 
 /// <summary>What <c>querylab calibrate</c> was asked for, checked once.</summary>
 /// <param name="Injection">"auto", "server" or "client".</param>
-public sealed record CalibrationRequest(IReadOnlyList<IScenario> Scenarios, string ReportsDir, int Trials, IReadOnlyList<double> Slowdowns, double Threshold, double Alpha, string Injection, string Command);
+public sealed record CalibrationRequest(IReadOnlyList<IScenario> Scenarios, string ReportsDir, int Trials, IReadOnlyList<double> Slowdowns, double Threshold, double Alpha, string Injection, string Command)
+{
+    /// <summary>What the issue asks of the whole catalog on small: ten minutes.</summary>
+    public static readonly TimeSpan DefaultBudget = TimeSpan.FromMinutes(10);
+
+    /// <summary>The time the whole run may take, warm-up included: each variant's duets are planned to fit its share of what is left.</summary>
+    public TimeSpan Budget { get; init; } = DefaultBudget;
+}
 
 /// <summary>
 /// One calibration run: open the lab, warm every selected variant, measure the harness floor, run the duets of
@@ -22,6 +29,9 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
     /// <summary>An undecided duet goes on to this many pairs, as ab's does.</summary>
     public const int MaxPairs = 48;
 
+    /// <summary>The fewest pairs a duet is given when the budget is short: the exact 99% signed-rank interval needs 8.</summary>
+    public const int MinPairs = 8;
+
     /// <summary>The planned length of one slice.</summary>
     public const double SliceMs = 30;
 
@@ -31,6 +41,7 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
         ArgumentNullException.ThrowIfNull(injector);
         await using var benchLock = await lab.AcquireBenchLockAsync(ct);
         var started = DateTimeOffset.UtcNow;
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(request.Budget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var folder = RunFolder.Create(request.ReportsDir, $"{lab.Manifest.Scale}-calibrate", started);
         ctx.Work.Enter("preparing the calibration", () => folder.DescribeUnfinished() + "; the data is unchanged (every write is rolled back)");
         var prepared = new List<IPreparedScenario>();
@@ -51,15 +62,15 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
             var vacuum = new LabVacuum(lab.DataSource);
             await vacuum.RestoreAsync(ct);
             var plans = cases.Select(c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0)).ToList();
-            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, injector.Where, injectionNote) { MaxPairs = MaxPairs };
+            var settings = new CalibrationSettings(request.Trials, Pairs, SliceMs, request.Threshold, 1 - request.Alpha, request.Slowdowns, injector.Where, injectionNote) { MaxPairs = MaxPairs, MinPairs = MinPairs, BudgetSeconds = request.Budget.TotalSeconds };
             if (injectionNote is not null)
             {
                 ctx.Out.WriteLine($"calibrate: {injectionNote}");
             }
 
-            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices, up to {MaxPairs} while undecided");
+            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices, up to {MaxPairs} while undecided, fewer (at least {MinPairs}) where the budget of {request.Budget.TotalMinutes:0.#} min would not hold them");
             ctx.Work.Step("calibrating");
-            var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, ct);
+            var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, deadline, ct);
             var results = new CalibrationResults
             {
                 RunId = folder.RunId,

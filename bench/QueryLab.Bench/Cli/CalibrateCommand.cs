@@ -21,6 +21,11 @@ public static class CalibrateCommand
         DefaultValueFactory = _ => new(ParseSlowdowns("5%,10%,20%"), "5%,10%,20%"),
     };
 
+    public static readonly CheckedOption<TimeSpan?> Budget = new("--budget", t => CheckBudget(Load.LoadPlan.ParseDuration(t, "--budget", allowZero: false)))
+    {
+        Description = "The time the whole calibration may take (10m: the catalog on small in 10 minutes); each variant's duets get fewer pairs when the rest would not fit (never fewer than 8).",
+    };
+
     public static readonly CheckedOption<Written<double>> ThresholdTime = CompareCommand.PercentOption("--threshold-time", "The smallest change a duet calls slower, as `querylab ab` uses it.", 0.05);
 
     public static Command Create(LabContext ctx)
@@ -30,6 +35,7 @@ public static class CalibrateCommand
         cmd.Options.Add(CommonOptions.Reports);
         cmd.Options.Add(Trials);
         cmd.Options.Add(Slowdowns);
+        cmd.Options.Add(Budget);
         cmd.Options.Add(ThresholdTime);
         cmd.Options.Add(CompareCommand.Alpha);
         cmd.Options.Add(BenchCommand.InjectAt);
@@ -43,11 +49,17 @@ public static class CalibrateCommand
                 pr.GetValue(ThresholdTime)!.Value,
                 pr.GetValue(CompareCommand.Alpha),
                 pr.GetValue(BenchCommand.InjectAt)!,
-                CommonOptions.CommandLine(pr));
+                CommonOptions.CommandLine(pr))
+            {
+                Budget = pr.GetValue(Budget) ?? CalibrationRequest.DefaultBudget,
+            };
             return Calibrate.RunAsync(request, CommonOptions.Server(pr, ctx), ctx, ct);
         });
         return cmd;
     }
+
+    private static TimeSpan CheckBudget(TimeSpan budget) =>
+        budget >= TimeSpan.FromMinutes(1) && budget <= TimeSpan.FromHours(24) ? budget : throw LabException.BadInput($"--budget must be from 1m to 24h (got {budget})");
 
     private static int CheckTrials(int trials) =>
         trials is >= 2 and <= 20 ? trials : throw LabException.BadInput($"--trials must be between 2 and 20 (got {trials})");
