@@ -83,7 +83,8 @@ public sealed class PairedBenchTests(LabFixture lab)
             new DuetBuild("head", dll, env, [.. args, "--inject-delay", "lookup-by-tracking-number/dapper=200%", "--inject-at", "server"]),
             settings,
             log,
-            CancellationToken.None);
+            CancellationToken.None,
+            crossed: true);
 
         Assert.Equal(5, results.Count);
         var dapper = results["lookup-by-tracking-number/dapper"];
@@ -91,6 +92,9 @@ public sealed class PairedBenchTests(LabFixture lab)
         Assert.True(dapper.Ratio.Ratio > 1.5, $"twice the median spent inside the server on top: {dapper.Why}");
         Assert.NotNull(dapper.Remeasured);
         Assert.Contains("[fresh] lookup-by-tracking-number/dapper: slower", log.ToString(), StringComparison.Ordinal); // and fresh workers agreed
+        // Interchangeable databases: the fresh workers swap them, so a change that stays is the build's, not a database's.
+        Assert.Contains("each on the other's database", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("confirmed by fresh workers on each other's databases", dapper.Why, StringComparison.Ordinal);
         Assert.Contains("base: worker: lookup-by-tracking-number/dapper runs through the server injection's path with no delay", log.ToString(), StringComparison.Ordinal);
         Assert.Matches(@"head: worker: injecting [0-9.]+ µs \(200% of its warm-up median\) of busy CPU in the server into every operation of lookup-by-tracking-number/dapper", log.ToString());
     }
@@ -162,6 +166,8 @@ public sealed class PairedBenchTests(LabFixture lab)
     [InlineData("--trials", "1", "--trials must be between 2 and 20")]
     [InlineData("--slowdowns", "ten", "--slowdowns 'ten' is not a percentage")]
     [InlineData("--threshold-time", "5", "--threshold-time '5' is not a percentage")]
+    [InlineData("--budget", "30s", "--budget must be from 1m to 24h")]
+    [InlineData("--budget", "soon", "--budget 'soon'")]
     public async Task Bad_calibrate_options_are_exit_2_before_anything_runs(string option, string value, string expected)
     {
         var r = await CliRunner.RunAsync(null, "calibrate", "--connection", "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z", option, value);

@@ -14,7 +14,11 @@ public sealed record DuetBuild(string Label, string Dll, IReadOnlyDictionary<str
 public static class AbDuet
 {
     /// <param name="verb">The prefix of the lines it prints, and the words for the two sides: ab's base and head, or the upgrade lab's two majors.</param>
-    public static async Task<IReadOnlyDictionary<string, DuetResult>> RunAsync(DuetBuild @base, DuetBuild head, DuetSettings settings, TextWriter o, CancellationToken ct, string verb = "ab")
+    /// <param name="crossed">
+    /// The two databases hold the same pages and schema (the head's is a copy of the base's that the head's migrations left
+    /// as it was): the fresh workers that confirm a flagged change then run on each other's database.
+    /// </param>
+    public static async Task<IReadOnlyDictionary<string, DuetResult>> RunAsync(DuetBuild @base, DuetBuild head, DuetSettings settings, TextWriter o, CancellationToken ct, string verb = "ab", bool crossed = false)
     {
         ArgumentNullException.ThrowIfNull(@base);
         ArgumentNullException.ThrowIfNull(head);
@@ -39,17 +43,21 @@ public static class AbDuet
             }
         }
 
-        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, verb, ct);
+        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, verb, crossed, ct);
     }
 
     /// <summary>
     /// A change two workers agree on twice may still be theirs, not the builds': two processes of one build differ by
     /// where their heaps and code landed and which vCPU they ran on (on this 2-core runner up to ±20% on a sub-millisecond
     /// variant, confirmed on re-measure). Every flagged variant is therefore measured once more by a fresh pair of
-    /// workers, and a verdict stands only when they agree.
+    /// workers, and a verdict stands only when they agree. Two databases of the same pages differ too (where their pages
+    /// sit in shared buffers: an A/A here called three carrier-scorecard variants 14–16% slower on the head's copy, confirmed
+    /// by fresh workers), so where the databases are interchangeable (<paramref name="crossed"/>) the fresh workers swap
+    /// them: the base's build on the head's database and the head's on the base's. A change of the builds stays; one of the
+    /// databases turns round.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, DuetResult>> ConfirmWithFreshWorkersAsync(
-        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, string verb, CancellationToken ct)
+        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, string verb, bool crossed, CancellationToken ct)
     {
         var flagged = results.Values.Where(r => r.Verdict is DuetVerdict.Slower or DuetVerdict.Faster).Select(r => r.Key).ToList();
         if (flagged.Count == 0)
@@ -58,17 +66,19 @@ public static class AbDuet
         }
 
         var scenarios = flagged.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).ToList();
-        o.WriteLine($"{verb}: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too), warmed on {string.Join(", ", scenarios)}");
-        await using var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, Narrowed(@base.Arguments, scenarios), @base.Environment, o, ct);
-        await using var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, Narrowed(head.Arguments, scenarios), head.Environment, o, ct);
+        o.WriteLine($"{verb}: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too)"
+            + (crossed ? ", each on the other's database (the two hold the same pages and schema, and two databases differ too)" : "") + $", warmed on {string.Join(", ", scenarios)}");
+        await using var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, Narrowed(@base.Arguments, scenarios), crossed ? head.Environment : @base.Environment, o, ct);
+        await using var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, Narrowed(head.Arguments, scenarios), crossed ? @base.Environment : head.Environment, o, ct);
+        var by = crossed ? "fresh workers on each other's databases" : "fresh workers";
         foreach (var key in flagged.Where(k => a.Estimates.ContainsKey(k) && b.Estimates.ContainsKey(k)))
         {
             var first = results[key];
             var ops = Duet.SliceOperations(Math.Max(a.Estimates[key], b.Estimates[key]), settings.SliceTime);
             var fresh = await Duet.CompareAsync(new DuetSide(a, key, ops), new DuetSide(b, key, ops), settings, ct);
             results[key] = fresh.Verdict == first.Verdict
-                ? first with { Why = $"{first.Why}; confirmed by fresh workers ({Duet.Describe(fresh.Ratio)})" }
-                : first with { Verdict = DuetVerdict.Unknown, Why = $"{first.Why}, but fresh workers gave {Duet.Describe(fresh.Ratio)}: a difference between two processes, not shown to be the {(verb == "ab" ? "builds'" : "servers'")}" };
+                ? first with { Why = $"{first.Why}; confirmed by {by} ({Duet.Describe(fresh.Ratio)})" }
+                : first with { Verdict = DuetVerdict.Unknown, Why = $"{first.Why}, but {by} gave {Duet.Describe(fresh.Ratio)}: a difference between two {(crossed ? "processes or databases" : "processes")}, not shown to be the {(verb == "ab" ? "builds'" : "servers'")}" };
             o.WriteLine($"  [fresh] {key}: {results[key].Verdict.ToString().ToLowerInvariant()}, {results[key].Why}");
         }
 

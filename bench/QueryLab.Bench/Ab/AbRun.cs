@@ -20,6 +20,7 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
     private string? _tree;
     private string? _final;
     private bool _worktreeAdded;
+    private bool _interchangeable;
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -75,7 +76,7 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
             if (duet)
             {
                 host.Work.Step("interleaving the base's and the head's workers");
-                duets = await AbDuet.RunAsync(Worker(sides[AbSide.Base], databases, []), Worker(sides[AbSide.Head], databases, options.InjectDelays), DuetSettings(options.Compare), host.Out, ct);
+                duets = await AbDuet.RunAsync(Worker(sides[AbSide.Base], databases, []), Worker(sides[AbSide.Head], databases, options.InjectDelays), DuetSettings(options.Compare), host.Out, ct, crossed: _interchangeable);
             }
 
             host.Work.Step("writing the merged run");
@@ -214,7 +215,10 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
                     return false;
                 }
 
-                refused = DatabaseState.SchemaDifference(own, await DatabaseState.ReadAsync(copy, ct));
+                var copyState = await DatabaseState.ReadAsync(copy, ct);
+                refused = DatabaseState.SchemaDifference(own, copyState);
+                // The head's migrations changed nothing of the base's schema: either build can run on either database.
+                _interchangeable = refused is null && DatabaseState.SchemaDifference(await DatabaseState.ReadAsync(databases.ConnectionString(AbSide.Base), ct), copyState) is null;
                 return refused is null;
             },
             ct);
