@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs generate.sh against a throwaway cluster of the server binaries in BINDIR (initdb, pg_ctl, postgres; for example the
-# ones QueryLab caches: .querylab/cache/postgresql-17.10/native/bin after `querylab server status --pg 17`), then stops it
+# ones QueryLab caches: .querylab/cache/postgresql-17.10/native/bin once `querylab upgrade --pg …,17` ran), then stops it
 # and removes it. initdb refuses root: run this as an ordinary user (as root it runs the server as the user `postgres`).
 # Usage: sh generate-on.sh BINDIR [PORT]     (psql on PATH: any 13+ client)
 set -eu
