@@ -85,4 +85,7 @@ public sealed record AdviceResults(
     LabRestored Restored)
 {
     public const int Version = 1;
+
+    /// <summary>Findings in the plans that no index fixes (a heap-fetching Index Only Scan), with what does; none proposed a candidate.</summary>
+    public IReadOnlyList<OtherRemedy> OtherRemedies { get; init; } = [];
 }

@@ -42,6 +42,20 @@ public static class AdviceReport
             md.AppendLine();
         }
 
+        if (r.OtherRemedies.Count > 0)
+        {
+            md.AppendLine("## Findings an index would not fix");
+            md.AppendLine();
+            var t = new MarkdownTable("statement", "finding", "what to do instead");
+            foreach (var o in r.OtherRemedies)
+            {
+                t.Row($"{o.Operation} #{o.Statement.ToString(CultureInfo.InvariantCulture)} (node {o.NodePath})", Markdown.Cell($"`{o.Code}`: {o.Message}"), Markdown.Cell(o.Remedy));
+            }
+
+            t.WriteTo(md);
+            md.AppendLine();
+        }
+
         md.AppendLine("## Summary");
         md.AppendLine();
         if (r.Candidates.Count == 0)

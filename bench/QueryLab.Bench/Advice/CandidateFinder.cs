@@ -9,10 +9,12 @@ public sealed record CandidateSource(IndexCandidate Candidate, string Code, stri
 /// <summary>
 /// Proposes indexes from a plan itself, for the findings an index can fix: a large sequential scan keeping few rows
 /// (<c>seq-scan-large-table</c>), a filter removing most of what a scan reads (<c>rows-removed-by-filter</c>: the inner
-/// lookup of an N+1 is one, seen in the repeated statement's own plan), and a sort feeding a LIMIT (<c>sort-feeding-limit</c>:
-/// an index in the sort's order lets the scan stop early). Key columns are the scan's equality columns first, then its
-/// range columns, then the sort keys above it; a constant the statement tests becomes a partial index's predicate.
-/// Pure: the same plan and SQL always give the same candidates.
+/// lookup of an N+1 is one, seen in the repeated statement's own plan), a sort feeding a LIMIT (<c>sort-feeding-limit</c>:
+/// an index in the sort's order lets the scan stop early), and an index scan reading the heap for a few columns its index
+/// lacks (<c>include-columns</c>, <see cref="IncludeColumns"/>: the same keys with those columns as INCLUDE). Key columns
+/// are the scan's equality columns first, then its range columns, then the sort keys above it; a constant the statement
+/// tests becomes a partial index's predicate. A heap-fetching Index Only Scan proposes nothing: no index fixes it
+/// (<see cref="NotAnIndex"/> says what does). Pure: the same plan and SQL always give the same candidates.
 /// </summary>
 public static class CandidateFinder
 {
@@ -64,11 +66,24 @@ public static class CandidateFinder
             }
         }
 
+        foreach (var scan in plan.Nodes)
+        {
+            if (IncludeColumns.For(scan, parents, sql) is { } include)
+            {
+                found.Add(include);
+            }
+        }
+
         return found.DistinctBy(s => s.Candidate.ToString()).ToList();
     }
 
-    /// <summary>The index that serves <paramref name="scan"/>'s conditions and the sort above it; null when none can.</summary>
-    public static IndexCandidate? Candidate(PlanNode scan, IReadOnlyDictionary<string, PlanNode> parents, string? sql)
+    private static readonly string[] ScanConditions = ["Index Cond", "Recheck Cond", "Filter"];
+
+    /// <summary>
+    /// The index that serves <paramref name="scan"/>'s conditions (by default its Index Cond, Recheck Cond and Filter; or
+    /// only those named in <paramref name="conditions"/>) and the sort above it; null when none can.
+    /// </summary>
+    public static IndexCandidate? Candidate(PlanNode scan, IReadOnlyDictionary<string, PlanNode> parents, string? sql, IReadOnlyList<string>? conditions = null)
     {
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentNullException.ThrowIfNull(parents);
@@ -78,7 +93,7 @@ public static class CandidateFinder
         }
 
         var alias = scan.Alias;
-        var predicates = new[] { "Index Cond", "Recheck Cond", "Filter" }
+        var predicates = (conditions ?? ScanConditions)
             .SelectMany(name => PlanPredicates.Read(scan.Condition(name), alias, sql))
             .DistinctBy(p => p.Text)
             .ToList();

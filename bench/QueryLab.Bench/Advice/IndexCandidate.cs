@@ -19,13 +19,22 @@ public sealed partial record IndexCandidate(string Table, IReadOnlyList<string> 
         + (Include.Count > 0 ? $" INCLUDE ({string.Join(", ", Include)})" : "")
         + (Predicate is null ? "" : $" WHERE {Predicate}");
 
-    /// <summary>A name within PostgreSQL's 63 bytes: table, key columns, the partial predicate's gist, <c>_idx</c>.</summary>
+    /// <summary>
+    /// A name within PostgreSQL's 63 bytes: table, key columns, <c>incl</c> and the INCLUDE columns (so it never takes the
+    /// name of the index it would cover), the partial predicate's gist, <c>_idx</c>.
+    /// </summary>
     public string Name
     {
         get
         {
             var parts = new List<string> { Table };
             parts.AddRange(Keys.Select(k => k.Split(' ')[0]));
+            if (Include.Count > 0)
+            {
+                parts.Add("incl");
+                parts.AddRange(Include);
+            }
+
             if (Predicate is not null)
             {
                 parts.Add(PredicateGist(Predicate));

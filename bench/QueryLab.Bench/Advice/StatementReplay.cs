@@ -81,7 +81,13 @@ public static class StatementReplay
     /// <c>EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)</c> of a statement with its values, inside a savepoint rolled back (a write
     /// changes nothing); the connection must be in a transaction.
     /// </summary>
-    public static async Task<string> ExplainAsync(NpgsqlConnection conn, CapturedStatement s, CancellationToken ct)
+    public static Task<string> ExplainAsync(NpgsqlConnection conn, CapturedStatement s, CancellationToken ct) => ExplainAsync(conn, s, verbose: false, ct);
+
+    /// <summary>
+    /// As <see cref="ExplainAsync(NpgsqlConnection, CapturedStatement, CancellationToken)"/>; with <paramref name="verbose"/>
+    /// also VERBOSE, so each node says which columns it returns (its Output: what an INCLUDE candidate is read from).
+    /// </summary>
+    public static async Task<string> ExplainAsync(NpgsqlConnection conn, CapturedStatement s, bool verbose, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(conn);
         ArgumentNullException.ThrowIfNull(s);
@@ -89,7 +95,7 @@ public static class StatementReplay
         try
         {
 #pragma warning disable CA2100 // As above.
-            await using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) " + s.Sql, conn);
+            await using var cmd = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, SETTINGS, {(verbose ? "VERBOSE, " : "")}FORMAT JSON) " + s.Sql, conn);
 #pragma warning restore CA2100
             Bind(cmd.Parameters, s);
             return (string)(await cmd.ExecuteScalarAsync(ct))!;

@@ -43,7 +43,13 @@ public static partial class Advising
             var indexesBefore = (await IndexesAsync(lab.DataSource, ct)).Concat(await ExtensionsAsync(lab.DataSource, ct)).ToList();
             var statsBefore = await PlannerStatistics.ReadAsync(lab.DataSource, ct);
             var (reads, writes, notes) = await CaptureAsync(lab, o, ctx, ct);
-            var candidates = await ProposeAsync(lab.DataSource, reads, indexesBefore, notes, ctx, ct);
+            var others = new List<OtherRemedy>();
+            var candidates = await ProposeAsync(lab.DataSource, reads, indexesBefore, notes, others, ctx, ct);
+            foreach (var r in others)
+            {
+                ctx.Out.WriteLine($"advise: {r.Code} in {r.Operation} statement {r.Statement} (node {r.NodePath}): {r.Message}; not an index: {r.Remedy}");
+            }
+
 
             var proofs = new List<CandidateProof>();
             if (candidates.Count == 0)
@@ -82,7 +88,7 @@ public static partial class Advising
             ctx.Out.WriteLine($"advise: the lab afterwards: {restored.Detail}");
             var results = new AdviceResults(
                 AdviceResults.Version, folder.RunId, o.CommandLine, lab.Manifest.ToString(), lab.Server.Description, started, DateTimeOffset.UtcNow,
-                load, o.Settings.WriteBudget, reads.Select(r => r.Key).ToList(), notes, proofs, restored);
+                load, o.Settings.WriteBudget, reads.Select(r => r.Key).ToList(), notes, proofs, restored) { OtherRemedies = others };
             ctx.Work.Step("writing the advice");
             await File.WriteAllTextAsync(folder.PathOf("advice.json"), AdviceReport.Json(results), ct);
             await File.WriteAllTextAsync(folder.PathOf("advice.md"), AdviceReport.Render(results), ct);
@@ -180,8 +186,11 @@ public static partial class Advising
         return (reads, writes, notes);
     }
 
-    /// <summary>The candidates of every operation's plans, merged by definition; those an existing index already is are noted and dropped.</summary>
-    private static async Task<List<Proposal>> ProposeAsync(NpgsqlDataSource ds, List<ReplayOperation> reads, IReadOnlyList<string> existing, List<string> notes, LabContext ctx, CancellationToken ct)
+    /// <summary>
+    /// The candidates of every operation's plans (explained with VERBOSE, for the columns each scan returns), merged by
+    /// definition; those an existing index already is are noted and dropped. The findings no index fixes go to <paramref name="others"/>.
+    /// </summary>
+    private static async Task<List<Proposal>> ProposeAsync(NpgsqlDataSource ds, List<ReplayOperation> reads, IReadOnlyList<string> existing, List<string> notes, List<OtherRemedy> others, LabContext ctx, CancellationToken ct)
     {
         var proposals = new Dictionary<string, Proposal>(StringComparer.Ordinal);
         await using var conn = await ds.OpenConnectionAsync(ct);
@@ -201,7 +210,7 @@ public static partial class Advising
                     PlanAnalysis plan;
                     try
                     {
-                        plan = PlanAnalyzer.Analyze(await StatementReplay.ExplainAsync(conn, s, ct));
+                        plan = PlanAnalyzer.Analyze(await StatementReplay.ExplainAsync(conn, s, verbose: true, ct));
                     }
                     catch (PostgresException e) when (!ct.IsCancellationRequested)
                     {
@@ -209,6 +218,7 @@ public static partial class Advising
                         continue;
                     }
 
+                    others.AddRange(NotAnIndex.For(plan, op.Key, i));
                     foreach (var source in CandidateFinder.For(plan, s.Sql))
                     {
                         var key = source.Candidate.ToString();

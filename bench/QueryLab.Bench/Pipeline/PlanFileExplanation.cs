@@ -32,6 +32,17 @@ public static class PlanFileExplanation
             }
         }
 
+        var others = NotAnIndex.For(analysis);
+        if (others.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Findings an index would not fix:");
+            foreach (var r in others)
+            {
+                o.WriteLine($"  {r.Code} at node {r.NodePath}: {r.Remedy}");
+            }
+        }
+
         return 0;
     }
 
