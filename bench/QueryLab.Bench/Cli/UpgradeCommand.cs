@@ -13,12 +13,9 @@ namespace QueryLab.Bench.Cli;
 /// </summary>
 public static class UpgradeCommand
 {
-    /// <summary>The oldest major the seeder can fill (its checksums use hash_record_extended, new in PostgreSQL 14).</summary>
-    public const int SeedableMajor = 14;
-
     public static readonly CheckedOption<IReadOnlyList<int>> Majors = new("--pg", [], ParseMajors)
     {
-        Description = $"The PostgreSQL majors to run the catalog on, two or more, comma-separated (e.g. 15,17); each newer one is compared with the oldest. Packages known: {PostgresPackage.SupportedList} (13 is refused: the seeder needs 14 or later).",
+        Description = $"The PostgreSQL majors to run the catalog on, two or more, comma-separated (e.g. 15,17); each newer one is compared with the oldest. Packages known: {PostgresPackage.SupportedList}.",
         Required = true,
         AllowMultipleArgumentsPerToken = false,
     };
@@ -64,12 +61,6 @@ public static class UpgradeCommand
         foreach (var major in dirs.Keys.Where(m => !majors.Contains(m)))
         {
             throw LabException.BadInput($"--pg-bin {major}=… names PostgreSQL {major}, which --pg does not list ({string.Join(",", majors)}); add {major} to --pg or drop that --pg-bin");
-        }
-
-        if (majors.FirstOrDefault(m => m < SeedableMajor) is var old and > 0)
-        {
-            // Checked here so that nothing is downloaded and no cluster made for a server the seeder then refuses.
-            throw LabException.BadInput($"--pg: PostgreSQL {old} cannot be seeded (the seeder's table checksums need hash_record_extended, PostgreSQL {SeedableMajor} or later); give majors from {SeedableMajor} up");
         }
 
         foreach (var major in majors.Where(m => !dirs.ContainsKey(m)))

@@ -21,12 +21,14 @@ namespace QueryLab.Bench.Upgrade;
 /// </summary>
 public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
 {
-    private readonly List<(EmbeddedServer Server, bool Started)> _clusters = [];
+    private readonly UpgradeClusters _clusters = new(options.Majors);
     private RunFolder? _folder;
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        ctx.Work.Enter("fetching the server binaries", Leaves);
+        // What an interrupt leaves is the run's and the clusters', whichever stage runs (a major's seed or bench included).
+        ctx.Work.Enclose(Leaves);
+        ctx.Work.Enter("fetching the server binaries", Nothing);
         var started = DateTimeOffset.UtcNow;
         var load = new List<double> { LoadAverage() };
         var clusters = LabSession.MajorClusters(ctx);
@@ -55,8 +57,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
                 var major = b.MajorVersion;
                 ctx.Work.Step($"starting the PostgreSQL {major} cluster");
                 var server = clusters.Server(b);
-                var wasStarted = await server.StartAsync(ct);
-                _clusters.Add((server, wasStarted));
+                var wasStarted = await _clusters.StartAsync(server, ct);
                 var status = await server.StatusAsync(ct);
                 ctx.Out.WriteLine($"upgrade: PostgreSQL {major}: cluster {status.ClusterDir} on 127.0.0.1:{status.Port} ({(wasStarted ? "started for this run" : "already running")})");
 
@@ -71,7 +72,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
                 var session = new BenchSession(lab, ctx, BenchProfile.Smoke, Path.Combine(runsDir, Key(major)), options.Command);
                 ctx.Out.WriteLine($"upgrade: PostgreSQL {major}: verification, round trips, statements, plans and findings (one smoke bench)");
                 var outcome = await session.RunAsync(options.Scenarios, ct);
-                ctx.Work.Enter($"running the upgrade lab after PostgreSQL {major}'s bench", Leaves); // the bench's own stage has ended
+                ctx.Work.Enter($"running the upgrade lab after PostgreSQL {major}'s bench", Nothing); // the bench's own stage has ended
                 var run = $"pg{Key(major)}";
                 Directory.Move(outcome.RunFolder, folder.PathOf(run));
                 runs[major] = outcome.Results;
@@ -139,6 +140,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
             ct.ThrowIfCancellationRequested();
             var final = folder.Complete(updateLatest: false);
             ctx.Work.Leave();
+            ctx.Work.Enclose(null);
             Summary(result, final);
             return ExitCodes.Code(ExitCodes.If(majors.Any(m => !m.VerificationPassed), Ending.VerificationFailed));
         }
@@ -174,7 +176,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
     /// <summary>One major's worker: this build, against that major's cluster (the connection, password included, in the environment, never on argv).</summary>
     private DuetBuild Worker(int major)
     {
-        var server = _clusters.First(c => c.Server.Binaries.MajorVersion == major).Server;
+        var server = _clusters.Of(major);
         var args = options.ScenarioPattern is { } p ? new List<string> { "--scenario", p } : [];
         var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = server.ConnectionString() };
         return new DuetBuild($"PostgreSQL {Key(major)}", typeof(UpgradeRun).Assembly.Location, env, args);
@@ -192,20 +194,10 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
         }).ToList();
     }
 
-    private async Task StopClustersAsync()
-    {
-        foreach (var (server, started) in _clusters.Where(c => c.Started))
-        {
-            try
-            {
-                await server.StopAsync(CancellationToken.None);
-            }
-            catch (Seed.LabException ex)
-            {
-                ctx.Err.WriteLine($"upgrade: warning: {ex.Message}");
-            }
-        }
-    }
+    private Task StopClustersAsync() => _clusters.StopAsync(ctx.Err);
+
+    /// <summary>The upgrade's own stages leave nothing beyond what <see cref="Leaves"/> says around every stage.</summary>
+    private static string Nothing() => "";
 
     /// <summary>What an interrupt leaves, as it is once the run has unwound (read after the clusters were stopped).</summary>
     private string Leaves()
@@ -213,10 +205,7 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
         var run = _folder is null
             ? "no run folder was started"
             : $"the run {_folder.RunId} was not completed ({(Directory.Exists(_folder.WorkDir) ? $"its temporary folder {_folder.WorkDir} is left, hidden" : "its temporary folder was removed")}, no {_folder.FinalDir} was written)";
-        var clusters = _clusters.Count == 0
-            ? "no cluster was started"
-            : $"the clusters {string.Join(", ", _clusters.Select(c => c.Server.Binaries.MajorVersion))} were {(_clusters.Any(c => c.Started) ? "stopped" : "left as they were")} (their data stays for the next run)";
-        return $"{run}; {clusters}; the download cache holds only checked packages";
+        return $"{run}; {_clusters.Describe()}; the download cache holds only checked packages";
     }
 
     /// <summary>"15.20 (Debian 15.20-0+deb12u1)" of "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)".</summary>

@@ -16,8 +16,8 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
     private readonly TextWriter _console = console ?? throw new ArgumentNullException(nameof(console));
     private string _seeding = "seeding";
 
-    /// <summary>hash_record_extended (checksums) appeared in PostgreSQL 14.</summary>
-    public const int MinimumServerMajor = 14;
+    /// <summary>The oldest major the seeder fills: the oldest QueryLab supports (13 computes the checksums' hash_record_extended in SQL).</summary>
+    public const int MinimumServerMajor = Server.ServerBinaries.OldestSupportedMajor;
 
     /// <summary>How long a seed waits for another seed of the same database to finish before refusing.</summary>
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(10);
@@ -41,7 +41,7 @@ public sealed partial class Seeder(NpgsqlDataSource dataSource, TextWriter conso
             if (conn.PostgreSqlVersion.Major < MinimumServerMajor)
             {
                 throw new SeedException(
-                    $"the seeder needs PostgreSQL {MinimumServerMajor} or later (for hash_record_extended); the server is {conn.PostgreSqlVersion}");
+                    $"the seeder needs PostgreSQL {MinimumServerMajor} or later; the server is {conn.PostgreSqlVersion}");
             }
 
             var existing = await SeedManifest.ReadAsync(conn, ct);
