@@ -182,6 +182,27 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [SpinFact]
+    public async Task A_pooler_variant_that_cannot_run_on_the_modules_connection_is_slowed_in_the_client()
+    {
+        // PgBouncer does not pass the module's startup options on, so on the spinning connection string the pgbouncer
+        // variants cannot run: the injector slows them in the client instead of failing (a full-catalog calibrate
+        // stopped there with a NullReferenceException).
+        var library = await LibraryAsync();
+        var scenario = ScenarioCatalog.All.Single(s => s.Name == "connection-per-request");
+        await using var prepared = await scenario.PrepareAsync(lab.Catalog, default);
+        var variant = scenario.Variants.Single(v => v.Name == "npgsql-pgbouncer");
+        Assert.Null(prepared.NotRunReason(variant)); // CI installs pgbouncer (.ci/run), as this machine has it
+        await using var injector = new QueryLab.Bench.Timing.ServerSpinInjector(lab.Catalog, library);
+        var plan = new QueryLab.Bench.Timing.CasePlan(prepared, variant, 1, 1, 0);
+
+        var slowed = await injector.DelayAsync(plan, 50_000, default);
+
+        Assert.Same(prepared, slowed.Prepared);
+        Assert.True(slowed.DelayTicks > 0, "slowed in the client");
+        await slowed.Prepared.RunAsync(slowed.Variant, 0, collect: false, default);
+    }
+
+    [SpinFact]
     public async Task A_second_prepare_reuses_the_cached_library()
     {
         var first = await LibraryAsync();

@@ -51,6 +51,13 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
     {
         var one = new NpgsqlConnectionStringBuilder(SpinExtension.ConnectionString(catalog.ConnectionString, libraryPath, 1)) { MaxPoolSize = 1 };
         var prepared = await PrepareAsync(plan, one.ConnectionString, ct);
+        if (prepared.NotRunReason(plan.Variant) is not null)
+        {
+            // On the module's connection string the variant cannot run as it does (a pooler that will not pass the
+            // startup options on): its statements do not spin here, so it is slowed in the client, like COPY.
+            return 0;
+        }
+
         var context = (CatalogContext)_owned[^2];
         await prepared.RunAsync(plan.Variant, 0, collect: false, ct);
         var before = await SpinsAsync(context, ct);
