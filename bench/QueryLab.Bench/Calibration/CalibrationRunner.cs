@@ -19,17 +19,26 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
         var plain = new LocalSliceRunner(cases.ToDictionary(c => c.Key, StringComparer.Ordinal));
         var results = new List<VariantCalibration>(cases.Count);
         var done = 0;
+        // What each variant needs at the fewest pairs, so that the fast variants first do not spend what the slow ones
+        // after them cannot do without; and what a variant costs beyond its slices (injection, data sources), learnt as it goes.
+        var least = cases.Select(c => Least(c, cases, estimatesNs)).ToList();
+        var overhead = TimeSpan.FromSeconds(1);
         foreach (var c in cases)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var estimate = estimatesNs.GetValueOrDefault(c.Key);
             var ops = Duet.SliceOperations(estimate, _duet.SliceTime);
             var self = new DuetSide(plain, c.Key, ops);
             var aa = new List<DuetResult>(settings.Trials);
             var raw = new List<DuetResult>();
-            var baseline = c.Variant.IsBaseline ? null : cases.FirstOrDefault(b => b.Variant.IsBaseline && b.Prepared == c.Prepared);
-            var duets = (settings.Trials * (baseline is null ? 1 : 2)) + (2 * settings.Slowdowns.Count); // a caught slowdown is measured twice
-            var share = TimeSpan.FromSeconds(Math.Max(0, deadline - System.Diagnostics.Stopwatch.GetTimestamp()) / (double)System.Diagnostics.Stopwatch.Frequency / (cases.Count - done));
+            var baseline = BaselineOf(c, cases);
+            var duets = Duets(baseline is not null);
+            var left = TimeSpan.FromSeconds(Math.Max(0, deadline - started) / (double)System.Diagnostics.Stopwatch.Frequency);
+            var rest = least.Skip(done).Aggregate(TimeSpan.Zero, (a, x) => a + x + overhead);
+            var slack = left - rest;
+            var share = least[done] + (slack > TimeSpan.Zero ? slack / (cases.Count - done) : TimeSpan.Zero);
             var duet = Planned(settings, _duet, share, duets, ops * estimate);
+            var planned = TimeSpan.FromTicks((long)(duets * duet.Pairs * PairNs(ops * estimate, _duet) / 100));
             for (var t = 0; t < settings.Trials; t++)
             {
                 aa.Add(await Duet.CompareAsync(self, self, duet, ct));
@@ -69,6 +78,8 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
                 Pairs = duet.Pairs < _duet.Pairs || duet.MostPairs < _duet.MostPairs ? new PairBudget(duet.Pairs, duet.MostPairs) : null,
             };
             results.Add(v);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            overhead = TimeSpan.FromTicks(((overhead.Ticks * done) + Math.Max(0, (took - planned).Ticks)) / (done + 1));
             progress.WriteLine($"  [{++done}/{cases.Count}] {c.Key}: {CalibrationReport.Line(v)}");
         }
 
@@ -84,11 +95,27 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(usual);
-        var pairNs = 2 * Math.Max(sliceNs, usual.SliceTime.TotalNanoseconds / 4);
-        var fits = (int)Math.Floor(share.TotalNanoseconds / (Math.Max(1, duets) * pairNs));
+        var fits = (int)Math.Floor(share.TotalNanoseconds / (Math.Max(1, duets) * PairNs(sliceNs, usual)));
         var first = Math.Clamp(fits, settings.MinPairs, usual.Pairs);
         var most = Math.Clamp(fits, first, usual.MostPairs);
         return usual with { Pairs = first, MaxPairs = most };
+    }
+
+    /// <summary>One pair of slices, one of either side.</summary>
+    private static double PairNs(double sliceNs, DuetSettings usual) => 2 * Math.Max(sliceNs, usual.SliceTime.TotalNanoseconds / 4);
+
+    /// <summary>The duets a variant runs: the A/A trials, the × raw trials, and each slowdown twice (a caught one is measured again).</summary>
+    private int Duets(bool hasBaseline) => (settings.Trials * (hasBaseline ? 2 : 1)) + (2 * settings.Slowdowns.Count);
+
+    private static CasePlan? BaselineOf(CasePlan c, IReadOnlyList<CasePlan> cases) =>
+        c.Variant.IsBaseline ? null : cases.FirstOrDefault(b => b.Variant.IsBaseline && b.Prepared == c.Prepared);
+
+    /// <summary>The time a variant's duets take at the fewest pairs.</summary>
+    private TimeSpan Least(CasePlan c, IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs)
+    {
+        var estimate = estimatesNs.GetValueOrDefault(c.Key);
+        var sliceNs = Duet.SliceOperations(estimate, _duet.SliceTime) * estimate;
+        return TimeSpan.FromTicks((long)(Duets(BaselineOf(c, cases) is not null) * settings.MinPairs * PairNs(sliceNs, _duet) / 100));
     }
 
     private static TrialRatio Trial(DuetResult r) => new(r.Ratio.Ratio, r.Ratio.Lower, r.Ratio.Upper, Verdict(r));
