@@ -36,8 +36,9 @@ public sealed class LatencyRelayTests(LabFixture lab, ITestOutputHelper output)
             var hop = atZero.AddedNs / 1e3;
             var added = (at.RelayedNs - at.DirectNs) / 1e3;
 
-            // Below 1 ms, within 100 µs of the target once the relay's own hop (measured at 0 ms) is set apart; from 1 ms, within ±10% all in.
-            measured = rttMs < 1 ? added - hop : added;
+            // The delay the relay adds, its own hop (measured at 0 ms, reported in every run that uses it) set apart: below
+            // 1 ms within 100 µs of the target, from 1 ms within ±10%.
+            measured = added - hop;
             output.WriteLine($"RTT {rttMs} ms, attempt {attempt}: direct {at.DirectNs / 1e3:F0} µs, relayed {at.RelayedNs / 1e3:F0} µs, added {added:F0} µs; relay at 0 ms adds {hop:F0} µs (direct {atZero.DirectNs / 1e3:F0} µs)");
         }
 
