@@ -72,7 +72,7 @@ public static partial class IncludeColumns
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(alias);
         var found = new List<string>();
-        foreach (var item in TopLevelItems(output))
+        foreach (var item in PlanPredicates.SplitTopLevel(output, ","))
         {
             var col = item.StartsWith(alias + ".", StringComparison.Ordinal) ? item[(alias.Length + 1)..] : item;
             if (!Identifier().IsMatch(col) || SystemColumns.Contains(col))
@@ -119,39 +119,6 @@ public static partial class IncludeColumns
     {
         var conjuncts = PlanPredicates.Read(filter, alias, sql);
         return conjuncts.Any(c => c.Kind == PredicateKind.Other) ? null : conjuncts.SelectMany(c => c.Columns.Select(x => x.Split(' ')[0])).Distinct(StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>The comma-separated items of a list, split outside parentheses and quoted literals.</summary>
-    private static List<string> TopLevelItems(string list)
-    {
-        var items = new List<string>();
-        var depth = 0;
-        var quoted = false;
-        var start = 0;
-        for (var i = 0; i < list.Length; i++)
-        {
-            var ch = list[i];
-            if (ch == '\'')
-            {
-                quoted = !quoted;
-            }
-            else if (!quoted && ch == '(')
-            {
-                depth++;
-            }
-            else if (!quoted && ch == ')')
-            {
-                depth--;
-            }
-            else if (!quoted && depth == 0 && ch == ',')
-            {
-                items.Add(list[start..i].Trim());
-                start = i + 1;
-            }
-        }
-
-        items.Add(list[start..].Trim());
-        return items.Where(x => x.Length > 0).ToList();
     }
 
     [GeneratedRegex(@"^[a-z_][a-z0-9_]*$")]

@@ -41,14 +41,21 @@ public static partial class PlanPredicates
     public static IReadOnlyList<string> Conjuncts(string expression)
     {
         ArgumentNullException.ThrowIfNull(expression);
-        var e = Unwrap(expression.Trim());
+        return SplitTopLevel(Unwrap(expression.Trim()), " AND ").Select(Unwrap).Where(p => p.Length > 0).ToList();
+    }
+
+    /// <summary>The parts of <paramref name="text"/> between the top-level <paramref name="separator"/>s (outside parentheses and quoted literals), trimmed, empty ones dropped.</summary>
+    public static List<string> SplitTopLevel(string text, string separator)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(separator);
         var parts = new List<string>();
         var depth = 0;
         var quoted = false;
         var start = 0;
-        for (var i = 0; i < e.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
-            var ch = e[i];
+            var ch = text[i];
             if (ch == '\'')
             {
                 quoted = !quoted;
@@ -61,15 +68,15 @@ public static partial class PlanPredicates
             {
                 depth--;
             }
-            else if (!quoted && depth == 0 && string.CompareOrdinal(e, i, " AND ", 0, 5) == 0)
+            else if (!quoted && depth == 0 && string.CompareOrdinal(text, i, separator, 0, separator.Length) == 0)
             {
-                parts.Add(Unwrap(e[start..i].Trim()));
-                start = i + 5;
-                i += 4;
+                parts.Add(text[start..i].Trim());
+                start = i + separator.Length;
+                i += separator.Length - 1;
             }
         }
 
-        parts.Add(Unwrap(e[start..].Trim()));
+        parts.Add(text[start..].Trim());
         return parts.Where(p => p.Length > 0).ToList();
     }
 
