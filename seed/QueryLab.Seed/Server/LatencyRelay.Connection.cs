@@ -57,6 +57,59 @@ internal sealed class RelayedConnection
         }
     }
 
+    /// <summary>
+    /// The 0 ms relay on threads: this thread carries the client's bytes to the server, a second one the server's to the
+    /// client; each blocks in receive and sends a chunk whole before it reads the next, so the order is the socket's.
+    /// </summary>
+    public void RunBlocking()
+    {
+        try
+        {
+            var down = new Thread(() => PassThroughBlocking(_upstream, _client)) { IsBackground = true, Name = "querylab relay down" };
+            down.Start();
+            PassThroughBlocking(_client, _upstream);
+            down.Join();
+        }
+        finally
+        {
+            _client.Dispose();
+            _upstream.Dispose();
+            _abort.Dispose();
+        }
+    }
+
+    private void PassThroughBlocking(Socket from, Socket to)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            while (true)
+            {
+                var n = from.Receive(buffer, SocketFlags.None);
+                if (n == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send); // the half-close, passed on
+                    return;
+                }
+
+                Spoke(from);
+                var sent = 0;
+                while (sent < n)
+                {
+                    sent += to.Send(buffer, sent, n - sent, SocketFlags.None);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            Abort();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Closes both sides at once with a reset: the relay stops, or one side failed.</summary>
     public void Abort()
     {
@@ -95,54 +148,10 @@ internal sealed class RelayedConnection
 
     private async Task PipeAsync(Socket from, Socket to, long notBefore)
     {
-        if (_halfTrip <= TimeSpan.Zero)
-        {
-            // Nothing to wait for: each chunk goes on as soon as it arrives, from the thread that read it. A queue
-            // and a writer task of its own would hand every chunk to another thread, twice per round trip, which
-            // on two vCPUs (one of them running the server) was most of what the relay cost at 0 ms.
-            await PassThroughAsync(from, to).ConfigureAwait(false);
-            return;
-        }
-
         var queue = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(QueuedChunks) { SingleReader = true, SingleWriter = true });
         var reading = ReadAsync(from, queue.Writer, notBefore);
         var writing = WriteAsync(to, queue.Reader);
         await Task.WhenAll(reading, writing).ConfigureAwait(false);
-    }
-
-    /// <summary>The 0 ms relay: read a chunk, send it whole, read the next; the order is the socket's.</summary>
-    private async Task PassThroughAsync(Socket from, Socket to)
-    {
-        var ct = _abort.Token;
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        try
-        {
-            while (true)
-            {
-                var n = await from.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    to.Shutdown(SocketShutdown.Send); // the half-close, passed on
-                    return;
-                }
-
-                Spoke(from);
-                var rest = buffer.AsMemory(0, n);
-                while (rest.Length > 0)
-                {
-                    var sent = await to.SendAsync(rest, SocketFlags.None, ct).ConfigureAwait(false);
-                    rest = rest[sent..];
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            Abort();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     /// <summary>Counts a round trip when the server speaks after the client did.</summary>

@@ -16,10 +16,12 @@ public sealed class LatencyRelayStreamTests(LabFixture lab, Xunit.Abstractions.I
 
     private static string Md5(string s) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(s)));
 
-    [Fact]
-    public async Task Bytes_keep_their_order_on_many_connections_streaming_both_ways()
+    [Theory]
+    [InlineData(0.0)] // threads that block in receive and send at once
+    [InlineData(1.0)] // a reader and a timed writer per direction
+    public async Task Bytes_keep_their_order_on_many_connections_streaming_both_ways(double rttMs)
     {
-        await using var relay = LatencyRelay.Start(Direct, TimeSpan.FromMilliseconds(1));
+        await using var relay = LatencyRelay.Start(Direct, TimeSpan.FromMilliseconds(rttMs));
         var through = relay.Through(Direct).ConnectionString;
         var clients = Enumerable.Range(0, 16).Select(c => Task.Run(async () =>
         {
@@ -51,10 +53,12 @@ public sealed class LatencyRelayStreamTests(LabFixture lab, Xunit.Abstractions.I
         Assert.Equal(16, relay.Accepted);
     }
 
-    [Fact]
-    public async Task A_client_that_closes_ends_its_server_connection()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(2.0)]
+    public async Task A_client_that_closes_ends_its_server_connection(double rttMs)
     {
-        await using var relay = LatencyRelay.Start(Direct, TimeSpan.FromMilliseconds(2));
+        await using var relay = LatencyRelay.Start(Direct, TimeSpan.FromMilliseconds(rttMs));
         var app = "querylab-relay-close-" + Guid.NewGuid().ToString("N")[..8];
         await using (var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(relay.Through(Direct).ConnectionString) { ApplicationName = app }.ConnectionString))
         {
@@ -99,12 +103,14 @@ public sealed class LatencyRelayStreamTests(LabFixture lab, Xunit.Abstractions.I
         Assert.Equal(0, relay.Open);
     }
 
-    [Fact]
-    public async Task A_half_close_is_passed_on_in_both_directions()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(2.0)]
+    public async Task A_half_close_is_passed_on_in_both_directions(double rttMs)
     {
         // An SSLRequest, then the client's half-close: the server answers one byte and, seeing the end of the
         // stream where the startup packet would be, closes; without the half-close passed on it would wait a minute.
-        await using var relay = LatencyRelay.Start(Direct, TimeSpan.FromMilliseconds(2));
+        await using var relay = LatencyRelay.Start(Direct, TimeSpan.FromMilliseconds(rttMs));
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, relay.Port);
         await socket.SendAsync(new byte[] { 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f });
