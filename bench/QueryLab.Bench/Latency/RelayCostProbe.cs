@@ -12,7 +12,7 @@ namespace QueryLab.Bench.Latency;
 /// </summary>
 public static class RelayCostProbe
 {
-    private const int Slice = 10;
+    private const int Slice = 50;
 
     public static async Task<RelayCost> MeasureAsync(NpgsqlConnectionStringBuilder direct, LatencyRelay relay, int perSide, CancellationToken ct)
     {

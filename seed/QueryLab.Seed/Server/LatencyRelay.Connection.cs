@@ -9,7 +9,7 @@ namespace QueryLab.Seed.Server;
 /// One client connection through a <see cref="LatencyRelay"/> and its upstream connection: per direction a reader
 /// that stamps each chunk with its arrival time and a writer that sends it no earlier than arrival + RTT/2, in order.
 /// </summary>
-internal sealed class RelayedConnection
+internal sealed partial class RelayedConnection
 {
     private const int ChunkSize = 64 * 1024;
 
@@ -54,59 +54,6 @@ internal sealed class RelayedConnection
             _client.Dispose();
             _upstream.Dispose();
             _abort.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// The 0 ms relay on threads: this thread carries the client's bytes to the server, a second one the server's to the
-    /// client; each blocks in receive and sends a chunk whole before it reads the next, so the order is the socket's.
-    /// </summary>
-    public void RunBlocking()
-    {
-        try
-        {
-            var down = new Thread(() => PassThroughBlocking(_upstream, _client)) { IsBackground = true, Name = "querylab relay down" };
-            down.Start();
-            PassThroughBlocking(_client, _upstream);
-            down.Join();
-        }
-        finally
-        {
-            _client.Dispose();
-            _upstream.Dispose();
-            _abort.Dispose();
-        }
-    }
-
-    private void PassThroughBlocking(Socket from, Socket to)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        try
-        {
-            while (true)
-            {
-                var n = from.Receive(buffer, SocketFlags.None);
-                if (n == 0)
-                {
-                    to.Shutdown(SocketShutdown.Send); // the half-close, passed on
-                    return;
-                }
-
-                Spoke(from);
-                var sent = 0;
-                while (sent < n)
-                {
-                    sent += to.Send(buffer, sent, n - sent, SocketFlags.None);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            Abort();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -24,14 +24,14 @@ public sealed class LatencyRelay : IAsyncDisposable
     private readonly Task _accepting;
     private int _disposed;
 
-    private LatencyRelay(Socket listener, string upstreamHost, int upstreamPort, TimeSpan roundTrip)
+    private LatencyRelay(Socket listener, string upstreamHost, int upstreamPort, TimeSpan roundTrip, bool timed)
     {
         _listener = listener;
         _upstreamHost = upstreamHost;
         _upstreamPort = upstreamPort;
         RoundTrip = roundTrip;
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        _accepting = roundTrip <= TimeSpan.Zero ? AcceptOnThread() : Task.Run(AcceptLoopAsync);
+        _accepting = roundTrip <= TimeSpan.Zero && !timed ? AcceptOnThread() : Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>The longest round-trip time a relay adds: anything longer is a mistake, not a network.</summary>
@@ -76,9 +76,11 @@ public sealed class LatencyRelay : IAsyncDisposable
     /// <summary>
     /// Starts a relay to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>. It listens on
     /// <paramref name="port"/> when that is free (0: any free port); when the port is taken, on another free one,
-    /// as the embedded server retries its port.
+    /// as the embedded server retries its port. At 0 ms a thread per connection passes bytes on as they come
+    /// (<see cref="RelayedConnection.RunPolled"/>); <paramref name="timed"/> makes even a 0 ms relay use the reader, queue
+    /// and timed writer of every other round-trip time, to measure that machinery's own hop.
     /// </summary>
-    public static LatencyRelay Start(string upstreamHost, int upstreamPort, TimeSpan roundTrip, int port = 0)
+    public static LatencyRelay Start(string upstreamHost, int upstreamPort, TimeSpan roundTrip, int port = 0, bool timed = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(upstreamHost);
         if (roundTrip < TimeSpan.Zero || roundTrip > MaxRoundTrip)
@@ -94,7 +96,7 @@ public sealed class LatencyRelay : IAsyncDisposable
             {
                 listener.Bind(new IPEndPoint(IPAddress.Loopback, candidate));
                 listener.Listen(512);
-                return new LatencyRelay(listener, upstreamHost, upstreamPort, roundTrip);
+                return new LatencyRelay(listener, upstreamHost, upstreamPort, roundTrip, timed);
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 4)
             {
@@ -110,10 +112,10 @@ public sealed class LatencyRelay : IAsyncDisposable
     }
 
     /// <summary>A relay in front of the server <paramref name="server"/> names.</summary>
-    public static LatencyRelay Start(NpgsqlConnectionStringBuilder server, TimeSpan roundTrip)
+    public static LatencyRelay Start(NpgsqlConnectionStringBuilder server, TimeSpan roundTrip, bool timed = false)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return Start(server.Host ?? "localhost", server.Port, roundTrip);
+        return Start(server.Host ?? "localhost", server.Port, roundTrip, timed: timed);
     }
 
     /// <summary>The same connection, through the relay: host and port changed, everything else (credentials, TLS) kept.</summary>
@@ -216,11 +218,10 @@ public sealed class LatencyRelay : IAsyncDisposable
     }
 
     /// <summary>
-    /// The 0 ms relay: nothing to wait for, so each direction is a thread of its own that blocks in receive and sends
-    /// what it read at once. The kernel wakes that thread directly; an async receive wakes the socket engine's thread,
-    /// which hands the completion to a pool thread: two wake-ups per chunk, four per round trip, which on two vCPUs
-    /// (one of them running the server) doubled a 50 µs SELECT 1. The sockets never see an async call, so they stay
-    /// blocking sockets in the kernel, not async ones waited on.
+    /// The 0 ms relay: nothing to wait for, so a thread of its own per connection moves the bytes as they come
+    /// (<see cref="RelayedConnection.RunPolled"/>). The sockets never see an async call: an async receive wakes the socket
+    /// engine's thread, which hands the completion to a pool thread, two wake-ups per chunk and four per round trip,
+    /// which on two vCPUs (one of them running the server) doubled a 50 µs SELECT 1.
     /// </summary>
     private void ServeOnThreads(Socket client)
     {
@@ -242,7 +243,7 @@ public sealed class LatencyRelay : IAsyncDisposable
             _connections.TryAdd(conn, 0);
             try
             {
-                conn.RunBlocking();
+                conn.RunPolled();
             }
             finally
             {
