@@ -102,13 +102,17 @@ internal sealed partial class RelayedConnection
     }
 
     /// <summary>Counts a round trip when the server speaks after the client did.</summary>
-    private void Spoke(Socket from)
+    /// <returns>True when the other side spoke last: a turn of the conversation.</returns>
+    private bool Spoke(Socket from)
     {
         var speaker = from == _client ? 1 : 2;
-        if (Interlocked.Exchange(ref _lastSpoke, speaker) == 1 && speaker == 2)
+        var before = Interlocked.Exchange(ref _lastSpoke, speaker);
+        if (before == 1 && speaker == 2)
         {
             _turn(); // the server answers what the client said: a round trip
         }
+
+        return before != speaker;
     }
 
     private async Task ReadAsync(Socket from, ChannelWriter<Chunk> queue, long notBefore)
@@ -137,7 +141,7 @@ internal sealed partial class RelayedConnection
                     break;
                 }
 
-                Spoke(from);
+                _ = Spoke(from);
                 var sent = Math.Max(Stopwatch.GetTimestamp(), notBefore);
                 await queue.WriteAsync(new Chunk(buffer, n, PreciseDelay.Add(sent, _halfTrip), false), ct).ConfigureAwait(false);
             }

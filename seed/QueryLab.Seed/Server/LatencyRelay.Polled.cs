@@ -4,17 +4,19 @@ using System.Net.Sockets;
 namespace QueryLab.Seed.Server;
 
 /// <summary>
-/// The 0 ms relay as one thread per connection over non-blocking sockets: read whichever side has bytes, send them on,
-/// and while the conversation is hot (something passed in the last <see cref="HotWindow"/>) poll again at once instead
-/// of sleeping. A benchmark's next statement, or the server's answer to it, then finds the relay awake: no thread is
-/// woken on the round trip's path, which is what a relay that sleeps in receive pays twice per round trip (measured
-/// here: 17–36 µs on a 30–50 µs SELECT 1). One connection at a time polls (the others sleep in poll(2) until a
-/// side is readable), so many clients (load) cannot turn the relay into a spinning crowd on two cores.
+/// The 0 ms relay as one thread per connection over non-blocking sockets: read whichever side has bytes and send them
+/// on. For <see cref="HotWindow"/> after a turn of the conversation (the client spoke after the server, or the server
+/// answered) it polls again at once instead of sleeping, so a short statement's answer, or the benchmark's next
+/// statement, finds the relay awake: no thread is woken on the round trip's path, which a relay that sleeps in receive
+/// pays twice per round trip (measured here: 17–36 µs on a 30–50 µs SELECT 1). A long answer streaming in does not
+/// keep it polling (chunks of the same speaker are not a turn), so a heavy query does not share its cores with a
+/// spinning relay; and one connection at a time polls (the others sleep in poll(2) until a side is ready), so many
+/// clients (load) cannot turn the relay into a spinning crowd on two cores.
 /// </summary>
 internal sealed partial class RelayedConnection
 {
-    /// <summary>How long after the last byte the relay keeps polling before it sleeps.</summary>
-    internal static readonly TimeSpan HotWindow = TimeSpan.FromMicroseconds(200);
+    /// <summary>How long after a turn of the conversation the relay keeps polling before it sleeps: a short statement's time.</summary>
+    internal static readonly TimeSpan HotWindow = TimeSpan.FromMicroseconds(100);
 
     private static readonly long HotTicks = (long)(HotWindow.TotalSeconds * Stopwatch.Frequency);
 
@@ -46,16 +48,16 @@ internal sealed partial class RelayedConnection
         {
             _client.Blocking = false;
             _upstream.Blocking = false;
-            var last = Stopwatch.GetTimestamp();
+            var turned = Stopwatch.GetTimestamp();
             while (Volatile.Read(ref _aborted) == 0 && !(up.Ended && down.Ended && up.Length == 0 && down.Length == 0))
             {
-                if (Step(up) | Step(down))
+                var moved = Step(up, ref turned) | Step(down, ref turned);
+                if (moved)
                 {
-                    last = Stopwatch.GetTimestamp();
                     continue;
                 }
 
-                if (Stopwatch.GetTimestamp() - last < HotTicks && Interlocked.CompareExchange(ref _hot, this, null) is var holder && (holder is null || ReferenceEquals(holder, this)))
+                if (Stopwatch.GetTimestamp() - turned < HotTicks && Interlocked.CompareExchange(ref _hot, this, null) is var holder && (holder is null || ReferenceEquals(holder, this)))
                 {
                     Thread.Yield(); // a server or client thread ready on this core runs first
                     continue;
@@ -68,7 +70,6 @@ internal sealed partial class RelayedConnection
                 Watch(down, reads, writes);
                 // Sleeps until a side is readable (or writable, with bytes waiting); wakes at least every 50 ms to see an abort.
                 Socket.Select(reads.Count > 0 ? reads : null, writes.Count > 0 ? writes : null, null, 50_000);
-                last = Stopwatch.GetTimestamp();
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -97,7 +98,7 @@ internal sealed partial class RelayedConnection
     }
 
     /// <summary>Moves what one direction can: sends what is waiting, else reads what has come. True when bytes moved.</summary>
-    private bool Step(Direction d)
+    private bool Step(Direction d, ref long turned)
     {
         if (d.Length > 0)
         {
@@ -140,7 +141,11 @@ internal sealed partial class RelayedConnection
             return true;
         }
 
-        Spoke(d.From);
+        if (Spoke(d.From))
+        {
+            turned = Stopwatch.GetTimestamp();
+        }
+
         d.Offset = 0;
         d.Length = read;
 
