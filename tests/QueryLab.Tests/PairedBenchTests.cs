@@ -121,10 +121,10 @@ public sealed class PairedBenchTests(LabFixture lab)
     {
         var reports = Directory.CreateTempSubdirectory("querylab-calibrate").FullName;
         var r = await CliRunner.RunAsync(null, "calibrate", "--connection", lab.ConnectionString, "--reports", reports,
-            "--scenario", "pending-page", "--trials", "2", "--slowdowns", "300%");
+            "--scenario", "pending-page", "--trials", "2", "--slowdowns", "0.5%,1%,300%");
         Assert.True(r.ExitCode == 0, r.All);
         // --inject-at auto: inside the server where the querylab_spin module can be built (CI installs what it needs), else the client.
-        Assert.Matches(@"calibrate: 3 variant\(s\), 2 A/A and 2 × raw duets each, then slowdowns of 300% injected in the (server|client)", r.Out);
+        Assert.Matches(@"calibrate: 3 variant\(s\), 2 A/A and 2 × raw duets each, then slowdowns of 300%, 1%, 0.5% \(the largest first\) injected in the (server|client)", r.Out);
         Assert.False(Directory.Exists(Path.Combine(reports, "latest")), "calibrate is not a bench run: reports/latest stays as it was");
         var folder = Assert.Single(Directory.GetDirectories(reports, "*-calibrate"));
         var results = CalibrationReport.Deserialize(await File.ReadAllTextAsync(Path.Combine(folder, "calibrate.json")))!;
@@ -133,15 +133,20 @@ public sealed class PairedBenchTests(LabFixture lab)
         {
             Assert.Equal(2, v.AaTrials.Count);
             Assert.Equal(v.IsBaseline ? 0 : 2, v.RawTrials.Count);
-            var injected = Assert.Single(v.Injections);
-            // Three times the median added: the duet measures far more than double, whatever the noise.
+            // The largest first: three times the median added, the duet measures far more than double, whatever the noise.
+            // 1% is below the 10% a verdict needs, so it is missed, and 0.5% after it is not measured.
+            Assert.Equal([0.01, 3.0], v.Injections.Select(i => i.Slowdown));
+            var injected = v.Injections[1];
             Assert.True(injected.MeasuredRatio > 2, $"{v.Variant}: {injected}");
             Assert.True(injected.Caught, $"{v.Variant}: {injected}");
+            Assert.False(v.Injections[0].Caught, $"{v.Variant}: {v.Injections[0]}");
+            Assert.Equal(3.0, v.SmallestCaught);
         }
 
         var md = await File.ReadAllTextAsync(Path.Combine(folder, "calibrate.md"));
         Assert.Contains("| pending-page/dapper |", md, StringComparison.Ordinal);
         Assert.Contains("300% slowdown caught in **3 of 3** variants", md, StringComparison.Ordinal);
+        Assert.Matches(@"\| pending-page/dapper \|.*\| – \| [+−][0-9.]+% ✗ \| [+−][0-9.]+% ✓ \| 300% \|", md);
     }
 
     [SpinFact]

@@ -17,7 +17,7 @@ public static class CalibrationReport
     {
         var aa = string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)));
         var raw = v.RawTrials.Count == 0 ? "baseline" : $"× raw {Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
-        var injected = string.Join(" ", v.Injections.Select(i => $"+{i.Slowdown * 100:0}%→{Change(i.MeasuredRatio)}{(i.Caught ? " caught" : " missed")}"));
+        var injected = string.Join(" ", v.Injections.Select(i => $"+{i.Slowdown * 100:0.#}%→{Change(i.MeasuredRatio)}{(i.Caught ? " caught" : " missed")}"));
         var pairs = v.Pairs is { } p ? $" ({p.First}–{p.Most} pairs a duet: the budget)" : "";
         return $"median {Units.Time(v.MedianNs)} (±{Half(v.MedianSpread)}), A/A {aa}{(v.FalseAlarms > 0 ? $" ({v.FalseAlarms} false alarm(s))" : "")}, {raw}, {injected}{pairs}";
     }
@@ -35,7 +35,7 @@ public static class CalibrationReport
             $"Each duet alternates slices of ~{s.SliceMs:0} ms of two sides (A B A B … A, {s.Pairs} pairs, {s.Pairs} more at a time up to {s.MaxPairs} while undecided), takes each B slice over the A slices around it, and gives the Hodges–Lehmann ratio with its {s.Confidence:P0} interval; "
             + $"a change is called slower only when it is at least {s.Threshold:P0} with the interval above 0, and a second duet confirms it — the duet `querylab ab` runs between two builds. "
             + $"Per variant: {s.Trials} A/A duets (the variant against itself: any verdict is a false alarm), {s.Trials} duets against its baseline (how much × raw moves here), "
-            + $"and one duet against the variant slowed by {string.Join(", ", s.Slowdowns.Select(x => $"{x * 100:0}%"))} of its median ({(s.Injection == "server" ? "a busy wait inside the server, spread over the variant's statements" : "a busy wait in the client before each operation")}{(s.InjectionNote is null ? "" : "; " + s.InjectionNote)}).");
+            + $"and one duet against the variant slowed by {string.Join(", ", s.Slowdowns.OrderDescending().Select(x => $"{x * 100:0.#}%"))} of its median, the largest first: a slowdown missed, the smaller ones are not measured (– in the table) ({(s.Injection == "server" ? "a busy wait inside the server, spread over the variant's statements" : "a busy wait in the client before each operation")}{(s.InjectionNote is null ? "" : "; " + s.InjectionNote)}).");
         if (s.BudgetSeconds is { } budget)
         {
             var reduced = r.Variants.Where(v => v.Pairs is not null).ToList();
@@ -62,7 +62,7 @@ public static class CalibrationReport
         md.AppendLine(CultureInfo.InvariantCulture, $"- A/A false alarms: **{variants.Sum(v => v.FalseAlarms)}** in {variants.Sum(v => v.AaTrials.Count)} duets over {variants.Count} variants.");
         foreach (var (x, n) in caught)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {x * 100:0}% slowdown caught in **{n} of {variants.Count}** variants.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {x * 100:0.#}% slowdown caught in **{n} of {variants.Count}** variants.");
         }
 
         var spreads = variants.Where(v => v.RawSpread is not null && v.MedianNs >= 100_000).Select(v => v.RawSpread!.Value).Order().ToList();
@@ -74,14 +74,14 @@ public static class CalibrationReport
         md.AppendLine();
         md.AppendLine("## Per variant");
         md.AppendLine();
-        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0}%")) + " | smallest caught |");
+        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0.#}%")) + " | smallest caught |");
         md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | " + string.Join(" | ", s.Slowdowns.Select(_ => "---")) + " | ---: |");
         foreach (var v in variants)
         {
             var raw = v.RawTrials.Count == 0 ? "baseline" : $"{Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
             var injected = string.Join(" | ", s.Slowdowns.Select(x => v.Injections.FirstOrDefault(i => i.Slowdown == x) is { } i ? $"{Change(i.MeasuredRatio)} {(i.Caught ? "✓" : "✗")}" : "–"));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0}%" : "none")} |");
+                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0.#}%" : "none")} |");
         }
 
         md.AppendLine();

@@ -54,13 +54,22 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
             var injections = new List<InjectionResult>(settings.Slowdowns.Count);
             // The slowed side runs on the injection's own data source: it is compared with the same path undelayed.
             var reference = new DuetSide(new LocalSliceRunner(new Dictionary<string, CasePlan> { [c.Key] = await injector.ReferenceAsync(c, ct) }), c.Key, ops);
-            foreach (var slowdown in settings.Slowdowns)
+            // The largest slowdown first: one a duet misses, it misses smaller ones too, so they are not measured (calibrate.md
+            // shows "–" for them) and their time goes to the variants still to come.
+            foreach (var slowdown in settings.Slowdowns.OrderDescending())
             {
                 var delay = slowdown * median;
                 var slowed = await injector.WithDelayAsync(c, delay, ct);
                 var r = await Duet.CompareAsync(reference, new DuetSide(slowed, c.Key, ops), duet, ct);
-                injections.Add(new InjectionResult(slowdown, delay, injector.Where, r.Ratio.Ratio, r.Ratio.Lower, r.Ratio.Upper, Verdict(r), r.Verdict == DuetVerdict.Slower));
+                var caught = r.Verdict == DuetVerdict.Slower;
+                injections.Add(new InjectionResult(slowdown, delay, injector.Where, r.Ratio.Ratio, r.Ratio.Lower, r.Ratio.Upper, Verdict(r), caught));
+                if (!caught)
+                {
+                    break;
+                }
             }
+
+            injections.Sort((a, b) => a.Slowdown.CompareTo(b.Slowdown));
 
             var v = new VariantCalibration
             {

@@ -68,7 +68,7 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
                 ctx.Out.WriteLine($"calibrate: {injectionNote}");
             }
 
-            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.Select(x => $"{x * 100:0}%"))} injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices, up to {MaxPairs} while undecided, fewer (at least {MinPairs}) where the budget of {request.Budget.TotalMinutes:0.#} min would not hold them");
+            ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.OrderDescending().Select(x => $"{x * 100:0.#}%"))} (the largest first) injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices, up to {MaxPairs} while undecided, fewer (at least {MinPairs}) where the budget of {request.Budget.TotalMinutes:0.#} min would not hold them");
             ctx.Work.Step("calibrating");
             var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, deadline, ct);
             var results = new CalibrationResults

@@ -28,6 +28,23 @@ public sealed partial class LabPipeline
         };
     }
 
+    /// <summary>
+    /// Holds (true) or restores (false) the delay of every relay this lab's connections go through: its own and its
+    /// poolers' (<see cref="LatencyRelay.DelaysHeld"/>). No relay: nothing to hold.
+    /// </summary>
+    public void HoldDelays(bool held)
+    {
+        if (_relay is not null)
+        {
+            _relay.DelaysHeld = held;
+        }
+
+        if (Catalog.Poolers is RelayedPoolers poolers)
+        {
+            poolers.HoldDelays(held);
+        }
+    }
+
     /// <summary>The round-trip time the relay adds to this lab's connections; null when they go straight to the server.</summary>
     public TimeSpan? RoundTrip => _relay?.RoundTrip;
 
@@ -51,16 +68,31 @@ public sealed partial class LabPipeline
     /// <summary>Poolers started beside the server (straight to it), each behind a latency relay of its own: client → relay → pooler → server.</summary>
     private sealed class RelayedPoolers(IPoolerLauncher inner, string directServer, TimeSpan roundTrip) : IPoolerLauncher
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<LatencyRelay, byte> _relays = new();
+        private volatile bool _held;
+
         public string? CannotServe(string serverConnectionString) => inner.CannotServe(directServer);
+
+        public void HoldDelays(bool held)
+        {
+            _held = held;
+            foreach (var r in _relays.Keys)
+            {
+                r.DelaysHeld = held;
+            }
+        }
 
         public async Task<IPooler> StartAsync(string serverConnectionString, CancellationToken ct)
         {
             var pooler = await inner.StartAsync(directServer, ct);
             var at = new NpgsqlConnectionStringBuilder(pooler.ClientConnectionString(pooling: false));
-            return new Relayed(pooler, LatencyRelay.Start(at.Host!, at.Port, roundTrip));
+            var relay = LatencyRelay.Start(at.Host!, at.Port, roundTrip);
+            relay.DelaysHeld = _held;
+            _relays.TryAdd(relay, 0);
+            return new Relayed(pooler, relay, () => _relays.TryRemove(relay, out _));
         }
 
-        private sealed class Relayed(IPooler pooler, LatencyRelay relay) : IPooler
+        private sealed class Relayed(IPooler pooler, LatencyRelay relay, Action gone) : IPooler
         {
             public string Version => pooler.Version;
 
@@ -69,6 +101,7 @@ public sealed partial class LabPipeline
 
             public async ValueTask DisposeAsync()
             {
+                gone();
                 await relay.DisposeAsync();
                 await pooler.DisposeAsync();
             }

@@ -89,7 +89,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 var allocations = new Dictionary<string, AllocationCount>(StringComparer.Ordinal);
                 var wire = new Dictionary<string, WireCount>(StringComparer.Ordinal);
                 HarnessFloor? floor = null;
-                if (profile.CountsAreMeaningful)
+                if (profile.CountsAreMeaningful && !_options.OtherSweepPoint)
                 {
                     ctx.Work.Step("counting allocations");
                     allocations = await AllocationCounter.MeasureAsync(plans, estimates, ct);
@@ -101,8 +101,10 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 if (lab.RoundTrip is not null)
                 {
                     ctx.Work.Step("counting round trips at the wire");
-                    wire = await WireCounter.MeasureAsync(plans, estimates, ct);
-                    ctx.Out.WriteLine($"bench: counted the round trips at the wire of {wire.Count} variant(s) through the latency relay (connections' setup included)");
+                    var pairModel = lab.RoundTrip > TimeSpan.Zero;
+                    wire = await WireCounter.MeasureAsync(plans, estimates, pairModel ? lab.HoldDelays : null, ct);
+                    ctx.Out.WriteLine($"bench: counted the round trips at the wire of {wire.Count} variant(s) through the latency relay (connections' setup included)"
+                        + (pairModel ? $"; checked the round-trip model in pairs, each variant's operations at 0 ms and at {Latency.LatencyOptions.Label(lab.RoundTrip!.Value)} a few operations apart" : ""));
                 }
 
                 ctx.Work.Step("restoring the lab tables");
@@ -301,7 +303,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     RatioToBaseline = paired?.Ratio
                         ?? (t is not null && baseline is not null && baseline.Figures.MeanNs > 0 && !double.IsNaN(t.Figures.MeanNs) ? t.Figures.MeanNs / baseline.Figures.MeanNs : null),
                     Ratio = paired is null ? null : new RatioRecord(paired.Ratio, paired.Lower, paired.Upper, paired.Pairs, paired.Confidence),
-                    Wire = wire.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)) is { } w ? new WireRecord(w.RoundTripsPerOp, w.ConnectionsPerOp, w.Operations) : null,
+                    Wire = wire.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)) is { } w ? new WireRecord(w.RoundTripsPerOp, w.ConnectionsPerOp, w.Operations) { Model = w.Model } : null,
                 };
             }).ToList(),
         };

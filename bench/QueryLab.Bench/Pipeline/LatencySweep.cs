@@ -8,7 +8,8 @@ namespace QueryLab.Bench.Pipeline;
 /// <summary>
 /// <c>bench/run --latency</c>: the same bench pass once per round-trip time, each through a latency relay, merged into one
 /// run folder. The first round-trip time given is the run's own (its results.json, its report, what compare sees); the
-/// others are measured first, with no profiling pass (round trips and plans do not change with the network), and their
+/// others are measured first, with no profiling pass (round trips and plans do not change with the network), no allocation
+/// pass and no harness floor (nor do they), and their
 /// run folders move into latency/&lt;rtt&gt;/ of it. One way of timing: every pass is a <see cref="BenchSession"/>.
 /// </summary>
 public static class LatencySweep
@@ -39,7 +40,7 @@ public static class LatencySweep
             {
                 ctx.Out.WriteLine($"latency: measuring at {LatencyOptions.Label(rtt)} round trip");
                 await using var relayed = lab.ThroughRelay(rtt);
-                others.Add((rtt, await pass(relayed, staging, options with { Profile = false }, null).RunAsync(scenarios, ct)));
+                others.Add((rtt, await pass(relayed, staging, options with { Profile = false, OtherSweepPoint = true }, null).RunAsync(scenarios, ct)));
             }
 
             var first = latency.RoundTrips[0];

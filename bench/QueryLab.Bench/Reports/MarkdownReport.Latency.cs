@@ -40,7 +40,9 @@ public static partial class MarkdownReport
         md.AppendLine(
             $"Every variant measured again at each round-trip time through QueryLab's latency relay ({links}): "
             + "mean time per operation and × raw at each. A variant of many round trips grows by round trips × RTT; × raw says whether it is still acceptable there. "
-            + "*predicted* is the round-trip model, time at 0 ms + round trips × RTT, with the measured time's departure from it (⚠ beyond ±15%). "
+            + "*predicted* is the round-trip model, time at 0 ms + round trips × RTT, checked in pairs: before timing, each variant's operations ran in short slices with the relay's delay held (0 ms) and at the round-trip time, alternating, "
+            + "so the cell reads *+what the round trips should add → +what they added* beside the same minute's time at 0 ms, and the total's departure from the model (⚠ beyond ±15%); "
+            + "the passes at each round-trip time run minutes apart, and their means differ by the machine's drift as well (a run without the pairs shows time at 0 ms + round trips × RTT against the mean). "
             + "The round trips are counted at the wire by the relay: every turn of the conversation and every TCP handshake, so a variant that opens a connection per operation (unpooled, a new data source, a pooler without Npgsql's pool) also counts its connection's setup "
             + "(*round trips* shows the profiling pass's statements' round trips, and the wire's count where it differs).");
         md.AppendLine();
@@ -125,7 +127,16 @@ public static partial class MarkdownReport
             {
                 var at = p.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name);
                 var atZero = zero.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name)?.MeanNs;
-                if (at?.MeanNs is { } m && atZero is { } baseNs && ModelRoundTrips(v, at) is { } trips)
+                if (ModelRoundTrips(v, at) is not { } trips)
+                {
+                    continue;
+                }
+
+                if (at?.Wire?.Model is { } pairs)
+                {
+                    errors.Add(($"{scenario}/{v.Name}", pairs.Error(trips, p.LatencyMs)));
+                }
+                else if (at?.MeanNs is { } m && atZero is { } baseNs)
                 {
                     errors.Add(($"{scenario}/{v.Name}", (m / (baseNs + (trips * p.LatencyMs * 1e6))) - 1));
                 }
@@ -138,7 +149,8 @@ public static partial class MarkdownReport
 
             var outside = errors.Where(e => Math.Abs(e.Error) > ModelTolerance).OrderByDescending(e => Math.Abs(e.Error)).ToList();
             var worst = errors.MaxBy(e => Math.Abs(e.Error));
-            lines.Add($"at {LatencyOptions.Label(p.LatencyMs)}: {errors.Count - outside.Count} of {errors.Count} variants within ±{Units.Percent(ModelTolerance)} of predicted"
+            var paired = p.Variants.Any(x => x.Wire?.Model is not null) ? " (measured in pairs)" : "";
+            lines.Add($"at {LatencyOptions.Label(p.LatencyMs)}{paired}: {errors.Count - outside.Count} of {errors.Count} variants within ±{Units.Percent(ModelTolerance)} of predicted"
                 + (outside.Count == 0 ? $" (the furthest: {worst.Name} {Signed(worst.Error)})" : $"; outside: {string.Join(", ", outside.Take(8).Select(e => $"{e.Name} {Signed(e.Error)}"))}{(outside.Count > 8 ? $", and {outside.Count - 8} more" : "")}"));
         }
 
@@ -171,6 +183,13 @@ public static partial class MarkdownReport
     /// </summary>
     private static string Predicted(SweepPoint zero, string scenario, VariantResultRecord v, SweepVariant? at, double rttMs)
     {
+        if (at?.Wire?.Model is { } pairs && ModelRoundTrips(v, at) is { } n)
+        {
+            // In pairs: what the round trips should add, what they added beside the same minute's 0 ms, and the total's error.
+            var e = pairs.Error(n, rttMs);
+            return $"+{Units.Time(n * rttMs * 1e6)} → +{Units.Time(Math.Max(0, pairs.AddedNs))} ({(e < 0 ? "−" : "+")}{Units.Percent(Math.Abs(e))}){(Math.Abs(e) <= ModelTolerance ? "" : " ⚠")}";
+        }
+
         var atZero = zero.Variants.FirstOrDefault(x => x.Scenario == scenario && x.Variant == v.Name)?.MeanNs;
         if (atZero is not { } baseNs || ModelRoundTrips(v, at) is not { } trips)
         {

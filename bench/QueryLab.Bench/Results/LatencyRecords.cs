@@ -29,4 +29,20 @@ public sealed record SweepVariant(string Scenario, string Variant, bool IsBaseli
 /// A variant's operation at the wire through the latency relay: round trips (every turn of the conversation and every
 /// TCP handshake) and connections opened, per operation, over <paramref name="Operations"/> operations.
 /// </summary>
-public sealed record WireRecord(double RoundTripsPerOp, double ConnectionsPerOp, int Operations);
+public sealed record WireRecord(double RoundTripsPerOp, double ConnectionsPerOp, int Operations)
+{
+    /// <summary>The round-trip model's check measured in pairs at this point; null where not measured (0 ms, older runs).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ModelPairs? Model { get; init; }
+}
+
+/// <summary>
+/// The round-trip model checked in pairs: slices of <paramref name="OperationsPerSlice"/> operations with the relay's delay
+/// held (0 ms, the relay's hop kept) and at the round-trip time, alternating, <paramref name="Pairs"/> pairs. Medians per
+/// operation: <paramref name="ZeroNs"/> at 0 ms, <paramref name="AddedNs"/> what the round-trip time added per pair.
+/// </summary>
+public sealed record ModelPairs(double ZeroNs, double AddedNs, int Pairs, int OperationsPerSlice)
+{
+    /// <summary>Measured ÷ predicted − 1, predicted = time at 0 ms + <paramref name="roundTrips"/> × RTT.</summary>
+    public double Error(double roundTrips, double rttMs) => ((ZeroNs + AddedNs) / (ZeroNs + (roundTrips * rttMs * 1e6))) - 1;
+}

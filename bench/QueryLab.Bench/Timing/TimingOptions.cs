@@ -20,6 +20,12 @@ public sealed partial record TimingOptions(int? Iterations, bool Profile, IReadO
     /// <summary>Each case is followed by a plain async loop of the same operations (calibrate's fidelity check).</summary>
     public bool LoopCheck { get; init; }
 
+    /// <summary>
+    /// A sweep's pass at another round-trip time than the run's own: no allocation pass and no harness floor, which the
+    /// run's own pass measures (allocations and the floor do not change with the network; the report shows the run's).
+    /// </summary>
+    public bool OtherSweepPoint { get; init; }
+
     /// <summary>The round-trip times to measure at through the latency relay (<c>--latency</c>); null: straight to the server.</summary>
     public Latency.LatencyOptions? Latency { get; init; }
 

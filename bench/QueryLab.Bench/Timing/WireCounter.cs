@@ -4,7 +4,11 @@ using QueryLab.Seed.Server;
 namespace QueryLab.Bench.Timing;
 
 /// <summary>What one operation of a variant cost at the wire through the latency relay: round trips, connections opened among them.</summary>
-public sealed record WireCount(double RoundTripsPerOp, double ConnectionsPerOp, int Operations);
+public sealed record WireCount(double RoundTripsPerOp, double ConnectionsPerOp, int Operations)
+{
+    /// <summary>The round-trip model's check in pairs (<see cref="ModelPairsProbe"/>); null when not asked for.</summary>
+    public Results.ModelPairs? Model { get; init; }
+}
 
 /// <summary>
 /// Counts, with <c>--latency</c>, the round trips each variant's operation makes at the wire, as the relay sees them: every
@@ -20,7 +24,8 @@ public static class WireCounter
     /// <summary>At most this many operations a variant (fewer for slow ones, as the allocation pass plans them).</summary>
     private const int MaxOperations = 16;
 
-    public static async Task<Dictionary<string, WireCount>> MeasureAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, CancellationToken ct)
+    /// <param name="holdDelays">Where given, also check the round-trip model in pairs (<see cref="ModelPairsProbe"/>), holding the lab's relays' delays with it: at a round-trip time above 0.</param>
+    public static async Task<Dictionary<string, WireCount>> MeasureAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, Action<bool>? holdDelays, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(estimatesNs);
@@ -31,14 +36,18 @@ public static class WireCounter
             var n = Math.Min(MaxOperations, AllocationCounter.Operations(c.Prepared, estimatesNs.GetValueOrDefault(c.Key)));
             await c.Prepared.RunAsync(c.Variant, 0, collect: false, ct).ConfigureAwait(false);
             var (turns, connections) = LatencyRelay.ProcessWire;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             for (var i = 0; i < n; i++)
             {
                 await c.Prepared.RunAsync(c.Variant, i, collect: false, ct).ConfigureAwait(false);
             }
 
+            var perOpNs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalNanoseconds / n;
+
             var (turnsAfter, connectionsAfter) = LatencyRelay.ProcessWire;
             var opened = connectionsAfter - connections;
-            counts[c.Key] = new WireCount((double)(turnsAfter - turns + opened) / n, (double)opened / n, n);
+            var model = holdDelays is not null ? await ModelPairsProbe.MeasureAsync(c, perOpNs, n + 1, holdDelays, ct).ConfigureAwait(false) : null;
+            counts[c.Key] = new WireCount((double)(turnsAfter - turns + opened) / n, (double)opened / n, n) { Model = model };
         }
 
         return counts;

@@ -21,13 +21,13 @@ internal sealed partial class RelayedConnection
     private readonly TimeSpan _halfTrip;
     private readonly long _handshakeDone;
     private readonly CancellationTokenSource _abort;
-    private readonly Action _turn;
+    private readonly LatencyRelay _relay;
     private int _aborted;
     private int _lastSpoke; // 0 nobody yet, 1 the client, 2 the server
 
-    public RelayedConnection(Socket client, Socket upstream, TimeSpan roundTrip, long acceptedAt, Action turn, CancellationToken stop)
+    public RelayedConnection(Socket client, Socket upstream, TimeSpan roundTrip, long acceptedAt, LatencyRelay relay, CancellationToken stop)
     {
-        _turn = turn;
+        _relay = relay;
         _client = client;
         _upstream = upstream;
         _halfTrip = roundTrip / 2;
@@ -109,10 +109,17 @@ internal sealed partial class RelayedConnection
         var before = Interlocked.Exchange(ref _lastSpoke, speaker);
         if (before == 1 && speaker == 2)
         {
-            _turn(); // the server answers what the client said: a round trip
+            _relay.CountTurn(); // the server answers what the client said: a round trip
         }
 
         return before != speaker;
+    }
+
+    /// <summary>When a chunk read now goes on: half the round trip later (not before the handshake's), or at once while delays are held.</summary>
+    private long Due(long notBefore)
+    {
+        var now = Stopwatch.GetTimestamp();
+        return _relay.DelaysHeld ? now : PreciseDelay.Add(Math.Max(now, notBefore), _halfTrip);
     }
 
     private async Task ReadAsync(Socket from, ChannelWriter<Chunk> queue, long notBefore)
@@ -142,8 +149,7 @@ internal sealed partial class RelayedConnection
                 }
 
                 _ = Spoke(from);
-                var sent = Math.Max(Stopwatch.GetTimestamp(), notBefore);
-                await queue.WriteAsync(new Chunk(buffer, n, PreciseDelay.Add(sent, _halfTrip), false), ct).ConfigureAwait(false);
+                await queue.WriteAsync(new Chunk(buffer, n, Due(notBefore), false), ct).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or ChannelClosedException)
@@ -152,7 +158,7 @@ internal sealed partial class RelayedConnection
         }
 
         // The end of the stream travels with the same delay as the data before it.
-        var end = new Chunk(null, 0, PreciseDelay.Add(Math.Max(Stopwatch.GetTimestamp(), notBefore), _halfTrip), failed);
+        var end = new Chunk(null, 0, Due(notBefore), failed);
         if (!queue.TryWrite(end))
         {
             try

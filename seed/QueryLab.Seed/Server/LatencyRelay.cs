@@ -73,6 +73,20 @@ public sealed class LatencyRelay : IAsyncDisposable
     /// </summary>
     public static (long Turns, long Connections) ProcessWire => (Interlocked.Read(ref _processTurns), Interlocked.Read(ref _processAccepted));
 
+    private int _delaysHeld;
+
+    /// <summary>
+    /// While true, this relay passes each chunk on as soon as it arrives, through the same reader, queue and writer as
+    /// with its delay (so its own hop stays), a new connection's handshake included. The round-trip model's check flips
+    /// it between slices of a variant's operations: time at 0 ms and at the round-trip time, measured in pairs a few
+    /// operations apart, where two passes minutes apart differ by the machine's drift.
+    /// </summary>
+    public bool DelaysHeld
+    {
+        get => Volatile.Read(ref _delaysHeld) == 1;
+        set => Volatile.Write(ref _delaysHeld, value ? 1 : 0);
+    }
+
     /// <summary>
     /// Starts a relay to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>. It listens on
     /// <paramref name="port"/> when that is free (0: any free port); when the port is taken, on another free one,
@@ -205,7 +219,7 @@ public sealed class LatencyRelay : IAsyncDisposable
             return;
         }
 
-        var conn = new RelayedConnection(client, upstream, RoundTrip, acceptedAt, CountTurn, _stop.Token);
+        var conn = new RelayedConnection(client, upstream, RoundTrip, acceptedAt, this, _stop.Token);
         _connections.TryAdd(conn, 0);
         try
         {
@@ -239,7 +253,7 @@ public sealed class LatencyRelay : IAsyncDisposable
                 return;
             }
 
-            var conn = new RelayedConnection(client, upstream, RoundTrip, 0, CountTurn, _stop.Token);
+            var conn = new RelayedConnection(client, upstream, RoundTrip, 0, this, _stop.Token);
             _connections.TryAdd(conn, 0);
             try
             {

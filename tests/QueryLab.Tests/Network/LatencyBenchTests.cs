@@ -71,6 +71,15 @@ public sealed class LatencyBenchTests(LabFixture lab)
         Assert.InRange(unpooled.Wire.RoundTripsPerOp, 5, 8); // handshake + SSL request, startup and SASL (3–6, as RelayCost counts them) + the query
         Assert.Equal(unpooled.Wire, results.Sweep!.Single(p => p.LatencyMs == 2).Variants.Single(v => v.Variant == "npgsql-unpooled").Wire);
         Assert.Contains($"(wire {unpooled.Wire.RoundTripsPerOp:0.#}, 1 connection(s))", md, StringComparison.Ordinal);
+
+        // The model checked in pairs: slices of the lookup with the relay's delay held and at 2 ms, alternating. Its one round
+        // trip added about 2 ms beside the same minute's time at 0 ms (the relay's tests hold it to ±25% on a busy machine).
+        var pairs = lookup.Wire.Model!;
+        Assert.True(pairs.Pairs >= 4 && pairs.OperationsPerSlice >= 1, $"{pairs}");
+        Assert.InRange(pairs.AddedNs, 1.5e6, 3e6);
+        Assert.True(pairs.ZeroNs < 1.5e6, $"time at 0 ms in pairs: {pairs.ZeroNs} ns");
+        Assert.Contains("at 2 ms (measured in pairs): ", md, StringComparison.Ordinal);
+        Assert.Null(At(results, "lookup-by-tracking-number", "npgsql-prepared").Wire?.Model); // at 0 ms there is nothing to pair
     }
 
     [Fact]

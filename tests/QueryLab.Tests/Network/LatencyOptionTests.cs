@@ -119,4 +119,35 @@ public sealed class LatencyOptionTests
         Assert.DoesNotContain("⚠", dapper, StringComparison.Ordinal);
         Assert.Contains("⚠", md.Split('\n').First(l => l.StartsWith("| ef-tracked |", StringComparison.Ordinal) && l.Contains("(+30%)", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_model_checked_in_pairs_judges_what_the_round_trips_added_not_the_passes_drift()
+    {
+        // The 1 ms pass ran minutes after the 0 ms one and every mean came out 40% high (the machine's drift). In pairs,
+        // each variant's round trips added what the model says, except ef-tracked's, which added twice as much.
+        var own = Run();
+        SweepVariant At1(ScenarioResult s, VariantResultRecord v)
+        {
+            var trips = v.Profile!.RoundTrips;
+            var mean = (v.Timing!.MeanNs + (trips * 1e6)) * 1.4;
+            var added = trips * 1e6 * (s.Name == "lookup-by-tracking-number" && v.Name == "ef-tracked" ? 2 : 1.02);
+            var pairs = new ModelPairs(v.Timing.MeanNs, added, 6, 8);
+            return new SweepVariant(s.Name, v.Name, v.IsBaseline, mean, mean, null, null, null) { Wire = new WireRecord(trips, 0, 16) { Model = pairs } };
+        }
+
+        var zero = new SweepPoint(0, own.RunId, own.Scenarios.SelectMany(s => s.Variants.Select(v => new SweepVariant(s.Name, v.Name, v.IsBaseline, v.Timing!.MeanNs, v.Timing.MedianNs, null, null, null))).ToList());
+        var one = new SweepPoint(1, "latency/1ms", own.Scenarios.SelectMany(s => s.Variants.Select(v => At1(s, v))).ToList());
+        var run = own with { LatencyMs = 0, Sweep = [zero, one] };
+        var total = own.Scenarios.Sum(s => s.Variants.Count);
+
+        var line = Assert.Single(MarkdownReport.ModelCheck(run));
+        Assert.StartsWith($"at 1 ms (measured in pairs): {total - 1} of {total} variants within ±15% of predicted; outside: lookup-by-tracking-number/ef-tracked +", line, StringComparison.Ordinal);
+
+        var md = MarkdownReport.Render(run);
+        var ef = md.Split('\n').First(l => l.StartsWith("| ef-tracked |", StringComparison.Ordinal) && l.Contains('→', StringComparison.Ordinal));
+        var rt = own.Scenarios.Single(s => s.Name == "lookup-by-tracking-number").Variants.Single(v => v.Name == "ef-tracked").Profile!.RoundTrips;
+        Assert.Contains($"+{Units.Time(rt * 1e6)} → +{Units.Time(rt * 2e6)} (+", ef, StringComparison.Ordinal);
+        Assert.Contains("⚠", ef, StringComparison.Ordinal);
+        Assert.DoesNotContain("⚠", md.Split('\n').First(l => l.StartsWith("| dapper |", StringComparison.Ordinal) && l.Contains('→', StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
 }

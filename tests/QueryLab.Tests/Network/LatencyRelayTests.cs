@@ -6,9 +6,9 @@ using Xunit.Abstractions;
 
 namespace QueryLab.Tests.Network;
 
-/// <summary>The latency relay against the real server: delay accuracy, byte order under load, closes and failures.</summary>
-[Collection(LabCollection.Name)]
-public sealed class LatencyRelayTests(LabFixture lab, ITestOutputHelper output)
+/// <summary>The latency relay's accuracy against the real server, measured alone (the quiet collection: no test runs beside it).</summary>
+[Collection(QuietCollection.Name)]
+public sealed class LatencyRelayTests(QuietServerFixture lab, ITestOutputHelper output)
 {
     private NpgsqlConnectionStringBuilder Direct => new(lab.ConnectionString) { Pooling = false };
 
@@ -23,14 +23,14 @@ public sealed class LatencyRelayTests(LabFixture lab, ITestOutputHelper output)
         await using var zero = LatencyRelay.Start(Direct, TimeSpan.Zero, timed: true);
         await using var relay = LatencyRelay.Start(Direct, target);
         // A busy 2-core machine can spoil one measurement (a slow slice on the direct side); a broken delay fails every attempt.
-        // Below 1 ms the issue asks for ±50 µs: met alone (485–531 µs added at 0.5 ms), not while the suite's other tests
-        // share the 2 cores (571–603 µs: the relay's wake-ups come late). The test holds the relay to ±100 µs; the
-        // shortfall is recorded in the closing note, not hidden.
+        // Below 1 ms the issue asks for ±50 µs: met alone (480–531 µs added at 0.5 ms), not while other tests share the 2
+        // cores (571–820 µs: the relay's wake-ups come late), which is why this class runs in the quiet collection, after the
+        // parallel ones. The test holds the relay to ±100 µs even so: the host's other jobs still share the machine.
         var (low, high) = rttMs < 1
             ? (target.TotalMicroseconds - 100, target.TotalMicroseconds + 100)
-            // From 1 ms the issue asks ±10%: met alone (1.06–1.10 ms at 1 ms, 5.30–5.32 ms at 5 ms, quiet, recorded in the README),
-            // not while the suite's parallel tests share the 2 cores (1.20–1.23 ms in one fresh-clone CI run). The suite holds the
-            // relay to ±25%, which a broken delay (none, or doubled) still fails; the quiet figure is the benchmark's.
+            // From 1 ms the issue asks ±10%: met alone (1.03–1.10 ms at 1 ms, 5.30–5.32 ms at 5 ms, recorded in the README),
+            // not while parallel tests share the 2 cores (1.20–1.25 ms). The test holds the relay to ±25%, which a broken delay
+            // (none, or doubled) still fails; the quiet figure is the benchmark's.
             : (target.TotalMicroseconds * 0.75, target.TotalMicroseconds * 1.25);
         var measured = double.NaN;
         for (var attempt = 1; attempt <= 3 && !(measured >= low && measured <= high); attempt++)
