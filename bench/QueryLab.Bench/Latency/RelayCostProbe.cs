@@ -37,6 +37,40 @@ public static class RelayCostProbe
     }
 
     /// <summary>
+    /// What one round trip through the lab's relays adds at their round-trip time: <c>SELECT 1</c> on one pooled connection
+    /// in slices of 10 with the delays held and not, alternating (6 pairs, the order swapped every other pair), the median
+    /// of (slice at the RTT − slice held) per round trip, in ns. The relay's own hop is in both sides: this is its delay alone.
+    /// </summary>
+    public static async Task<double> RoundTripInPairsAsync(NpgsqlDataSource source, Action<bool> hold, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(hold);
+        const int PerSlice = 10;
+        await using var conn = await source.OpenConnectionAsync(ct);
+        await RoundTripsAsync(conn, PerSlice, ct);
+        var added = new List<double>();
+        try
+        {
+            for (var p = 0; p < 6; p++)
+            {
+                var heldFirst = p % 2 == 0;
+                hold(heldFirst);
+                var first = (await RoundTripsAsync(conn, PerSlice, ct)).Sum();
+                hold(!heldFirst);
+                var second = (await RoundTripsAsync(conn, PerSlice, ct)).Sum();
+                var (held, at) = heldFirst ? (first, second) : (second, first);
+                added.Add((at - held) / PerSlice);
+            }
+        }
+        finally
+        {
+            hold(false);
+        }
+
+        return Median(added);
+    }
+
+    /// <summary>
     /// Round trips a new connection costs at the wire after the TCP handshake, as an unpooled variant pays them: the second
     /// open on one unpooled data source (the first also loads the server's types once).
     /// </summary>

@@ -88,6 +88,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 var plans = planned.Select(p => byKey[p.Key]).ToList();
                 var allocations = new Dictionary<string, AllocationCount>(StringComparer.Ordinal);
                 var wire = new Dictionary<string, WireCount>(StringComparer.Ordinal);
+                double? relayTripMs = null;
                 HarnessFloor? floor = null;
                 if (profile.CountsAreMeaningful && !_options.OtherSweepPoint)
                 {
@@ -102,6 +103,12 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 {
                     ctx.Work.Step("counting round trips at the wire");
                     var pairModel = lab.RoundTrip > TimeSpan.Zero;
+                    if (pairModel)
+                    {
+                        relayTripMs = await Latency.RelayCostProbe.RoundTripInPairsAsync(lab.DataSource, lab.HoldDelays, ct) / 1e6;
+                        ctx.Out.WriteLine($"latency: one round trip through the relay at {Latency.LatencyOptions.Label(lab.RoundTrip!.Value)} came out at {Latency.LatencyOptions.Label(relayTripMs.Value)} (SELECT 1, delays held and not, alternating)");
+                    }
+
                     wire = await WireCounter.MeasureAsync(plans, estimates, pairModel ? lab.HoldDelays : null, ct);
                     ctx.Out.WriteLine($"bench: counted the round trips at the wire of {wire.Count} variant(s) through the latency relay (connections' setup included)"
                         + (pairModel ? $"; checked the round-trip model in pairs, each variant's operations at 0 ms and at {Latency.LatencyOptions.Label(lab.RoundTrip!.Value)} a few operations apart" : ""));
@@ -141,6 +148,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
                     LatencyMs = lab.RoundTrip?.TotalMilliseconds,
+                    RelayRoundTripMs = relayTripMs,
                 };
                 results = Finishing?.Invoke(results, folder.WorkDir) ?? results;
                 ctx.Out.WriteLine($"report: writing results.json, report.md and scenarios/ into {folder.WorkDir}");

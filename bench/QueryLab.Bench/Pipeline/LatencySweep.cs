@@ -83,5 +83,5 @@ public static class LatencySweep
     private static SweepPoint Point(RunResults r, string runId) =>
         new(r.RoundTripMs, runId, r.Scenarios.SelectMany(s => s.Variants.Select(v => new SweepVariant(
             s.Name, v.Name, v.IsBaseline, v.Timing is { Error: null } t ? t.MeanNs : null, v.Timing is { Error: null } m ? m.MedianNs : null,
-            v.RatioToBaseline, v.Ratio, v.Profile?.RoundTrips) { Wire = v.Wire })).ToList());
+            v.RatioToBaseline, v.Ratio, v.Profile?.RoundTrips) { Wire = v.Wire })).ToList()) { RelayRoundTripMs = r.RelayRoundTripMs };
 }

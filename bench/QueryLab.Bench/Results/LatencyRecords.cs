@@ -15,7 +15,12 @@ public sealed record RelayCost(double DirectNs, double RelayedNs, double RoundTr
 }
 
 /// <summary>One round-trip time of a <c>--latency</c> sweep: the run measured at it (its folder under latency/, or this run), and its variants' figures.</summary>
-public sealed record SweepPoint(double LatencyMs, string RunId, IReadOnlyList<SweepVariant> Variants);
+public sealed record SweepPoint(double LatencyMs, string RunId, IReadOnlyList<SweepVariant> Variants)
+{
+    /// <summary>What one round trip through the relay came out at here (<see cref="RunResults.RelayRoundTripMs"/>); null where not measured.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? RelayRoundTripMs { get; init; }
+}
 
 /// <summary>A variant's figures at one round-trip time of a sweep: what report.md's sweep tables and charts show.</summary>
 public sealed record SweepVariant(string Scenario, string Variant, bool IsBaseline, double? MeanNs, double? MedianNs, double? RatioToBaseline, RatioRecord? Ratio, int? RoundTrips)

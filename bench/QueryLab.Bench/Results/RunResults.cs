@@ -65,6 +65,14 @@ public sealed record RunResults : RunHeader
     [JsonIgnore]
     public double RoundTripMs => LatencyMs ?? 0;
 
+    /// <summary>
+    /// What one round trip through the relay came out at (ms) in this run: <c>SELECT 1</c> with the relay's delays held and
+    /// at <see cref="LatencyMs"/>, alternating, the median added; the instrument's own accuracy, beside the model's check.
+    /// Null at 0 ms and in runs without it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? RelayRoundTripMs { get; init; }
+
     /// <summary>The relay's own cost at 0 ms against a direct connection, measured in this run; null when no relay was used.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RelayCost? Relay { get; init; }

@@ -78,7 +78,9 @@ public sealed class LatencyBenchTests(LabFixture lab)
         Assert.True(pairs.Pairs >= 4 && pairs.OperationsPerSlice >= 1, $"{pairs}");
         Assert.InRange(pairs.AddedNs, 1.5e6, 3e6);
         Assert.True(pairs.ZeroNs < 1.5e6, $"time at 0 ms in pairs: {pairs.ZeroNs} ns");
-        Assert.Contains("at 2 ms (measured in pairs): ", md, StringComparison.Ordinal);
+        Assert.Contains("at 2 ms (measured in pairs; one round trip through the relay came out at ", md, StringComparison.Ordinal);
+        Assert.InRange(results.Sweep!.Single(p => p.LatencyMs == 2).RelayRoundTripMs!.Value, 1.5, 3);
+        Assert.Null(results.Sweep!.Single(p => p.LatencyMs == 0).RelayRoundTripMs);
         Assert.Null(At(results, "lookup-by-tracking-number", "npgsql-prepared").Wire?.Model); // at 0 ms there is nothing to pair
     }
 

@@ -149,5 +149,12 @@ public sealed class LatencyOptionTests
         Assert.Contains($"+{Units.Time(rt * 1e6)} → +{Units.Time(rt * 2e6)} (+", ef, StringComparison.Ordinal);
         Assert.Contains("⚠", ef, StringComparison.Ordinal);
         Assert.DoesNotContain("⚠", md.Split('\n').First(l => l.StartsWith("| dapper |", StringComparison.Ordinal) && l.Contains('→', StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Where the relay's own round trip came out at 2 ms, ef-tracked's doubled round trips are the instrument's, and the line says so.
+        var slowRelay = run with { Sweep = [zero, one with { RelayRoundTripMs = 2.0 }] };
+        var why = Assert.Single(MarkdownReport.ModelCheck(slowRelay));
+        Assert.StartsWith($"at 1 ms (measured in pairs; one round trip through the relay came out at 2 ms): {total - 1} of {total}", why, StringComparison.Ordinal);
+        Assert.Contains($"lookup-by-tracking-number/ef-tracked +", why, StringComparison.Ordinal);
+        Assert.Contains($" × the relay's own 2 ms round trip)", why, StringComparison.Ordinal);
     }
 }
