@@ -93,6 +93,27 @@ public sealed class PairedTimingTests
         Assert.InRange(sequential.Ratio.Ratio, 1.04, 1.16);
     }
 
+    [Fact]
+    public async Task An_a_a_duet_of_a_case_whose_parameters_cost_more_along_the_rotation_is_unchanged()
+    {
+        // Each stretch of the parameter rotation costs 30% more than the one before (an N+1 over carriers with ever more
+        // shipments in transit). Both sides are the same case: whatever the stretches, the duet must call it unchanged.
+        // Had B's slice been divided by the A slices of its own stretch and the next one, every ratio would be √(1/1.3),
+        // −12%: a false alarm that the parameters raised, not the build.
+        var side = new StretchSide(1_000, 16);
+        var r = await Duet.CompareAsync(new DuetSide(side, "s/v", 16), new DuetSide(side, "s/v", 16), new DuetSettings(8, TimeSpan.FromMilliseconds(40), 0.05, 0.99), CancellationToken.None);
+
+        Assert.Equal(DuetVerdict.Unchanged, r.Verdict);
+        Assert.InRange(r.Ratio.Ratio, 0.999, 1.001);
+    }
+
+    /// <summary>A side whose slice costs 1.3× more with each stretch of <paramref name="perSlice"/> operations of the rotation it runs.</summary>
+    private sealed class StretchSide(double ns, int perSlice) : ISliceRunner
+    {
+        public Task<double> SliceAsync(string key, int start, int count, CancellationToken ct) =>
+            Task.FromResult(ns * Math.Pow(1.3, start / perSlice % 8));
+    }
+
     /// <summary>A side whose slices wobble by up to ±12%, pseudo-randomly (a fixed seed: the test is deterministic).</summary>
     private sealed class NoisySide(double ns, int seed) : ISliceRunner
     {

@@ -106,10 +106,7 @@ public sealed class LatencyOptionTests
             return new SweepVariant(s.Name, v.Name, v.IsBaseline, mean, mean, null, null, null) { Wire = v.Name == "dapper" && s.Name == "lookup-by-tracking-number" ? wire : null };
         }
 
-        var zero = new SweepPoint(0, own.RunId, own.Scenarios.SelectMany(s => s.Variants.Select(v => new SweepVariant(s.Name, v.Name, v.IsBaseline, v.Timing!.MeanNs, v.Timing.MedianNs, null, null, null))).ToList());
-        var one = new SweepPoint(1, "latency/1ms", own.Scenarios.SelectMany(s => s.Variants.Select(v => At1(s, v))).ToList());
-        var run = own with { LatencyMs = 0, Sweep = [zero, one] };
-        var total = own.Scenarios.Sum(s => s.Variants.Count);
+        var (run, _, _, total) = Sweep01(own, At1);
 
         var line = Assert.Single(MarkdownReport.ModelCheck(run));
         Assert.StartsWith($"at 1 ms: {total - 1} of {total} variants within ±15% of predicted; outside: lookup-by-tracking-number/ef-tracked +30%", line, StringComparison.Ordinal);
@@ -135,10 +132,7 @@ public sealed class LatencyOptionTests
             return new SweepVariant(s.Name, v.Name, v.IsBaseline, mean, mean, null, null, null) { Wire = new WireRecord(trips, 0, 16) { Model = pairs } };
         }
 
-        var zero = new SweepPoint(0, own.RunId, own.Scenarios.SelectMany(s => s.Variants.Select(v => new SweepVariant(s.Name, v.Name, v.IsBaseline, v.Timing!.MeanNs, v.Timing.MedianNs, null, null, null))).ToList());
-        var one = new SweepPoint(1, "latency/1ms", own.Scenarios.SelectMany(s => s.Variants.Select(v => At1(s, v))).ToList());
-        var run = own with { LatencyMs = 0, Sweep = [zero, one] };
-        var total = own.Scenarios.Sum(s => s.Variants.Count);
+        var (run, zero, one, total) = Sweep01(own, At1);
 
         var line = Assert.Single(MarkdownReport.ModelCheck(run));
         Assert.StartsWith($"at 1 ms (measured in pairs): {total - 1} of {total} variants within ±15% of predicted; outside: lookup-by-tracking-number/ef-tracked +", line, StringComparison.Ordinal);
@@ -156,5 +150,13 @@ public sealed class LatencyOptionTests
         Assert.StartsWith($"at 1 ms (measured in pairs; one round trip through the relay came out at 2 ms): {total - 1} of {total}", why, StringComparison.Ordinal);
         Assert.Contains($"lookup-by-tracking-number/ef-tracked +", why, StringComparison.Ordinal);
         Assert.Contains($" × the relay's own 2 ms round trip)", why, StringComparison.Ordinal);
+    }
+
+    /// <summary>A sweep of <paramref name="own"/> at 0 ms (its own means) and at 1 ms (<paramref name="at1"/> per variant).</summary>
+    private static (RunResults Run, SweepPoint Zero, SweepPoint One, int Total) Sweep01(RunResults own, Func<ScenarioResult, VariantResultRecord, SweepVariant> at1)
+    {
+        var zero = new SweepPoint(0, own.RunId, own.Scenarios.SelectMany(s => s.Variants.Select(v => new SweepVariant(s.Name, v.Name, v.IsBaseline, v.Timing!.MeanNs, v.Timing.MedianNs, null, null, null))).ToList());
+        var one = new SweepPoint(1, "latency/1ms", own.Scenarios.SelectMany(s => s.Variants.Select(v => at1(s, v))).ToList());
+        return (own with { LatencyMs = 0, Sweep = [zero, one] }, zero, one, own.Scenarios.Sum(s => s.Variants.Count));
     }
 }
