@@ -12,7 +12,7 @@ public sealed class LatencyRelayTests(QuietServerFixture lab, ITestOutputHelper 
 {
     private NpgsqlConnectionStringBuilder Direct => new(lab.ConnectionString) { Pooling = false };
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(0.5, 400)]
     [InlineData(1.0, 300)]
     [InlineData(5.0, 100)]
@@ -32,6 +32,7 @@ public sealed class LatencyRelayTests(QuietServerFixture lab, ITestOutputHelper 
             ? (target.TotalMicroseconds * 0.5, target.TotalMicroseconds * 1.5)
             : (target.TotalMicroseconds * 0.7, target.TotalMicroseconds * 1.3);
         var measured = double.NaN;
+        var direct = double.NaN;
         for (var attempt = 1; attempt <= 3 && !(measured >= low && measured <= high); attempt++)
         {
             var atZero = await RelayCostProbe.MeasureAsync(Direct, zero, perSide, CancellationToken.None);
@@ -42,9 +43,18 @@ public sealed class LatencyRelayTests(QuietServerFixture lab, ITestOutputHelper 
             // The delay the relay adds, its own hop (measured at 0 ms, reported in every run that uses it) set apart: below
             // 1 ms within 100 µs of the target, from 1 ms within ±10%.
             measured = added - hop;
+            direct = at.DirectNs / 1e3;
             output.WriteLine($"RTT {rttMs} ms, attempt {attempt}: direct {at.DirectNs / 1e3:F0} µs, relayed {at.RelayedNs / 1e3:F0} µs, added {added:F0} µs; relay at 0 ms adds {hop:F0} µs (direct {atZero.DirectNs / 1e3:F0} µs)");
         }
 
+        // A starved machine cannot judge a timer: in one fresh-clone CI run, with nothing else of the suite running, a direct
+        // SELECT 1 took 240–400 µs (30–90 µs as usual) and the relay's delays came out doubled. Then the test says it could
+        // not judge (skipped, with the figures), rather than pass or fail on the host's load.
+        Skip.If(!(measured >= low && measured <= high) && direct > StarvedDirectMicroseconds,
+            $"the machine is starved: a direct SELECT 1 took {direct:F0} µs (usually 30–90 µs); the relay added {measured:F0} µs at {rttMs} ms, not judged");
         Assert.InRange(measured, low, high);
     }
+
+    /// <summary>A direct SELECT 1 round trip slower than this (median µs) means the machine is too busy to judge a timer.</summary>
+    private const double StarvedDirectMicroseconds = 150;
 }
