@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using QueryLab.Bench.Results;
+using QueryLab.Bench.Timing;
 using QueryLab.Seed.Server;
 
 namespace QueryLab.Bench.Latency;
@@ -33,7 +34,7 @@ public static class RelayCostProbe
             rs.AddRange(await RoundTripsAsync(r, Slice, ct));
         }
 
-        return new RelayCost(Median(ds), Median(rs), relay.RoundTrip.TotalMilliseconds, ds.Count) { ConnectionRoundTrips = await ConnectionRoundTripsAsync(unpooled, relay, ct) };
+        return new RelayCost(PairedRatio.RoundMedian(ds), PairedRatio.RoundMedian(rs), relay.RoundTrip.TotalMilliseconds, ds.Count) { ConnectionRoundTrips = await ConnectionRoundTripsAsync(unpooled, relay, ct) };
     }
 
     /// <summary>
@@ -67,7 +68,7 @@ public static class RelayCostProbe
             hold(false);
         }
 
-        return Median(added);
+        return PairedRatio.RoundMedian(added);
     }
 
     /// <summary>
@@ -95,11 +96,5 @@ public static class RelayCostProbe
         }
 
         return ns;
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
     }
 }

@@ -47,7 +47,7 @@ public static class ModelPairsProbe
             hold(false);
         }
 
-        return new ModelPairs(Median(zero), Median(added), pairs, perSlice);
+        return new ModelPairs(PairedRatio.RoundMedian(zero), PairedRatio.RoundMedian(added), pairs, perSlice);
     }
 
     private static async Task<double> SliceAsync(CasePlan c, Action<bool> hold, bool held, int count, int start, CancellationToken ct)
@@ -62,11 +62,5 @@ public static class ModelPairsProbe
         }
 
         return Stopwatch.GetElapsedTime(t0).TotalNanoseconds / count;
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
     }
 }
