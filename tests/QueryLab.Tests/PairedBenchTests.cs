@@ -129,8 +129,12 @@ public sealed class PairedBenchTests(LabFixture lab)
         var folder = Assert.Single(Directory.GetDirectories(reports, "*-calibrate"));
         var results = CalibrationReport.Deserialize(await File.ReadAllTextAsync(Path.Combine(folder, "calibrate.json")))!;
         Assert.Equal(3, results.Variants.Count);
+        // Where the module can be built (CI), the delay is spent inside the server, spread over each variant's statements.
+        var where = SpinFactAttribute.WhyNot is null ? "server" : "client";
+        Assert.Equal(where, results.Settings.Injection);
         foreach (var v in results.Variants)
         {
+            Assert.All(v.Injections, i => Assert.Equal(where, i.Where));
             Assert.Equal(2, v.AaTrials.Count);
             Assert.Equal(v.IsBaseline ? 0 : 2, v.RawTrials.Count);
             // The largest first: three times the median added, the duet measures far more than double, whatever the noise.
@@ -147,24 +151,6 @@ public sealed class PairedBenchTests(LabFixture lab)
         Assert.Contains("| pending-page/dapper |", md, StringComparison.Ordinal);
         Assert.Contains("300% slowdown caught in **3 of 3** variants", md, StringComparison.Ordinal);
         Assert.Matches(@"\| pending-page/dapper \|.*\| – \| [+−][0-9.]+% ✗ \| [+−][0-9.]+% ✓ \| 300% \|", md);
-    }
-
-    [SpinFact]
-    public async Task Calibrate_can_slow_a_variant_inside_the_server_spread_over_its_statements()
-    {
-        var reports = Directory.CreateTempSubdirectory("querylab-calibrate-server").FullName;
-        var r = await CliRunner.RunAsync(null, "calibrate", "--connection", lab.ConnectionString, "--reports", reports,
-            "--scenario", "lookup-by-tracking-number", "--trials", "2", "--slowdowns", "300%", "--inject-at", "server");
-        Assert.True(r.ExitCode == 0, r.All);
-        var folder = Assert.Single(Directory.GetDirectories(reports, "*-calibrate"));
-        var results = CalibrationReport.Deserialize(await File.ReadAllTextAsync(Path.Combine(folder, "calibrate.json")))!;
-        Assert.Equal("server", results.Settings.Injection);
-        Assert.All(results.Variants, v =>
-        {
-            var injected = Assert.Single(v.Injections);
-            Assert.Equal("server", injected.Where);
-            Assert.True(injected.MeasuredRatio > 2, $"{v.Variant}: {injected}");
-        });
     }
 
     [Theory]
