@@ -107,6 +107,29 @@ public sealed class PairedTimingTests
         Assert.InRange(r.Ratio.Ratio, 0.999, 1.001);
     }
 
+    [Theory]
+    [InlineData(14, 8)] // daily-volume's 14 windows, ci's 8 iterations a round
+    [InlineData(14, 9)] // and the 9 baseline slices around them
+    [InlineData(512, 8)]
+    [InlineData(201, 3)]
+    [InlineData(5, 16)]
+    public void A_rounds_iterations_start_spread_over_the_whole_rotation(int values, int slots)
+    {
+        foreach (var round in new[] { 0, 1, 2 })
+        {
+            var starts = Enumerable.Range(0, slots).Select(k => Rotation.Start(k, slots, round, values)).ToList();
+            Assert.All(starts, s => Assert.InRange(s, 0, values - 1));
+            Assert.Equal(starts.Order(), starts); // in order along the rotation
+            // Evenly apart: no two starts further than a share of the rotation (rounded up) from each other, and the last
+            // as far from the end of the rotation: the costly stretch of the values is not measured more than the cheap.
+            var gaps = starts.Zip(starts.Skip(1).Append(starts[0] + values), (a, b) => b - a).ToList();
+            Assert.All(gaps, g => Assert.InRange(g, values / slots, (values + slots - 1) / slots));
+        }
+
+        // Each later round starts between the earlier ones.
+        Assert.Equal([0, 0.5, 0.25, 0.75, 0.125], Enumerable.Range(0, 5).Select(Rotation.Phase));
+    }
+
     /// <summary>A side whose slice costs 1.3× more with each stretch of <paramref name="perSlice"/> operations of the rotation it runs.</summary>
     private sealed class StretchSide(double ns, int perSlice) : ISliceRunner
     {
