@@ -35,10 +35,14 @@ public sealed class PairedBenchTests(LabFixture lab)
             Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!); // pgbench's scratch database is dropped afterwards
         }
 
+        // The host's steal while timing, counted from /proc/stat (Linux): the run's and each variant's, in the header.
+        var counted = File.Exists("/proc/stat");
+        Assert.Equal(counted, results.StealPercent is >= 0 and <= 100);
         var variants = results.Scenarios.Single().Variants;
         foreach (var v in variants)
         {
             var t = v.Timing!;
+            Assert.Equal(counted, t.StealPercent is >= 0 and <= 100);
             Assert.Equal(6, t.MeasurementsNs.Count); // 2 rounds of 3
             Assert.Equal(2, t.RoundMediansNs!.Count);
             Assert.Equal(6, t.LoopNs!.Count); // a plain-loop batch after every measured iteration
@@ -64,6 +68,8 @@ public sealed class PairedBenchTests(LabFixture lab)
 
         var report = await File.ReadAllTextAsync(Path.Combine(reports, "latest", "report.md"));
         Assert.Contains("| harness floor |", report, StringComparison.Ordinal);
+        Assert.Equal(counted, report.Contains("| host steal | ", StringComparison.Ordinal));
+        Assert.Equal(counted, System.Text.RegularExpressions.Regex.IsMatch(r.Out, @"host took [0-9.]+% of this machine's CPU time while the variants were timed \(steal, /proc/stat; per variant"));
         Assert.Contains("## Fidelity: bench against a plain loop", report, StringComparison.Ordinal);
         Assert.Matches(@"\| [0-9.]+× \[[0-9.]+–[0-9.]+\] \|", report); // × raw with its interval
         Assert.Single(Directory.GetDirectories(Path.Combine(reports, "latest", "benchmarkdotnet"), "round-01"));

@@ -107,6 +107,26 @@ public sealed class PairedTimingTests
         Assert.InRange(r.Ratio.Ratio, 0.999, 1.001);
     }
 
+    [Fact]
+    public void Steal_is_read_from_the_kernels_cpu_line_and_taken_over_a_window()
+    {
+        // user nice system idle iowait irq softirq steal guest guest_nice: total of the first eight, steal the eighth.
+        var a = CpuTimes.Parse("cpu  100 0 50 800 10 0 5 35 0 0")!.Value;
+        Assert.Equal(new CpuTimes(1000, 35), a);
+        var b = CpuTimes.Parse("cpu  160 0 70 900 10 0 5 95 20 0")!.Value;
+        Assert.Equal(25.0, (b - a).StealPercent); // 60 of the 240 ticks between them
+        Assert.Null(CpuTimes.Parse("cpu0 1 2 3 4 5 6 7 8"));
+        Assert.Null(CpuTimes.Parse("cpu  1 2 3 4")); // a kernel that does not count steal
+        Assert.Null(default(CpuTimes).StealPercent);
+        Assert.StartsWith("⚠ the host took 25%", HostSteal.Line(25, [10, 40]), StringComparison.Ordinal);
+        Assert.Contains("(steal, /proc/stat; per variant 10%–40%)", HostSteal.Line(25, [10, 40]), StringComparison.Ordinal);
+        Assert.Equal("the host took 2.5% of this machine's CPU time during the duets (steal, /proc/stat)", HostSteal.Line(2.5, during: "during the duets"));
+        if (File.Exists("/proc/stat"))
+        {
+            Assert.NotNull(CpuTimes.Read()); // this machine's own line parses
+        }
+    }
+
     [Theory]
     [InlineData(14, 8)] // daily-volume's 14 windows, ci's 8 iterations a round
     [InlineData(14, 9)] // and the 9 baseline slices around them

@@ -76,7 +76,14 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
             if (duet)
             {
                 host.Work.Step("interleaving the base's and the head's workers");
+                var steal = new StealMeter();
+                steal.Start();
                 duets = await AbDuet.RunAsync(Worker(sides[AbSide.Base], databases, []), Worker(sides[AbSide.Head], databases, options.InjectDelays), DuetSettings(options.Compare), host.Out, ct, crossed: _interchangeable);
+                steal.Stop();
+                if (steal.Percent is { } stolen)
+                {
+                    host.Out.WriteLine($"ab: {HostSteal.Line(stolen, during: "during the duets")}");
+                }
             }
 
             host.Work.Step("writing the merged run");

@@ -28,6 +28,10 @@ public sealed record CalibrationResults
     public HarnessFloor? Floor { get; init; }
 
     public required IReadOnlyList<VariantCalibration> Variants { get; init; }
+
+    /// <summary>The share of the machine's CPU time (%) the host gave to other guests during the duets (steal); null where not counted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? StealPercent { get; init; }
 }
 
 /// <param name="Trials">A/A duets (and × raw duets) per variant.</param>
@@ -91,6 +95,10 @@ public sealed record VariantCalibration
 
     /// <summary>The smallest injected slowdown caught (null: none was).</summary>
     public double? SmallestCaught { get; init; }
+
+    /// <summary>The host's steal (%) during this variant's duets; null where not counted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? StealPercent { get; init; }
 
     /// <summary>Largest ÷ smallest trial value: of the median, and of × raw.</summary>
     public double MedianSpread => MedianMinNs > 0 ? MedianMaxNs / MedianMinNs : double.NaN;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using QueryLab.Bench.Reports;
+using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Calibration;
 
@@ -19,7 +20,8 @@ public static class CalibrationReport
         var raw = v.RawTrials.Count == 0 ? "baseline" : $"× raw {Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
         var injected = string.Join(" ", v.Injections.Select(i => $"+{i.Slowdown * 100:0.#}%→{Change(i.MeasuredRatio)}{(i.Caught ? " caught" : " missed")}"));
         var pairs = v.Pairs is { } p ? $" ({p.First}–{p.Most} pairs a duet: the budget)" : "";
-        return $"median {Units.Time(v.MedianNs)} (±{Half(v.MedianSpread)}), A/A {aa}{(v.FalseAlarms > 0 ? $" ({v.FalseAlarms} false alarm(s))" : "")}, {raw}, {injected}{pairs}";
+        var steal = HostSteal.IsNoisy(v.StealPercent) ? $" (⚠ host steal {HostSteal.Percent(v.StealPercent!.Value)})" : "";
+        return $"median {Units.Time(v.MedianNs)} (±{Half(v.MedianSpread)}), A/A {aa}{(v.FalseAlarms > 0 ? $" ({v.FalseAlarms} false alarm(s))" : "")}, {raw}, {injected}{pairs}{steal}";
     }
 
     public static string Markdown(CalibrationResults r)
@@ -71,23 +73,30 @@ public static class CalibrationReport
             md.AppendLine(CultureInfo.InvariantCulture, $"- × raw over {s.Trials} paired duets (variants of 100 µs or more): largest ÷ smallest {Units.Ratio(spreads[spreads.Count / 2])} at the median variant, {Units.Ratio(spreads[^1])} at the worst.");
         }
 
+        if (r.StealPercent is { } steal)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {Capital(HostSteal.Line(steal, variants.Select(v => v.StealPercent), "during the duets"))}.");
+        }
+
         md.AppendLine();
         md.AppendLine("## Per variant");
         md.AppendLine();
-        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0.#}%")) + " | smallest caught |");
-        md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | " + string.Join(" | ", s.Slowdowns.Select(_ => "---")) + " | ---: |");
+        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0.#}%")) + " | smallest caught | host steal |");
+        md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | " + string.Join(" | ", s.Slowdowns.Select(_ => "---")) + " | ---: | ---: |");
         foreach (var v in variants)
         {
             var raw = v.RawTrials.Count == 0 ? "baseline" : $"{Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
             var injected = string.Join(" | ", s.Slowdowns.Select(x => v.Injections.FirstOrDefault(i => i.Slowdown == x) is { } i ? $"{Change(i.MeasuredRatio)} {(i.Caught ? "✓" : "✗")}" : "–"));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0.#}%" : "none")} |");
+                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0.#}%" : "none")} | {(v.StealPercent is { } st ? (HostSteal.IsNoisy(st) ? "⚠ " : "") + HostSteal.Percent(st) : "–")} |");
         }
 
         md.AppendLine();
-        md.AppendLine("Spread is the largest over the smallest of the trials. A/A is B ÷ A − 1 of each duet of the variant against itself; the injected columns are the change the duet measured, ✓ when it was called slower and confirmed.");
+        md.AppendLine("Spread is the largest over the smallest of the trials. A/A is B ÷ A − 1 of each duet of the variant against itself; the injected columns are the change the duet measured, ✓ when it was called slower and confirmed; host steal is the share of the machine's CPU time the hypervisor gave to other guests during the variant's duets (⚠ from 10%: its figures depend on the host).");
         return md.ToString();
     }
+
+    private static string Capital(string line) => line.Length > 0 && char.IsLower(line[0]) ? char.ToUpperInvariant(line[0]) + line[1..] : line;
 
     private static string Change(double ratio) =>
         double.IsNaN(ratio) ? "–" : (ratio >= 1 ? "+" : "−") + Math.Abs((ratio - 1) * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";

@@ -12,6 +12,9 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
 {
     private readonly DuetSettings _duet = new(settings.Pairs, TimeSpan.FromMilliseconds(settings.SliceMs), settings.Threshold, settings.Confidence, settings.MaxPairs);
 
+    /// <summary>The machine's CPU time over every variant's duets, and the host's steal of it.</summary>
+    public CpuTimes Stolen { get; private set; }
+
     public async Task<List<VariantCalibration>> RunAsync(IReadOnlyList<CasePlan> cases, IReadOnlyDictionary<string, double> estimatesNs, long deadline, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(cases);
@@ -26,6 +29,8 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
         foreach (var c in cases)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var steal = new StealMeter();
+            steal.Start();
             var estimate = estimatesNs.GetValueOrDefault(c.Key);
             var ops = Duet.SliceOperations(estimate, _duet.SliceTime);
             var self = new DuetSide(plain, c.Key, ops);
@@ -70,6 +75,8 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
             }
 
             injections.Sort((a, b) => a.Slowdown.CompareTo(b.Slowdown));
+            steal.Stop();
+            Stolen += steal.Counted;
 
             var v = new VariantCalibration
             {
@@ -85,6 +92,7 @@ public sealed class CalibrationRunner(CalibrationSettings settings, ISlowdownInj
                 Injections = injections,
                 SmallestCaught = injections.Where(i => i.Caught).Select(i => (double?)i.Slowdown).Min(),
                 Pairs = duet.Pairs < _duet.Pairs || duet.MostPairs < _duet.MostPairs ? new PairBudget(duet.Pairs, duet.MostPairs) : null,
+                StealPercent = steal.Percent,
             };
             results.Add(v);
             var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);

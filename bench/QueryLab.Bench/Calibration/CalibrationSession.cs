@@ -70,7 +70,8 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
 
             ctx.Out.WriteLine($"calibrate: {plans.Count} variant(s), {request.Trials} A/A and {request.Trials} × raw duets each, then slowdowns of {string.Join(", ", request.Slowdowns.OrderDescending().Select(x => $"{x * 100:0.#}%"))} (the largest first) injected in the {injector.Where}; a duet is {Pairs} pairs of ~{SliceMs:0} ms slices, up to {MaxPairs} while undecided, fewer (at least {MinPairs}) where the budget of {request.Budget.TotalMinutes:0.#} min would not hold them");
             ctx.Work.Step("calibrating");
-            var variants = await new CalibrationRunner(settings, injector, ctx.Out).RunAsync(plans, estimates, deadline, ct);
+            var runner = new CalibrationRunner(settings, injector, ctx.Out);
+            var variants = await runner.RunAsync(plans, estimates, deadline, ct);
             var results = new CalibrationResults
             {
                 RunId = folder.RunId,
@@ -83,6 +84,7 @@ public sealed class CalibrationSession(LabPipeline lab, LabContext ctx)
                 Settings = settings,
                 Floor = floor,
                 Variants = variants,
+                StealPercent = runner.Stolen.StealPercent,
             };
             ctx.Work.Step("writing the report");
             await File.WriteAllTextAsync(folder.PathOf("calibrate.json"), CalibrationReport.Serialize(results), ct);

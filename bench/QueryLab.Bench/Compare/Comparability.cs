@@ -2,6 +2,7 @@ using System.Globalization;
 using QueryLab.Bench.Exits;
 using QueryLab.Bench.Reports;
 using QueryLab.Bench.Results;
+using QueryLab.Bench.Timing;
 using QueryLab.Seed;
 
 namespace QueryLab.Bench.Compare;
@@ -70,7 +71,17 @@ public static class Comparability
         Verification(candidate, "candidate", warnings);
         Injected(baseline, "baseline", warnings);
         Injected(candidate, "candidate", warnings);
+        Steal(baseline, "baseline", warnings);
+        Steal(candidate, "candidate", warnings);
         return warnings;
+    }
+
+    private static void Steal(RunResults r, string side, List<string> warnings)
+    {
+        if (HostSteal.IsNoisy(r.StealPercent))
+        {
+            warnings.Add($"the {side} was timed while the host took {HostSteal.Percent(r.StealPercent!.Value)} of its machine's CPU time (steal): its times depend on the host's other guests, so a time change may be the host's — counters and plans still compare");
+        }
     }
 
     private static void Injected(RunResults r, string side, List<string> warnings)

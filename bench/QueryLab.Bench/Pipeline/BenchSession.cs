@@ -124,6 +124,12 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     new TimingRun(plans, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), vacuum, _options.LoopCheck),
                     ct);
                 ctx.Out.WriteLine($"bench: {vacuum.Count} VACUUM(s) in {vacuum.Spent.TotalSeconds:0.0} s kept each variant's starting state the same");
+                var steal = timings.Aggregate(default(CpuTimes), (sum, t) => sum + t.Cpu).StealPercent;
+                if (steal is { } stolen && profile.CountsAreMeaningful)
+                {
+                    ctx.Out.WriteLine($"bench: {HostSteal.Line(stolen, timings.Select(t => t.Cpu.StealPercent))}");
+                }
+
                 var profiles = _options.Profile
                     ? await ProfileAsync(prepared.Select(p => p.Scenario).Where(s => verifications[s.Name].Timeable || verifications[s.Name].BaselineDidNotFinish is not null).ToList(), verifications, folder.WorkDir, vacuum, ct)
                     : [];
@@ -147,6 +153,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                     InjectedDelaysNs = injected.Count > 0 ? injected : null,
                     InjectedAt = injected.Count > 0 ? _injector?.Where : null,
                     Floor = floor,
+                    StealPercent = profile.CountsAreMeaningful ? steal : null,
                     LatencyMs = lab.RoundTrip?.TotalMilliseconds,
                     RelayRoundTripMs = relayTripMs,
                 };
@@ -306,6 +313,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                             ? new RatioRecord(f.Ratio, f.Lower, f.Upper, f.Pairs, f.Confidence)
                             : null,
                         LoopMedianNs = t.LoopNs.Count > 0 ? PairedRatio.RoundMedian(t.LoopNs) : null,
+                        StealPercent = t.Cpu.StealPercent,
                     },
                     Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
                     RatioToBaseline = paired?.Ratio

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using QueryLab.Bench.Results;
+using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Reports;
 
@@ -80,6 +81,11 @@ public static partial class MarkdownReport
         if (r.Floor is { } floor)
         {
             header.Row("harness floor", FloorText(floor));
+        }
+
+        if (r.StealPercent is { } steal)
+        {
+            header.Row("host steal", HostSteal.Line(steal, r.Scenarios.SelectMany(s => s.Variants).Select(v => v.Timing?.StealPercent)));
         }
 
         if (NetworkText(r) is { } network)

@@ -1,5 +1,6 @@
 using QueryLab.Bench.Findings;
 using QueryLab.Bench.Results;
+using QueryLab.Bench.Timing;
 
 namespace QueryLab.Bench.Reports;
 
@@ -29,6 +30,11 @@ public static class TerminalSummary
         if (r.Floor is { } floor)
         {
             o.WriteLine($"harness floor: {MarkdownReport.FloorText(floor).Replace("`", "", StringComparison.Ordinal)}");
+        }
+
+        if (r.StealPercent is { } steal)
+        {
+            o.WriteLine($"host steal: {HostSteal.Line(steal)}");
         }
         var fidelity = MarkdownReport.FidelityRows(r).ToList();
         if (fidelity.Count > 0)

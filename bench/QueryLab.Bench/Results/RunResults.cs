@@ -46,6 +46,14 @@ public sealed record RunResults : RunHeader
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? InjectedAt { get; init; }
 
+    /// <summary>
+    /// The share of the machine's CPU time (%) the hypervisor gave to other guests while the variants were timed
+    /// (<c>/proc/stat</c>'s steal, over every variant's measured iterations and baseline slices): above a few percent the
+    /// run's times depend on the host. Null where it is not counted, and in runs that predate it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? StealPercent { get; init; }
+
     /// <summary>What the harness itself costs on this server: the floor every time in the report stands on.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HarnessFloor? Floor { get; init; }
@@ -271,4 +279,11 @@ public sealed record TimingRecord(
     /// <summary>The loop's median, ns per operation.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? LoopMedianNs { get; init; }
+
+    /// <summary>
+    /// The share of the machine's CPU time (%) the hypervisor gave to other guests while this variant and its baseline's
+    /// slices were timed (<c>/proc/stat</c>'s steal); null where it is not counted.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? StealPercent { get; init; }
 }

@@ -36,6 +36,9 @@ public sealed record TimedVariant(string Scenario, string Variant, TimingRecord 
 
     /// <summary>Measured iterations per round the case was planned with (its budget's).</summary>
     public int IterationsPerRound { get; init; }
+
+    /// <summary>The machine's CPU time while the case was timed, and the host's steal of it.</summary>
+    public CpuTimes Cpu { get; init; }
 }
 
 /// <summary>
@@ -232,6 +235,7 @@ public static class BenchRunner
             LoopNs = c.LoopNs.ToList(),
             AllocatedPerRound = c.AllocatedPerRound.ToList(),
             IterationsPerRound = c.MeasuredIterations,
+            Cpu = c.Steal.Counted,
         };
     }
 

@@ -38,6 +38,9 @@ public sealed class CasePlan(IPreparedScenario prepared, IVariant variant, int o
     /// </summary>
     public CasePlan? Partner { get; set; }
 
+    /// <summary>The CPU time of the host while this variant and its baseline's slices around it were timed, steal included.</summary>
+    public StealMeter Steal { get; } = new();
+
     /// <summary>The baseline's slices around this variant's iterations, by round (measured iterations + 1 in each).</summary>
     public Dictionary<int, List<double>> PartnerNs { get; } = [];
 

@@ -58,6 +58,11 @@ public class CatalogBenchmark
         _next = measured ? Rotation.Start(_setups, c.MeasuredIterations, BenchmarkCases.Round, c.Prepared.ParameterCount) : 0;
         if (measured)
         {
+            if (_setups == 0)
+            {
+                c.Steal.Start();
+            }
+
             PartnerSlice(c, _setups);
         }
 
@@ -86,6 +91,7 @@ public class CatalogBenchmark
         if (iteration == c.MeasuredIterations - 1)
         {
             PartnerSlice(c, c.MeasuredIterations);
+            c.Steal.Stop();
         }
     }
 

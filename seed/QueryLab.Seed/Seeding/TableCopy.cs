@@ -45,76 +45,65 @@ internal static class TableCopy
 
     public static Task<TableLoadResult> ShipmentsAsync(
         NpgsqlDataSource dataSource, ChannelReader<RowBatch<ShipmentRow>> batches, TableProgress progress, CancellationToken ct) =>
-        LoadAsync(dataSource, "shipments", ShipmentsCopy, progress, (importer, token) => DrainAsync(batches, progress, token, async batch =>
+        LoadAsync(dataSource, "shipments", ShipmentsCopy, progress, (importer, token) => DrainAsync(batches, progress, importer, token, async r =>
         {
-            var rows = batch.Rows;
-            for (var i = 0; i < batch.Count; i++)
+            await importer.WriteAsync(r.Id, NpgsqlDbType.Uuid, token);
+            await importer.WriteAsync(r.TrackingNumber, NpgsqlDbType.Varchar, token);
+            await importer.WriteAsync(r.Status, NpgsqlDbType.Varchar, token);
+            await importer.WriteAsync(r.CarrierId, NpgsqlDbType.Integer, token);
+            await importer.WriteAsync(r.Origin, NpgsqlDbType.Varchar, token);
+            await importer.WriteAsync(r.Destination, NpgsqlDbType.Varchar, token);
+            await importer.WriteAsync(r.WeightGrams, NpgsqlDbType.Integer, token);
+            await importer.WriteAsync(Utc(r.CreatedAt), NpgsqlDbType.TimestampTz, token);
+            await importer.WriteAsync(Utc(r.UpdatedAt), NpgsqlDbType.TimestampTz, token);
+            if (r.DeliveredAt == 0)
             {
-                var r = rows[i];
-                await importer.StartRowAsync(token);
-                await importer.WriteAsync(r.Id, NpgsqlDbType.Uuid, token);
-                await importer.WriteAsync(r.TrackingNumber, NpgsqlDbType.Varchar, token);
-                await importer.WriteAsync(r.Status, NpgsqlDbType.Varchar, token);
-                await importer.WriteAsync(r.CarrierId, NpgsqlDbType.Integer, token);
-                await importer.WriteAsync(r.Origin, NpgsqlDbType.Varchar, token);
-                await importer.WriteAsync(r.Destination, NpgsqlDbType.Varchar, token);
-                await importer.WriteAsync(r.WeightGrams, NpgsqlDbType.Integer, token);
-                await importer.WriteAsync(Utc(r.CreatedAt), NpgsqlDbType.TimestampTz, token);
-                await importer.WriteAsync(Utc(r.UpdatedAt), NpgsqlDbType.TimestampTz, token);
-                if (r.DeliveredAt == 0)
-                {
-                    await importer.WriteNullAsync(token);
-                }
-                else
-                {
-                    await importer.WriteAsync(Utc(r.DeliveredAt), NpgsqlDbType.TimestampTz, token);
-                }
+                await importer.WriteNullAsync(token);
+            }
+            else
+            {
+                await importer.WriteAsync(Utc(r.DeliveredAt), NpgsqlDbType.TimestampTz, token);
             }
         }), ct);
 
     public static Task<TableLoadResult> EventsAsync(
         NpgsqlDataSource dataSource, ChannelReader<RowBatch<EventRow>> batches, TableProgress progress, CancellationToken ct) =>
-        LoadAsync(dataSource, "tracking_events", EventsCopy, progress, (importer, token) => DrainAsync(batches, progress, token, async batch =>
+        LoadAsync(dataSource, "tracking_events", EventsCopy, progress, (importer, token) => DrainAsync(batches, progress, importer, token, async r =>
         {
-            var rows = batch.Rows;
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var r = rows[i];
-                await importer.StartRowAsync(token);
-                await importer.WriteAsync(r.Id, NpgsqlDbType.Bigint, token);
-                await importer.WriteAsync(r.ShipmentId, NpgsqlDbType.Uuid, token);
-                await importer.WriteAsync(Utc(r.OccurredAt), NpgsqlDbType.TimestampTz, token);
-                await importer.WriteAsync(r.Status, NpgsqlDbType.Varchar, token);
-                await importer.WriteAsync(r.Location, NpgsqlDbType.Varchar, token);
-            }
+            await importer.WriteAsync(r.Id, NpgsqlDbType.Bigint, token);
+            await importer.WriteAsync(r.ShipmentId, NpgsqlDbType.Uuid, token);
+            await importer.WriteAsync(Utc(r.OccurredAt), NpgsqlDbType.TimestampTz, token);
+            await importer.WriteAsync(r.Status, NpgsqlDbType.Varchar, token);
+            await importer.WriteAsync(r.Location, NpgsqlDbType.Varchar, token);
         }), ct);
 
     public static Task<TableLoadResult> TransactionsAsync(
         NpgsqlDataSource dataSource, ChannelReader<RowBatch<TransactionRow>> batches, TableProgress progress, CancellationToken ct) =>
-        LoadAsync(dataSource, "transactions", TransactionsCopy, progress, (importer, token) => DrainAsync(batches, progress, token, async batch =>
+        LoadAsync(dataSource, "transactions", TransactionsCopy, progress, (importer, token) => DrainAsync(batches, progress, importer, token, async r =>
         {
-            var rows = batch.Rows;
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var r = rows[i];
-                await importer.StartRowAsync(token);
-                await importer.WriteAsync(r.Id, NpgsqlDbType.Bigint, token);
-                await importer.WriteAsync(r.ShipmentId, NpgsqlDbType.Uuid, token);
-                await importer.WriteAsync(r.Amount, NpgsqlDbType.Numeric, token);
-                await importer.WriteAsync(r.Currency, NpgsqlDbType.Char, token);
-                await importer.WriteAsync(Utc(r.OccurredAt), NpgsqlDbType.TimestampTz, token);
-            }
+            await importer.WriteAsync(r.Id, NpgsqlDbType.Bigint, token);
+            await importer.WriteAsync(r.ShipmentId, NpgsqlDbType.Uuid, token);
+            await importer.WriteAsync(r.Amount, NpgsqlDbType.Numeric, token);
+            await importer.WriteAsync(r.Currency, NpgsqlDbType.Char, token);
+            await importer.WriteAsync(Utc(r.OccurredAt), NpgsqlDbType.TimestampTz, token);
         }), ct);
 
     private static DateTime Utc(long ticks) => new(ticks, DateTimeKind.Utc);
 
+    /// <summary>Copies every row of every batch as it arrives: each a row of the COPY that <paramref name="writeRow"/> fills.</summary>
     private static async Task<long> DrainAsync<T>(
-        ChannelReader<RowBatch<T>> batches, TableProgress progress, CancellationToken ct, Func<RowBatch<T>, Task> write)
+        ChannelReader<RowBatch<T>> batches, TableProgress progress, NpgsqlBinaryImporter importer, CancellationToken ct, Func<T, Task> writeRow)
     {
         long rows = 0;
         await foreach (var batch in batches.ReadAllAsync(ct))
         {
-            await write(batch);
+            var batchRows = batch.Rows;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                await importer.StartRowAsync(ct);
+                await writeRow(batchRows[i]);
+            }
+
             rows += batch.Count;
             progress.Add(batch.Count);
             batch.Return();

@@ -241,6 +241,17 @@ public class CompareCommandTests
         Assert.DoesNotContain("::warning", r.Out); // not on GitHub Actions
     }
 
+    [Fact]
+    public async Task A_run_timed_while_the_host_took_much_of_the_CPU_is_compared_with_a_warning()
+    {
+        using var t = TempRuns.Of(Run() with { StealPercent = 2.5 }, Run() with { StealPercent = 23 });
+        var r = await t.CompareAsync();
+
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("warning: the candidate was timed while the host took 23% of its machine's CPU time (steal)", r.Err);
+        Assert.DoesNotContain("the baseline was timed while", r.Err); // 2.5% is a quiet host
+    }
+
     [Theory]
     [InlineData("--threshold-time", "10")]
     [InlineData("--threshold-counters", "abc%")]
