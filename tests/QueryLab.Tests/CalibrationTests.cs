@@ -44,6 +44,8 @@ public sealed class CalibrationTests(LabFixture lab)
 
     [Theory]
     [InlineData("--iterations", "1", "--iterations must be between 2 and 1000")]
+    [InlineData("--tighten", "0.9", "--tighten '0.9' is not an interval width: give the widest × raw interval to leave, upper ÷ lower, from 1.01 to 2 (e.g. 1.12), or off")]
+    [InlineData("--tighten", "narrow", "--tighten 'narrow' is not an interval width")]
     [InlineData("--inject-delay", "lookup-by-tracking-number/dapper=fast", "is not scenario/variant=delay")]
     [InlineData("--inject-delay", "pending-page/dapper=5us", "no scenario 'pending-page' among those selected")]
     public async Task Bad_timing_options_are_exit_2_before_anything_runs(string option, string value, string expected)
@@ -62,5 +64,8 @@ public sealed class CalibrationTests(LabFixture lab)
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("does not apply to the 'smoke' profile", r.Err, StringComparison.Ordinal);
+        var t = await CliRunner.RunAsync(null, "bench", "--profile", "smoke", "--tighten", "1.1", "--scenario", "lookup-by-tracking-number");
+        Assert.Equal(2, t.ExitCode);
+        Assert.Contains("--tighten does not apply to the 'smoke' profile", t.Err, StringComparison.Ordinal);
     }
 }

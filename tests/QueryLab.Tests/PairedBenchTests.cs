@@ -20,7 +20,7 @@ public sealed class PairedBenchTests(LabFixture lab)
     {
         var reports = Directory.CreateTempSubdirectory("querylab-paired").FullName;
         var r = await CliRunner.RunAsync(null, "bench", "--connection", lab.ConnectionString, "--reports", reports,
-            "--scenario", "lookup-by-tracking-number", "--profile", "ci", "--iterations", "6", "--no-profile", "--fidelity");
+            "--scenario", "lookup-by-tracking-number", "--profile", "ci", "--iterations", "6", "--no-profile", "--fidelity", "--tighten", "1.01");
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Contains("bench: harness floor: raw Npgsql's one-row lookup in a plain async loop:", r.Out, StringComparison.Ordinal);
         Assert.Contains("bench: counted allocated bytes per operation of 5 variant(s)", r.Out, StringComparison.Ordinal);
@@ -39,14 +39,21 @@ public sealed class PairedBenchTests(LabFixture lab)
         var counted = File.Exists("/proc/stat");
         Assert.Equal(counted, results.StealPercent is >= 0 and <= 100);
         var variants = results.Scenarios.Single().Variants;
+        // --tighten 1.01: no interval of 6 pairs is that narrow, so variants get extra rounds of 3 while the half of the
+        // rounds' time again lasts (ci's); the widest first, so at least one does, and never the baseline.
+        Assert.Contains(variants, v => v.Timing!.ExtraRounds > 0);
+        Assert.Null(variants.Single(v => v.IsBaseline).Timing!.ExtraRounds);
+        Assert.Matches(@"bench: [1-4] variant\(s\) got extra rounds to narrow × raw to within 1\.01× \([0-9]+ s of the [0-9]+ s allowed\); still wider: ", r.Out);
+        Assert.Contains("More rounds where × raw's interval was wide after the profile's rounds", await File.ReadAllTextAsync(Path.Combine(reports, "latest", "scenarios", "lookup-by-tracking-number.md")) + await File.ReadAllTextAsync(Path.Combine(reports, "latest", "report.md")), StringComparison.Ordinal);
         foreach (var v in variants)
         {
             var t = v.Timing!;
             Assert.Equal(counted, t.StealPercent is >= 0 and <= 100);
-            Assert.Equal(6, t.MeasurementsNs.Count); // 2 rounds of 3
-            Assert.Equal(2, t.RoundMediansNs!.Count);
-            Assert.Equal(6, t.LoopNs!.Count); // a plain-loop batch after every measured iteration
-            Assert.Equal(6, t.Fidelity!.Pairs); // bench ÷ loop, iteration by iteration, recorded with the run
+            var n = 6 + (3 * (t.ExtraRounds ?? 0));
+            Assert.Equal(n, t.MeasurementsNs.Count); // 2 rounds of 3, and 3 more in each extra round
+            Assert.Equal(2 + (t.ExtraRounds ?? 0), t.RoundMediansNs!.Count);
+            Assert.Equal(n, t.LoopNs!.Count); // a plain-loop batch after every measured iteration
+            Assert.Equal(n, t.Fidelity!.Pairs); // bench ÷ loop, iteration by iteration, recorded with the run
             Assert.True(t.Fidelity.Lower <= t.Fidelity.Ratio && t.Fidelity.Ratio <= t.Fidelity.Upper, $"{v.Name}: {t.Fidelity}");
             Assert.True(t.LoopMedianNs > 0);
             Assert.True(t.OperationsPerInvoke is >= 1 and <= 4096);
@@ -59,9 +66,9 @@ public sealed class PairedBenchTests(LabFixture lab)
                 continue;
             }
 
-            // × raw from 6 pairs: the exact 95% signed-rank interval exists from 6 pairs on, and holds the estimate.
+            // × raw from 6 pairs or more: the exact 95% signed-rank interval exists from 6 pairs on, and holds the estimate.
             var ratio = v.Ratio!;
-            Assert.Equal(6, ratio.Pairs);
+            Assert.Equal(n, ratio.Pairs);
             Assert.True(ratio.Lower <= ratio.Ratio && ratio.Ratio <= ratio.Upper, $"{v.Name}: {ratio}");
             Assert.Equal(ratio.Ratio, v.RatioToBaseline);
         }

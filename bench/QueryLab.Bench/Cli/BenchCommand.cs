@@ -46,6 +46,11 @@ public static class BenchCommand
         DefaultValueFactory = _ => SlowdownInjection.Auto,
     };
 
+    public static readonly CheckedOption<Tightening?> Tighten = new("--tighten", t => Tightening.Parse(t))
+    {
+        Description = "The widest 95% interval of × raw (upper ÷ lower) to leave a variant with: after the profile's rounds, a variant whose interval is wider gets more rounds, while the profile's time for them lasts (ci: 1.12, half the time again; release: 1.08); off: the profile's rounds only.",
+    };
+
     public static readonly Option<bool> Fidelity = new("--fidelity")
     {
         Description = "After each variant is timed, run the same operations in a plain async loop (as an application, or `querylab load`, runs them) and report bench ÷ loop: the check that bench times the operation, not the harness.",
@@ -80,6 +85,7 @@ public static class BenchCommand
     {
         ArgumentNullException.ThrowIfNull(cmd);
         cmd.Options.Add(Iterations);
+        cmd.Options.Add(Tighten);
         cmd.Options.Add(NoProfile);
         cmd.Options.Add(InjectDelay);
         cmd.Options.Add(InjectAt);
@@ -134,6 +140,11 @@ public static class BenchCommand
             }
 
             profile = profile.WithIterations(n);
+        }
+
+        if (pr.GetValue(Tighten) is { } tighten)
+        {
+            profile = tighten.On(profile);
         }
 
         var delays = TimingOptions.ParseDelays(pr.GetValue(InjectDelay) ?? [], scenarios);

@@ -121,7 +121,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                 ctx.Out.WriteLine($"bench: timing {cases.Count} variant(s) with the '{profile.Name}' profile ({profile.Description})");
                 ctx.Work.Step("timing");
                 var timings = await BenchRunner.RunAsync(
-                    new TimingRun(plans, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), vacuum, _options.LoopCheck),
+                    new TimingRun(plans, profile, folder.PathOf("benchmarkdotnet"), ctx.Out, c => ctx.Work.Step($"timing {c}"), vacuum, _options.LoopCheck) { Tighten = !_options.OtherSweepPoint },
                     ct);
                 ctx.Out.WriteLine($"bench: {vacuum.Count} VACUUM(s) in {vacuum.Spent.TotalSeconds:0.0} s kept each variant's starting state the same");
                 var steal = timings.Aggregate(default(CpuTimes), (sum, t) => sum + t.Cpu).StealPercent;
@@ -314,6 +314,7 @@ public sealed class BenchSession(LabPipeline lab, LabContext ctx, BenchProfile p
                             : null,
                         LoopMedianNs = t.LoopNs.Count > 0 ? PairedRatio.RoundMedian(t.LoopNs) : null,
                         StealPercent = t.Cpu.StealPercent,
+                        ExtraRounds = t.ExtraRounds > 0 ? t.ExtraRounds : null,
                     },
                     Profile = profiles.GetValueOrDefault(BenchmarkCases.Key(s.Name, variant.Name)),
                     RatioToBaseline = paired?.Ratio

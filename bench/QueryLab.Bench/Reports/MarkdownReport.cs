@@ -271,6 +271,15 @@ public static partial class MarkdownReport
             md.AppendLine();
         }
 
+        var extra = s.Variants.Where(v => v.Timing?.ExtraRounds is > 0).ToList();
+        if (extra.Count > 0)
+        {
+            md.AppendLine("More rounds where × raw's interval was wide after the profile's rounds (each round as many iterations again): "
+                + string.Join(", ", extra.Select(v => $"`{v.Name}` +{v.Timing!.ExtraRounds} ({v.Ratio?.Pairs ?? 0} pairs)"))
+                + ".");
+            md.AppendLine();
+        }
+
         md.AppendLine("Times are per operation; ± error is the standard error of the mean; allocated is managed memory per operation; shared buffers are 8 KiB blocks the statements' plans touched (hit + read); rows processed are the rows every plan node handed up (Σ actual rows × loops), temp blocks those written to and read from temp files, WAL the bytes of write-ahead log — each over the statements, times how often each was sent.");
         md.AppendLine();
         Findings(md, s);

@@ -286,4 +286,11 @@ public sealed record TimingRecord(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? StealPercent { get; init; }
+
+    /// <summary>
+    /// The rounds this variant got beyond the profile's because its × raw interval was wider than the profile's
+    /// <c>TightenTo</c> (each as many iterations as its others); null when it got none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ExtraRounds { get; init; }
 }

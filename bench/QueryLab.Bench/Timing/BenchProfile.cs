@@ -24,15 +24,32 @@ public sealed record BenchProfile(string Name, string Description, Job Job, int 
         IterationsPerRound: 1,
         IterationTime: TimeSpan.Zero);
 
-    public static BenchProfile Ci { get; } = Paired("ci", rounds: 2, perRound: 8, TimeSpan.FromMilliseconds(60), "a stable × raw in minutes");
+    public static BenchProfile Ci { get; } = Paired("ci", rounds: 2, perRound: 8, TimeSpan.FromMilliseconds(60), "a stable × raw in minutes; a variant whose × raw interval is wider than 1.12× gets up to 4 more rounds, in at most half the time again")
+        with { TightenTo = 1.12, TightenBudget = 0.5, MostExtraRounds = 4 };
 
-    public static BenchProfile Release { get; } = Paired("release", rounds: 3, perRound: 12, TimeSpan.FromMilliseconds(100), "tighter intervals, for a release decision") with { VariantBudget = TimeSpan.FromSeconds(60) };
+    public static BenchProfile Release { get; } = Paired("release", rounds: 3, perRound: 12, TimeSpan.FromMilliseconds(100), "tighter intervals, for a release decision; a variant whose × raw interval is wider than 1.08× gets up to 6 more rounds, in at most the time again")
+        with { VariantBudget = TimeSpan.FromSeconds(60), TightenTo = 1.08, TightenBudget = 1.0, MostExtraRounds = 6 };
 
     public static IReadOnlyList<BenchProfile> All { get; } = [Smoke, Ci, Release];
 
     public static BenchProfile Parse(string name) =>
         All.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw LabException.BadInput($"unknown profile '{name}'; available profiles are: {string.Join(", ", All.Select(p => p.Name))}");
+
+    /// <summary>
+    /// The widest 95% interval of × raw (upper ÷ lower) a variant is left with when the time allows: after the profile's
+    /// rounds, the variants whose interval is wider are timed again, round after round (<see cref="MostExtraRounds"/> at
+    /// most, in at most <see cref="TightenBudget"/> of the rounds' time again), so that × raw is as sure in a noisy
+    /// variant as in a quiet one and a second run finds it where the first did. Null: the profile's rounds and no more
+    /// (smoke, and a run whose measured iterations were given with <c>--iterations</c>).
+    /// </summary>
+    public double? TightenTo { get; init; }
+
+    /// <summary>The extra rounds' time as a share of the profile's rounds' time.</summary>
+    public double TightenBudget { get; init; }
+
+    /// <summary>How many extra rounds a variant may get.</summary>
+    public int MostExtraRounds { get; init; }
 
     /// <summary>Measured iterations per variant in all.</summary>
     public int MeasuredIterations => Rounds * IterationsPerRound;
@@ -97,4 +114,38 @@ public sealed record BenchProfile(string Name, string Description, Job Job, int 
         iteration);
 
     public bool CountsAreMeaningful => Job.Run.RunStrategy != RunStrategy.ColdStart;
+}
+
+/// <summary><c>--tighten</c>: the widest × raw interval to leave a variant with (<see cref="BenchProfile.TightenTo"/>), or off (null).</summary>
+public sealed record Tightening(double? To)
+{
+    public const double Narrowest = 1.01;
+    public const double Widest = 2;
+
+    public static Tightening Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Trim().TrimEnd('×', 'x');
+        if (t.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Tightening((double?)null);
+        }
+
+        return double.TryParse(t, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var to) && to is >= Narrowest and <= Widest
+            ? new Tightening(to)
+            : throw LabException.BadInput($"--tighten '{text}' is not an interval width: give the widest × raw interval to leave, upper ÷ lower, from {Narrowest} to {Widest} (e.g. 1.12), or off");
+    }
+
+    /// <summary>The profile with this width; the extra rounds' time and count stay the profile's (ci's, when it had none: with --iterations).</summary>
+    public BenchProfile On(BenchProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (!profile.CountsAreMeaningful)
+        {
+            throw LabException.BadInput($"--tighten does not apply to the '{profile.Name}' profile, which runs each variant once; use --profile ci or release");
+        }
+
+        var like = profile.MostExtraRounds > 0 ? profile : BenchProfile.Ci;
+        return profile with { TightenTo = To, TightenBudget = like.TightenBudget, MostExtraRounds = like.MostExtraRounds };
+    }
 }

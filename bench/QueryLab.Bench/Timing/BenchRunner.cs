@@ -39,6 +39,9 @@ public sealed record TimedVariant(string Scenario, string Variant, TimingRecord 
 
     /// <summary>The machine's CPU time while the case was timed, and the host's steal of it.</summary>
     public CpuTimes Cpu { get; init; }
+
+    /// <summary>The rounds the case got beyond the profile's to narrow its × raw interval.</summary>
+    public int ExtraRounds { get; init; }
 }
 
 /// <summary>
@@ -135,6 +138,7 @@ public static class BenchRunner
         var progress = new RoundProgress(run.Progress, cases.Count, run.Profile.Rounds, run.OnCase, ct);
         try
         {
+            var rounds = System.Diagnostics.Stopwatch.StartNew();
             for (var round = 0; round < run.Profile.Rounds && !ct.IsCancellationRequested; round++)
             {
                 var order = RoundOrder(cases, round);
@@ -142,6 +146,11 @@ public static class BenchRunner
                 progress.StartRound(round);
                 var summary = BenchmarkRunner.Run(RoundInfo(run, round, order, progress));
                 Collect(summary, run.Profile);
+            }
+
+            if (run.Tighten && run.Profile.TightenTo is { } widest)
+            {
+                Tighten(run, widest, rounds.Elapsed * run.Profile.TightenBudget, progress, ct);
             }
 
             return cases.Select(c => Timed(c)).ToList();
@@ -152,7 +161,80 @@ public static class BenchRunner
         }
     }
 
-    private static BenchmarkRunInfo RoundInfo(TimingRun run, int round, IReadOnlyList<string> order, RoundProgress progress)
+    /// <summary>
+    /// Extra rounds for the variants whose × raw interval is still wider than <paramref name="widest"/> (upper ÷ lower),
+    /// widest first, as many as fit in <paramref name="budget"/> (each variant's cost of a round learnt from its own
+    /// rounds) and the variant's own budget; a variant leaves as soon as its interval is narrow enough.
+    /// </summary>
+    private static void Tighten(TimingRun run, double widest, TimeSpan budget, RoundProgress progress, CancellationToken ct)
+    {
+        var spent = TimeSpan.Zero;
+        var round = run.Profile.Rounds;
+        var tightened = new HashSet<string>(StringComparer.Ordinal);
+        for (var extra = 0; extra < run.Profile.MostExtraRounds && !ct.IsCancellationRequested; extra++, round++)
+        {
+            var left = budget - spent;
+            var wide = run.Cases
+                .Where(c => c.Error is null && Width(c) is { } w && w > widest && WithinVariantBudget(run.Profile, c))
+                .OrderByDescending(c => Width(c))
+                .ToList();
+            var chosen = new List<CasePlan>();
+            var planned = TimeSpan.Zero;
+            foreach (var c in wide)
+            {
+                var cost = c.Walls.Count == 0 ? TimeSpan.Zero : c.Walls.Aggregate(TimeSpan.Zero, (a, w) => a + w) / c.Walls.Count;
+                if (planned + cost <= left)
+                {
+                    chosen.Add(c);
+                    planned += cost;
+                }
+            }
+
+            if (chosen.Count == 0)
+            {
+                break;
+            }
+
+            var order = chosen.Select(c => c.Key).ToList();
+            BenchmarkCases.StartRound(round, order);
+            progress.StartRound(round);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var summary = BenchmarkRunner.Run(RoundInfo(run, round, order, progress, only: order.ToHashSet(StringComparer.Ordinal)));
+            Collect(summary, run.Profile);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            spent += took;
+            foreach (var c in chosen)
+            {
+                c.ExtraRounds++;
+                tightened.Add(c.Key);
+            }
+
+            var still = chosen.Count(c => Width(c) > widest);
+            run.Progress.WriteLine($"  [extra round {extra + 1}] timed {chosen.Count} variant(s) whose × raw interval was wider than {Reports.Units.Ratio(widest)} again ({took.TotalSeconds:0} s; {still} still wider)");
+        }
+
+        if (tightened.Count > 0)
+        {
+            var still = run.Cases.Where(c => tightened.Contains(c.Key) && Width(c) > widest).Select(c => c.Key).ToList();
+            run.Progress.WriteLine(
+                $"bench: {tightened.Count} variant(s) got extra rounds to narrow × raw to within {Reports.Units.Ratio(widest)} ({spent.TotalSeconds:0} s of the {budget.TotalSeconds:0} s allowed); "
+                + (still.Count == 0 ? "all of them now are" : $"still wider: {string.Join(", ", still)}"));
+        }
+    }
+
+    /// <summary>The width of a variant's × raw interval so far (upper ÷ lower); null for a baseline, or too few pairs for an interval.</summary>
+    private static double? Width(CasePlan c) =>
+        c.Partner is null ? null : PairedRatio.OfRatios(c.PairRatios().ToList()) is { Lower: { } lo, Upper: { } hi } && lo > 0 ? hi / lo : null;
+
+    /// <summary>Whether one more round keeps the variant's measured time within its budget (a slow one stays at its rounds).</summary>
+    private static bool WithinVariantBudget(BenchProfile profile, CasePlan c)
+    {
+        var measured = c.Rounds.Sum(r => r.Sum());
+        var perRound = c.Rounds.Count == 0 ? 0 : measured * c.OperationsPerInvoke / c.Rounds.Count;
+        return (measured * c.OperationsPerInvoke) + perRound <= profile.VariantBudget.TotalNanoseconds;
+    }
+
+    private static BenchmarkRunInfo RoundInfo(TimingRun run, int round, IReadOnlyList<string> order, RoundProgress progress, IReadOnlySet<string>? only = null)
     {
         var plans = run.Cases.ToDictionary(c => c.Key, StringComparer.Ordinal);
         // A case the budget gave fewer iterations runs under a job of its own with that iteration count.
@@ -166,7 +248,8 @@ public static class BenchRunner
             .AddEventProcessor(progress)
             // Each case runs the method whose operations per invocation were planned for it.
             .AddFilter(new SimpleFilter(b => b.Descriptor.WorkloadMethod.Name == CatalogBenchmark.MethodFor(plans[Case(b)].OperationsPerInvoke)
-                && b.Job.Id == JobFor(run.Profile, plans[Case(b)]).Id))
+                && b.Job.Id == JobFor(run.Profile, plans[Case(b)]).Id
+                && (only is null || only.Contains(Case(b)))))
             .WithOrderer(new RoundOrderer(order))
             .WithArtifactsPath(Path.Combine(run.ArtifactsDir, $"round-{round + 1:00}"))
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(80))
@@ -236,6 +319,7 @@ public static class BenchRunner
             AllocatedPerRound = c.AllocatedPerRound.ToList(),
             IterationsPerRound = c.MeasuredIterations,
             Cpu = c.Steal.Counted,
+            ExtraRounds = c.ExtraRounds,
         };
     }
 
@@ -258,4 +342,8 @@ public sealed record TimingRun(
     TextWriter Progress,
     Action<string>? OnCase,
     LabVacuum? Vacuum,
-    bool LoopCheck);
+    bool LoopCheck)
+{
+    /// <summary>Whether the profile's extra rounds for wide × raw intervals run (not in a sweep's other passes).</summary>
+    public bool Tighten { get; init; } = true;
+}

@@ -38,10 +38,19 @@ public sealed class CasePlan(IPreparedScenario prepared, IVariant variant, int o
     /// </summary>
     public CasePlan? Partner { get; set; }
 
+    /// <summary>How long each round took this case, from BenchmarkDotNet's global setup to its cleanup: what an extra round costs.</summary>
+    public List<TimeSpan> Walls { get; } = [];
+
+    /// <summary>The rounds this case got beyond the profile's, to narrow its × raw interval (<see cref="BenchProfile.TightenTo"/>).</summary>
+    public int ExtraRounds { get; set; }
+
     /// <summary>The CPU time of the host while this variant and its baseline's slices around it were timed, steal included.</summary>
     public StealMeter Steal { get; } = new();
 
-    /// <summary>The baseline's slices around this variant's iterations, by round (measured iterations + 1 in each).</summary>
+    /// <summary>
+    /// The baseline's slices around this variant's iterations, by the case's own round (the index into <see cref="Rounds"/>:
+    /// a case left out of an extra round has no entry for it; measured iterations + 1 in each).
+    /// </summary>
     public Dictionary<int, List<double>> PartnerNs { get; } = [];
 
     /// <summary>

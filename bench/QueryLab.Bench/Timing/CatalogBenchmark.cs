@@ -19,6 +19,7 @@ namespace QueryLab.Bench.Timing;
 public class CatalogBenchmark
 {
     private CasePlan? _case;
+    private long _setupAt;
     private int _setups;
     private int _cleanups;
     private int _next;
@@ -37,6 +38,7 @@ public class CatalogBenchmark
         // cores: a client that outranks it measures a machine no application runs on, so the priority goes back.
         NormalPriority();
         _case = BenchmarkCases.Get(Case);
+        _setupAt = Stopwatch.GetTimestamp();
         _setups = 0;
         _cleanups = 0;
         // Outside the measurement: every case starts without the dead rows an earlier write case left.
@@ -98,6 +100,7 @@ public class CatalogBenchmark
     [GlobalCleanup]
     public void Cleanup()
     {
+        _case!.Walls.Add(Stopwatch.GetElapsedTime(_setupAt));
         if (_case!.Prepared.Scenario.Writes)
         {
             BenchmarkCases.Vacuum?.MarkDirty();
@@ -113,9 +116,10 @@ public class CatalogBenchmark
         if (c.Partner is { } b && !BenchmarkCases.Cancellation.IsCancellationRequested)
         {
             var round = BenchmarkCases.Round;
-            if (!c.PartnerNs.TryGetValue(round, out var slices))
+            var own = c.Rounds.Count; // this case's round: its measurements are added to Rounds once the round is over
+            if (!c.PartnerNs.TryGetValue(own, out var slices))
             {
-                c.PartnerNs[round] = slices = [];
+                c.PartnerNs[own] = slices = [];
             }
 
             // One untimed operation on either side of the switch: a slice (and the iteration after it) starts with its own
