@@ -150,7 +150,10 @@ public static class BenchRunner
 
             if (run.Tighten && run.Profile.TightenTo is { } widest)
             {
-                Tighten(run, widest, rounds.Elapsed * run.Profile.TightenBudget, progress, ct);
+                // A case's own wall time leaves out what BenchmarkDotNet spends between cases: the rounds' time over the
+                // cases' sums is what a case's round really costs.
+                var walls = cases.Sum(c => c.Walls.Sum(w => w.TotalSeconds));
+                Tighten(run, widest, rounds.Elapsed * run.Profile.TightenBudget, walls > 0 ? Math.Max(1, rounds.Elapsed.TotalSeconds / walls) : 1, progress, ct);
             }
 
             return cases.Select(c => Timed(c)).ToList();
@@ -164,9 +167,10 @@ public static class BenchRunner
     /// <summary>
     /// Extra rounds for the variants whose × raw interval is still wider than <paramref name="widest"/> (upper ÷ lower),
     /// widest first, as many as fit in <paramref name="budget"/> (each variant's cost of a round learnt from its own
-    /// rounds) and the variant's own budget; a variant leaves as soon as its interval is narrow enough.
+    /// rounds, times <paramref name="overhead"/>: the rounds' time over the cases' own) and the variant's own budget; a
+    /// variant leaves as soon as its interval is narrow enough.
     /// </summary>
-    private static void Tighten(TimingRun run, double widest, TimeSpan budget, RoundProgress progress, CancellationToken ct)
+    private static void Tighten(TimingRun run, double widest, TimeSpan budget, double overhead, RoundProgress progress, CancellationToken ct)
     {
         var spent = TimeSpan.Zero;
         var round = run.Profile.Rounds;
@@ -182,7 +186,7 @@ public static class BenchRunner
             var planned = TimeSpan.Zero;
             foreach (var c in wide)
             {
-                var cost = c.Walls.Count == 0 ? TimeSpan.Zero : c.Walls.Aggregate(TimeSpan.Zero, (a, w) => a + w) / c.Walls.Count;
+                var cost = c.Walls.Count == 0 ? TimeSpan.Zero : c.Walls.Aggregate(TimeSpan.Zero, (a, w) => a + w) / c.Walls.Count * overhead;
                 if (planned + cost <= left)
                 {
                     chosen.Add(c);

@@ -138,9 +138,9 @@ public sealed class CompareEndToEndTests(LabFixture lab, ITestOutputHelper outpu
     public async Task Index_and_bitmap_scans_turned_off_are_caught_on_lookup_by_tracking_number()
     {
         var db = await ScratchAsync("ql_e2e_slow");
-        var (_, baseline) = await BenchAsync(db, "lookup-by-tracking-number", "--profile", "ci");
+        var (_, baseline) = await BenchAsync(db, "lookup-by-tracking-number", "--profile", "ci", "--tighten", "off");
         await ExecuteAsync(lab.ConnectionString, "ALTER DATABASE ql_e2e_slow SET enable_indexscan = off; ALTER DATABASE ql_e2e_slow SET enable_bitmapscan = off;");
-        var (r, candidate) = await BenchAsync(db, "lookup-by-tracking-number", "--profile", "ci", "--baseline", baseline);
+        var (r, candidate) = await BenchAsync(db, "lookup-by-tracking-number", "--profile", "ci", "--tighten", "off", "--baseline", baseline);
 
         Assert.True(r.ExitCode == 1, r.All);
         Assert.Contains("enable_indexscan on vs off", r.Err, StringComparison.Ordinal); // the settings warning
