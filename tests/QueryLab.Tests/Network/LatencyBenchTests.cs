@@ -105,7 +105,10 @@ public sealed class LatencyBenchTests(LabFixture lab)
         var md = await File.ReadAllTextAsync(Path.Combine(run, "load.md"));
         Assert.Contains("| network | through QueryLab's latency relay: 2 ms round trip added to every connection (half each way) |", md, StringComparison.Ordinal);
         Assert.Contains("## Pool sizing at 2 ms round trip", md, StringComparison.Ordinal);
-        Assert.True(results.Steps.Single().Latency!.MinNs >= 2e6, $"fastest request {results.Steps.Single().Latency!.MinNs} ns");
+        // Every request pays the round trip. The relay's timer aims its completions early by the lateness its wake-ups have
+        // shown (so that they centre on their deadlines, which the accuracy tests hold to ±10%), so one request can come in
+        // under it by that aim: 1.94 ms at 2 ms in a CI run. A missing delay is 0.1 ms.
+        Assert.True(results.Steps.Single().Latency!.MinNs >= 0.9 * 2e6, $"fastest request {results.Steps.Single().Latency!.MinNs} ns");
     }
 
     [Fact]
