@@ -14,7 +14,7 @@ public static class BenchCommand
 {
     public static readonly CheckedOption<Written<BenchProfile>> Profile = new("--profile", ProfileNamed, BenchProfile.All.Select(p => p.Name), "-p")
     {
-        Description = "smoke (each variant once, for tests), ci (2 rounds of 8 paired iterations: a stable × raw in minutes) or release (3 rounds of 12: tighter intervals).",
+        Description = "smoke (each variant once, for tests), ci (2 rounds of 8 paired iterations, and more for a variant whose × raw is unsure: see --tighten) or release (3 rounds of 12: tighter intervals).",
         DefaultValueFactory = _ => ProfileNamed(BenchProfile.Ci.Name),
     };
 
