@@ -178,9 +178,13 @@ public static class BenchRunner
         for (var extra = 0; extra < run.Profile.MostExtraRounds && !ct.IsCancellationRequested; extra++, round++)
         {
             var left = budget - spent;
+            // Each width once: it is a Hodges–Lehmann interval over all of the case's pairs.
             var wide = run.Cases
-                .Where(c => c.Error is null && Width(c) is { } w && w > widest && WithinVariantBudget(run.Profile, c))
-                .OrderByDescending(c => Width(c))
+                .Where(c => c.Error is null && WithinVariantBudget(run.Profile, c))
+                .Select(c => (Case: c, Width: Width(c)))
+                .Where(x => x.Width > widest)
+                .OrderByDescending(x => x.Width)
+                .Select(x => x.Case)
                 .ToList();
             var chosen = new List<CasePlan>();
             var planned = TimeSpan.Zero;

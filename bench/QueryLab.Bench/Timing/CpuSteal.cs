@@ -47,9 +47,10 @@ public readonly record struct CpuTimes(long Total, long Steal)
         }
 
         long total = 0;
+        long ticks = 0;
         for (var i = 1; i <= 8; i++)
         {
-            if (!long.TryParse(fields[i], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
+            if (!long.TryParse(fields[i], NumberStyles.None, CultureInfo.InvariantCulture, out ticks))
             {
                 return null;
             }
@@ -57,7 +58,7 @@ public readonly record struct CpuTimes(long Total, long Steal)
             total += ticks;
         }
 
-        return new CpuTimes(total, long.Parse(fields[8], CultureInfo.InvariantCulture));
+        return new CpuTimes(total, ticks); // the eighth: steal
     }
 
     public static CpuTimes operator -(CpuTimes a, CpuTimes b) => new(a.Total - b.Total, a.Steal - b.Steal);
