@@ -203,6 +203,51 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [SpinFact]
+    public async Task Released_injection_data_sources_leave_the_server_and_a_new_one_is_warmed_past_auto_prepare()
+    {
+        // calibrate builds three or four data sources per variant; released after each variant, their connections do not
+        // pile up on the server over a catalog (200 of them, most idle for minutes, against a max_connections of 100).
+        var library = await LibraryAsync();
+        var scenario = ScenarioCatalog.All.Single(s => s.Name == "lookup-by-tracking-number");
+        await using var prepared = await scenario.PrepareAsync(lab.Catalog, default);
+        var variant = scenario.Variants.Single(v => v.Name == "npgsql-prepared");
+        var plan = new QueryLab.Bench.Timing.CasePlan(prepared, variant, 1, 1, 0);
+        await using var injector = new QueryLab.Bench.Timing.ServerSpinInjector(lab.Catalog, library);
+        var before = await BackendsAsync();
+
+        var reference = await injector.ReferenceAsync(plan, default);
+        var slowed = await injector.DelayAsync(plan, 20_000, default);
+        Assert.NotSame(prepared, reference.Prepared);
+        Assert.NotSame(reference.Prepared, slowed.Prepared);
+        var during = await BackendsAsync();
+        Assert.True(during >= before + 2, $"{before} backends before, {during} with the reference's and the slowed data sources open");
+        // A data source of its own is warmed until its statements run prepared (the fifth use), and longer while that is quick.
+        Assert.InRange(await QueryLab.Bench.Timing.ServerSpinInjector.WarmAsync(reference.Prepared, variant, default), QueryLab.Bench.Timing.ServerSpinInjector.WarmOperations, QueryLab.Bench.Timing.ServerSpinInjector.MostWarmOperations);
+
+        await injector.ReleaseAsync();
+
+        var after = during;
+        for (var i = 0; i < 50 && after > before; i++)
+        {
+            await Task.Delay(100); // a backend leaves the server's list a moment after its client closes
+            after = await BackendsAsync();
+        }
+
+        Assert.True(after <= before, $"{before} backends before, {after} after the injector released its data sources");
+        var again = await injector.DelayAsync(plan, 20_000, default); // an injector released is still usable for the next variant
+        await again.Prepared.RunAsync(variant, 0, collect: false, default);
+    }
+
+    private async Task<long> BackendsAsync()
+    {
+        var b = new NpgsqlConnectionStringBuilder(lab.ConnectionString) { Pooling = false };
+        await using var conn = new NpgsqlConnection(b.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [SpinFact]
     public async Task A_second_prepare_reuses_the_cached_library()
     {
         var first = await LibraryAsync();

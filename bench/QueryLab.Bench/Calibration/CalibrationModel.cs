@@ -100,6 +100,14 @@ public sealed record VariantCalibration
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double? StealPercent { get; init; }
 
+    /// <summary>The wall time this variant's calibration took (null: an older run).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Seconds { get; init; }
+
+    /// <summary>Of <see cref="Seconds"/>, the time spent building and warming the injection's data sources (null: an older run).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SetupSeconds { get; init; }
+
     /// <summary>Largest ÷ smallest trial value: of the median, and of × raw.</summary>
     public double MedianSpread => MedianMinNs > 0 ? MedianMaxNs / MedianMinNs : double.NaN;
 

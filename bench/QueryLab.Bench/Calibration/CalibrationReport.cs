@@ -73,6 +73,11 @@ public static class CalibrationReport
             md.AppendLine(CultureInfo.InvariantCulture, $"- × raw over {s.Trials} paired duets (variants of 100 µs or more): largest ÷ smallest {Units.Ratio(spreads[spreads.Count / 2])} at the median variant, {Units.Ratio(spreads[^1])} at the worst.");
         }
 
+        if (TimeLine(variants) is { } time)
+        {
+            md.AppendLine("- " + time);
+        }
+
         if (r.StealPercent is { } steal)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {Capital(HostSteal.Line(steal, variants.Select(v => v.StealPercent), "during the duets"))}.");
@@ -81,19 +86,36 @@ public static class CalibrationReport
         md.AppendLine();
         md.AppendLine("## Per variant");
         md.AppendLine();
-        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0.#}%")) + " | smallest caught | host steal |");
-        md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | " + string.Join(" | ", s.Slowdowns.Select(_ => "---")) + " | ---: | ---: |");
+        md.AppendLine("| variant | median | median spread | A/A (each duet) | false alarms | × raw (min–max) | × raw spread | " + string.Join(" | ", s.Slowdowns.Select(x => $"+{x * 100:0.#}%")) + " | smallest caught | host steal | time |");
+        md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | " + string.Join(" | ", s.Slowdowns.Select(_ => "---")) + " | ---: | ---: | ---: |");
         foreach (var v in variants)
         {
             var raw = v.RawTrials.Count == 0 ? "baseline" : $"{Units.Ratio(v.RawTrials.Min(t => t.Ratio))}–{Units.Ratio(v.RawTrials.Max(t => t.Ratio))}";
             var injected = string.Join(" | ", s.Slowdowns.Select(x => v.Injections.FirstOrDefault(i => i.Slowdown == x) is { } i ? $"{Change(i.MeasuredRatio)} {(i.Caught ? "✓" : "✗")}" : "–"));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0.#}%" : "none")} | {(v.StealPercent is { } st ? (HostSteal.IsNoisy(st) ? "⚠ " : "") + HostSteal.Percent(st) : "–")} |");
+                $"| {v.Scenario}/{v.Variant} | {Units.Time(v.MedianNs)} | {Units.Ratio(v.MedianSpread)} | {string.Join(" ", v.AaTrials.Select(t => Change(t.Ratio)))} | {v.FalseAlarms} | {raw} | {(v.RawSpread is { } rs ? Units.Ratio(rs) : "–")} | {injected} | {(v.SmallestCaught is { } sc ? $"{sc * 100:0.#}%" : "none")} | {(v.StealPercent is { } st ? (HostSteal.IsNoisy(st) ? "⚠ " : "") + HostSteal.Percent(st) : "–")} | {(v.Seconds is { } sec ? string.Create(CultureInfo.InvariantCulture, $"{sec:0.0} s") : "–")} |");
         }
 
         md.AppendLine();
-        md.AppendLine("Spread is the largest over the smallest of the trials. A/A is B ÷ A − 1 of each duet of the variant against itself; the injected columns are the change the duet measured, ✓ when it was called slower and confirmed; host steal is the share of the machine's CPU time the hypervisor gave to other guests during the variant's duets (⚠ from 10%: its figures depend on the host).");
+        md.AppendLine("Spread is the largest over the smallest of the trials. A/A is B ÷ A − 1 of each duet of the variant against itself; the injected columns are the change the duet measured, ✓ when it was called slower and confirmed; host steal is the share of the machine's CPU time the hypervisor gave to other guests during the variant's duets (⚠ from 10%: its figures depend on the host); time is the variant's wall time, its injection's data sources included.");
         return md.ToString();
+    }
+
+    /// <summary>Where the variants' time went: how much of it the injection's data sources took, and the slowest variants.</summary>
+    public static string? TimeLine(IReadOnlyList<VariantCalibration> variants)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        var timed = variants.Where(v => v.Seconds is not null).ToList();
+        if (timed.Count == 0)
+        {
+            return null;
+        }
+
+        var total = timed.Sum(v => v.Seconds!.Value);
+        var setup = timed.Sum(v => v.SetupSeconds ?? 0);
+        var slowest = string.Join(", ", timed.OrderByDescending(v => v.Seconds).Take(3).Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Scenario}/{v.Variant} {v.Seconds:0} s")));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Time: {total / 60:0.0} min over the variants, {setup:0} s of it ({100 * setup / Math.Max(total, 1e-9):0}%) building and warming the injection's data sources; the slowest: {slowest}.");
     }
 
     private static string Capital(string line) => line.Length > 0 && char.IsLower(line[0]) ? char.ToUpperInvariant(line[0]) + line[1..] : line;

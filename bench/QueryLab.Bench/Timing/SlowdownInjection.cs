@@ -18,6 +18,12 @@ public interface ISlowdownInjector : IAsyncDisposable
     /// with the server's module loaded and no spin), more than the slowdowns a calibration injects.
     /// </summary>
     Task<CasePlan> ReferenceAsync(CasePlan plan, CancellationToken ct);
+
+    /// <summary>
+    /// Closes what the cases delayed so far run on (their data sources and idle connections): for a run that is done with
+    /// them, as calibrate is once a variant's duets are over. Cases it returned before must not run again.
+    /// </summary>
+    ValueTask ReleaseAsync();
 }
 
 /// <summary>A busy wait in this process before each operation (the client's CPU, like slower client code).</summary>
@@ -32,6 +38,8 @@ public sealed class ClientSpinInjector : ISlowdownInjector
     }
 
     public Task<CasePlan> ReferenceAsync(CasePlan plan, CancellationToken ct) => Task.FromResult(plan);
+
+    public ValueTask ReleaseAsync() => ValueTask.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
