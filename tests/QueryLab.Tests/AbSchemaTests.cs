@@ -50,6 +50,12 @@ public sealed class AbSchemaTests(LabFixture lab, AbScratchRepo repo) : IClassFi
         Assert.Contains("ab: migrations: only the base applied 0004_ab_test_schema_change", r.Out, StringComparison.Ordinal);
         Assert.Contains("ab: both databases hold scale tiny seed 42 (generator v1); the data agrees in 3 of 4 seeded tables (shipments, tracking_events, transactions) and differs in carriers", r.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("error:", r.Err, StringComparison.Ordinal);
+        // carrier-scorecard's time is not compared, so the workers do not warm or interleave it: only the lookup's five.
+        Assert.Contains(
+            "ab: not interleaving 5 variant(s) whose time is not compared (they read data that differs): carrier-scorecard/dapper, carrier-scorecard/ef-linq, carrier-scorecard/ef-linq-client-median, carrier-scorecard/ef-sqlquery, carrier-scorecard/npgsql",
+            r.Out,
+            StringComparison.Ordinal);
+        Assert.Contains("ab: interleaving 5 variant(s), base and head alternating", r.Out, StringComparison.Ordinal);
 
         var report = JsonSerializer.Deserialize<CompareReport>(await File.ReadAllTextAsync(Path.Combine(reports, "latest", "compare.json")), ResultsJson.Options)!;
         var lookupPlans = report.Regressions.Where(c => c.Scenario == "lookup-by-tracking-number" && c.Kind == ChangeKind.Plan).ToList();

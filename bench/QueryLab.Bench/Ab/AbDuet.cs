@@ -18,7 +18,9 @@ public static class AbDuet
     /// The two databases hold the same pages and schema (the head's is a copy of the base's that the head's migrations left
     /// as it was): the fresh workers that confirm a flagged change then run on each other's database.
     /// </param>
-    public static async Task<IReadOnlyDictionary<string, DuetResult>> RunAsync(DuetBuild @base, DuetBuild head, DuetSettings settings, TextWriter o, CancellationToken ct, string verb = "ab", bool crossed = false)
+    /// <param name="skip">Variants not to interleave (scenario/variant): those whose time will not be compared, so their duets would be thrown away.</param>
+    public static async Task<IReadOnlyDictionary<string, DuetResult>> RunAsync(
+        DuetBuild @base, DuetBuild head, DuetSettings settings, TextWriter o, CancellationToken ct, string verb = "ab", bool crossed = false, IReadOnlySet<string>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(@base);
         ArgumentNullException.ThrowIfNull(head);
@@ -31,7 +33,7 @@ public static class AbDuet
         await using (var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, @base.Arguments, @base.Environment, o, ct))
         await using (var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, head.Arguments, head.Environment, o, ct))
         {
-            var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).ToList();
+            var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).Where(k => skip is null || !skip.Contains(k)).ToList();
             o.WriteLine($"{verb}: interleaving {keys.Count} variant(s), {a2} and {b2} alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
             var watch = System.Diagnostics.Stopwatch.StartNew();
             foreach (var key in keys)

@@ -75,14 +75,37 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
             IReadOnlyDictionary<string, DuetResult>? duets = null;
             if (duet)
             {
-                host.Work.Step("interleaving the base's and the head's workers");
-                var steal = new StealMeter();
-                steal.Start();
-                duets = await AbDuet.RunAsync(Worker(sides[AbSide.Base], databases, []), Worker(sides[AbSide.Head], databases, options.InjectDelays), DuetSettings(options.Compare), host.Out, ct, crossed: _interchangeable);
-                steal.Stop();
-                if (steal.Percent is { } stolen)
+                // A variant that reads data which differs between the two databases is compared on counters and plans, not
+                // on time: interleaving it would measure what is thrown away, and a scenario all of whose variants are such
+                // is not even warmed by the workers.
+                var (skip, scenarios) = Untimed(verdict, runs[AbSide.Base][^1].Results, runs[AbSide.Head][^1].Results);
+                if (skip.Count > 0)
                 {
-                    host.Out.WriteLine($"ab: {HostSteal.Line(stolen, during: "during the duets")}");
+                    host.Out.WriteLine($"ab: not interleaving {skip.Count} variant(s) whose time is not compared (they read data that differs): {string.Join(", ", skip.Order(StringComparer.Ordinal))}");
+                }
+
+                if (scenarios is { Count: 0 })
+                {
+                    duets = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
+                }
+                else
+                {
+                    host.Work.Step("interleaving the base's and the head's workers");
+                    var steal = new StealMeter();
+                    steal.Start();
+                    duets = await AbDuet.RunAsync(
+                        Worker(sides[AbSide.Base], databases, [], scenarios),
+                        Worker(sides[AbSide.Head], databases, options.InjectDelays, scenarios),
+                        DuetSettings(options.Compare),
+                        host.Out,
+                        ct,
+                        crossed: _interchangeable,
+                        skip: skip);
+                    steal.Stop();
+                    if (steal.Percent is { } stolen)
+                    {
+                        host.Out.WriteLine($"ab: {HostSteal.Line(stolen, during: "during the duets")}");
+                    }
                 }
             }
 
@@ -112,6 +135,30 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
     /// 5%, is the same rule at ab's default of 10%).
     /// </summary>
     public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 16, TimeSpan.FromMilliseconds(30), compare.TimeThreshold / 2, 1 - compare.Alpha, MaxPairs: 48);
+
+    /// <summary>
+    /// The variants (scenario/variant) whose time will not be compared, as the smoke rounds captured their statements, and
+    /// the scenarios left with a variant to interleave (null: every scenario of the run, none skipped).
+    /// </summary>
+    public static (IReadOnlySet<string> Skip, IReadOnlyList<string>? Scenarios) Untimed(DatasetVerdict verdict, Results.RunResults baseline, Results.RunResults candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        var notTimed = TimeScope.For(verdict, baseline, candidate).TimeNotCompared;
+        var skip = notTimed.Keys.Select(k => BenchmarkCases.Key(k.Scenario, k.Variant)).ToHashSet(StringComparer.Ordinal);
+        if (skip.Count == 0)
+        {
+            return (skip, null);
+        }
+
+        var kept = candidate.Scenarios.Where(s => s.Variants.Any(v => !skip.Contains(BenchmarkCases.Key(s.Name, v.Name)))).Select(s => s.Name).Distinct(StringComparer.Ordinal).ToList();
+        return (skip, kept);
+    }
+
+    private DuetBuild Worker(AbBuild side, AbDatabases databases, IReadOnlyList<string> delays, IReadOnlyList<string>? scenarios)
+    {
+        var built = Worker(side, databases, delays);
+        return scenarios is null ? built : built with { Arguments = AbDuet.Narrowed(built.Arguments, scenarios) };
+    }
 
     private DuetBuild Worker(AbBuild side, AbDatabases databases, IReadOnlyList<string> delays)
     {
