@@ -103,6 +103,11 @@ public sealed class StatementLimitTests(LabFixture lab) : IDisposable
         Assert.Equal(8, ci.IterationsFor(double.NaN));
         Assert.Equal(1, BenchProfile.Smoke.IterationsFor(TimeSpan.FromSeconds(20).TotalNanoseconds));
         Assert.Equal(TimeSpan.FromSeconds(60), BenchProfile.Release.VariantBudget);
+        // Extra rounds: release by default; ci only when asked, then with ci's own budget for them.
+        Assert.Equal(1.08, BenchProfile.Release.TightenTo);
+        Assert.Null(ci.TightenTo);
+        var asked = Tightening.Parse("1.12").On(ci);
+        Assert.Equal((1.12, 0.5, 4), (asked.TightenTo!.Value, asked.TightenBudget, asked.MostExtraRounds));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public static class BenchCommand
 {
     public static readonly CheckedOption<Written<BenchProfile>> Profile = new("--profile", ProfileNamed, BenchProfile.All.Select(p => p.Name), "-p")
     {
-        Description = "smoke (each variant once, for tests), ci (2 rounds of 8 paired iterations, and more for a variant whose × raw is unsure: see --tighten) or release (3 rounds of 12: tighter intervals).",
+        Description = "smoke (each variant once, for tests), ci (2 rounds of 8 paired iterations; more for a variant whose × raw is unsure with --tighten) or release (3 rounds of 12: tighter intervals).",
         DefaultValueFactory = _ => ProfileNamed(BenchProfile.Ci.Name),
     };
 
@@ -48,7 +48,7 @@ public static class BenchCommand
 
     public static readonly CheckedOption<Tightening?> Tighten = new("--tighten", t => Tightening.Parse(t))
     {
-        Description = "The widest 95% interval of × raw (upper ÷ lower) to leave a variant with: after the profile's rounds, a variant whose interval is wider gets more rounds, while the profile's time for them lasts (ci: 1.12, half the time again; release: 1.08); off: the profile's rounds only.",
+        Description = "The widest 95% interval of × raw (upper ÷ lower) to leave a variant with: after the profile's rounds, a variant whose interval is wider gets more rounds, while the profile's time for them lasts (release by default: 1.08, the time again; ci only when given, e.g. 1.12: half the time again); off: the profile's rounds only.",
     };
 
     public static readonly Option<bool> Fidelity = new("--fidelity")
