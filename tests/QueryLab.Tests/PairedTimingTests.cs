@@ -61,6 +61,17 @@ public sealed class PairedTimingTests
         Assert.Equal(expected, Duet.SliceOperations(estimateNs, TimeSpan.FromMilliseconds(40)));
     }
 
+    [Theory]
+    [InlineData(256, null, 32)] // an eighth of the slice wakes the side's threads and caches
+    [InlineData(4, 8e6, 1)] // at least one operation
+    [InlineData(1, null, 1)] // a case's first slice: its length is not known yet
+    [InlineData(1, 20e6, 1)] // a 20 ms operation still gets its wake-up
+    [InlineData(1, 650e6, 0)] // a 650 ms EF Core query wakes itself: a whole operation untimed would double the slice
+    public void A_slice_is_woken_by_an_eighth_of_it_untimed_but_a_long_operation_is_not_run_twice(int count, double? lastNs, int expected)
+    {
+        Assert.Equal(expected, LocalSliceRunner.WakeUpOperations(count, lastNs));
+    }
+
     [Fact]
     public async Task A_duet_of_a_side_against_a_slower_copy_of_itself_is_called_slower_and_confirmed()
     {
