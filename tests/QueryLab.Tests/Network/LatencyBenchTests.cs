@@ -73,13 +73,14 @@ public sealed class LatencyBenchTests(LabFixture lab)
         Assert.Contains($"(wire {unpooled.Wire.RoundTripsPerOp:0.#}, 1 connection(s))", md, StringComparison.Ordinal);
 
         // The model checked in pairs: slices of the lookup with the relay's delay held and at 2 ms, alternating. Its one round
-        // trip added about 2 ms beside the same minute's time at 0 ms (the relay's tests hold it to ±25% on a busy machine).
+        // trip added about 2 ms beside the same minute's time at 0 ms (the relay's tests hold it to ±25% on a busy machine;
+        // here, in a bench, one round trip and not two: under 3.5 ms, since a busy CI host once gave 3.04 ms).
         var pairs = lookup.Wire.Model!;
         Assert.True(pairs.Pairs >= 4 && pairs.OperationsPerSlice >= 1, $"{pairs}");
-        Assert.InRange(pairs.AddedNs, 1.5e6, 3e6);
+        Assert.InRange(pairs.AddedNs, 1.5e6, 3.5e6);
         Assert.True(pairs.ZeroNs < 1.5e6, $"time at 0 ms in pairs: {pairs.ZeroNs} ns");
         Assert.Contains("at 2 ms (measured in pairs; one round trip through the relay came out at ", md, StringComparison.Ordinal);
-        Assert.InRange(results.Sweep!.Single(p => p.LatencyMs == 2).RelayRoundTripMs!.Value, 1.5, 3);
+        Assert.InRange(results.Sweep!.Single(p => p.LatencyMs == 2).RelayRoundTripMs!.Value, 1.5, 3.5);
         Assert.Null(results.Sweep!.Single(p => p.LatencyMs == 0).RelayRoundTripMs);
         Assert.Null(At(results, "lookup-by-tracking-number", "npgsql-prepared").Wire?.Model); // at 0 ms there is nothing to pair
     }
