@@ -188,9 +188,8 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         // variants cannot run: the injector slows them in the client instead of failing (a full-catalog calibrate
         // stopped there with a NullReferenceException).
         var library = await LibraryAsync();
-        var scenario = ScenarioCatalog.All.Single(s => s.Name == "connection-per-request");
-        await using var prepared = await scenario.PrepareAsync(lab.Catalog, default);
-        var variant = scenario.Variants.Single(v => v.Name == "npgsql-pgbouncer");
+        var (prepared, variant) = await PrepareAsync("connection-per-request", "npgsql-pgbouncer");
+        await using var owned = prepared;
         Assert.Null(prepared.NotRunReason(variant)); // CI installs pgbouncer (.ci/run), as this machine has it
         await using var injector = new QueryLab.Bench.Timing.ServerSpinInjector(lab.Catalog, library);
         var plan = new QueryLab.Bench.Timing.CasePlan(prepared, variant, 1, 1, 0);
@@ -208,9 +207,8 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         // calibrate builds three or four data sources per variant; released after each variant, their connections do not
         // pile up on the server over a catalog (200 of them, most idle for minutes, against a max_connections of 100).
         var library = await LibraryAsync();
-        var scenario = ScenarioCatalog.All.Single(s => s.Name == "lookup-by-tracking-number");
-        await using var prepared = await scenario.PrepareAsync(lab.Catalog, default);
-        var variant = scenario.Variants.Single(v => v.Name == "npgsql-prepared");
+        var (prepared, variant) = await PrepareAsync("lookup-by-tracking-number", "npgsql-prepared");
+        await using var owned = prepared;
         var plan = new QueryLab.Bench.Timing.CasePlan(prepared, variant, 1, 1, 0);
         await using var injector = new QueryLab.Bench.Timing.ServerSpinInjector(lab.Catalog, library);
         var before = await BackendsAsync();
@@ -236,6 +234,13 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         Assert.True(after <= before, $"{before} backends before, {after} after the injector released its data sources");
         var again = await injector.DelayAsync(plan, 20_000, default); // an injector released is still usable for the next variant
         await again.Prepared.RunAsync(variant, 0, collect: false, default);
+    }
+
+    /// <summary>A scenario prepared on the lab's catalog, and one of its variants; the caller disposes the scenario.</summary>
+    private async Task<(IPreparedScenario Prepared, IVariant Variant)> PrepareAsync(string scenarioName, string variantName)
+    {
+        var scenario = ScenarioCatalog.All.Single(s => s.Name == scenarioName);
+        return (await scenario.PrepareAsync(lab.Catalog, default), scenario.Variants.Single(v => v.Name == variantName));
     }
 
     private async Task<long> BackendsAsync()
