@@ -201,6 +201,39 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         await slowed.Prepared.RunAsync(slowed.Variant, 0, collect: false, default);
     }
 
+    [SpinTheory]
+    [InlineData("lookup-by-tracking-number", "npgsql-prepared", 1)]
+    [InlineData("lookup-by-tracking-number", "ef-no-tracking", 0)]
+    [InlineData("in-transit-with-carrier-and-latest-event", "dapper-n-plus-1", 0)]
+    [InlineData("in-transit-with-carrier-and-latest-event", "ef-split-query", 0)]
+    public async Task The_injector_divides_a_delay_by_the_spins_of_one_operation_and_no_more(string scenarioName, string variantName, int resets)
+    {
+        // Read with SELECT current_setting(…), the counter counted its own reading as one more statement: a one-statement
+        // variant got half the delay it was given, and every calibrate under-reported what a duet catches. What an operation
+        // spins is its statements, and the reset Npgsql sends with a pooled connection's first statement once the
+        // connection holds an explicitly prepared one: its SELECT pg_advisory_unlock_all() is a query, and spins.
+        var library = await LibraryAsync();
+        var scenario = ScenarioCatalog.All.Single(s => s.Name == scenarioName);
+        var variant = scenario.Variants.Single(v => v.Name == variantName);
+        await using var source = lab.Server.CreateDataSource(WireCapture.Configure);
+        await using var catalog = new CatalogContext(source, lab.Manifest!.ReferenceTime, lab.ConnectionString, WireCapture.Configure);
+        await using var prepared = await scenario.PrepareAsync(catalog, default);
+        await prepared.RunAsync(variant, 0, collect: false, default);
+        int sent;
+        using (var scope = WireCapture.Begin())
+        {
+            await prepared.RunAsync(variant, 1, collect: false, default);
+            sent = scope.Statements.Count;
+        }
+
+        await using var injector = new QueryLab.Bench.Timing.ServerSpinInjector(catalog, library);
+        var counted = await injector.StatementsAsync(new QueryLab.Bench.Timing.CasePlan(prepared, variant, 1, 1, 0), default);
+
+        output.WriteLine($"{scenarioName}/{variantName}: {sent} statement(s) sent, {counted} counted");
+        Assert.True(sent > 0);
+        Assert.Equal(sent + resets, counted);
+    }
+
     [SpinFact]
     public async Task Released_injection_data_sources_leave_the_server_and_a_new_one_is_warmed_past_auto_prepare()
     {

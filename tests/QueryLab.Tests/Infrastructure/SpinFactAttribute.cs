@@ -59,3 +59,15 @@ public sealed class SpinFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that builds querylab_spin: skipped, like <see cref="SpinFactAttribute"/>, when it cannot be built here.</summary>
+public sealed class SpinTheoryAttribute : TheoryAttribute
+{
+    public SpinTheoryAttribute()
+    {
+        if (SpinFactAttribute.WhyNot is { } missing)
+        {
+            Skip = missing;
+        }
+    }
+}
