@@ -30,6 +30,10 @@ public class AbTests
             ["--scenario", "pending-page", "--inject-delay", "pending-page/dapper=10%", "--inject-reference", "pending-page/ef-no-tracking", "--inject-at", "server"],
             AbDuet.Narrowed(args, ["pending-page"]));
         Assert.Equal(["--scenario", "a,b"], AbDuet.Narrowed([], ["a", "b"]));
+        // What the first head worker injected goes to the fresh one as that delay, not as a share of its own warm-up median.
+        Assert.Equal(
+            ["--scenario", "pending-page", "--inject-delay", "pending-page/dapper=27245ns", "--inject-reference", "pending-page/ef-no-tracking", "--inject-at", "server"],
+            AbDuet.Narrowed(args, ["pending-page"], new Dictionary<string, double> { ["pending-page/dapper"] = 27_245.4, ["lookup-by-tracking-number/dapper"] = 9_000 }));
     }
 
     [Fact]

@@ -30,9 +30,11 @@ public static class AbDuet
         var (a2, b2) = verb == "ab" ? ("base", "head") : (@base.Label, head.Label);
         o.WriteLine($"{verb}: starting {a1} and {b1} workers (each warms up until its JIT is done)");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, double> injected;
         await using (var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, @base.Arguments, @base.Environment, o, ct))
         await using (var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, head.Arguments, head.Environment, o, ct))
         {
+            injected = b.Injected;
             var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).Where(k => skip is null || !skip.Contains(k)).ToList();
             o.WriteLine($"{verb}: interleaving {keys.Count} variant(s), {a2} and {b2} alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
             var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -45,7 +47,7 @@ public static class AbDuet
             }
         }
 
-        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, verb, crossed, ct);
+        return await ConfirmWithFreshWorkersAsync(@base, head, settings, results, o, verb, crossed, injected, ct);
     }
 
     /// <summary>
@@ -58,8 +60,15 @@ public static class AbDuet
     /// them: the base's build on the head's database and the head's on the base's. A change of the builds stays; one of the
     /// databases turns round.
     /// </summary>
+    /// <remarks>
+    /// A delay given as a share of the variant's median (<c>--inject-delay …=10%</c>) goes to the fresh head worker as the
+    /// delay the first one injected (<paramref name="injected"/>), not as the share again: the fresh worker's own warm-up,
+    /// over fewer scenarios and other parameter values, put pending-deep-page/dapper-offset's median at 28× the first's,
+    /// so it confirmed a different slowdown from the one flagged.
+    /// </remarks>
     private static async Task<IReadOnlyDictionary<string, DuetResult>> ConfirmWithFreshWorkersAsync(
-        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, string verb, bool crossed, CancellationToken ct)
+        DuetBuild @base, DuetBuild head, DuetSettings settings, Dictionary<string, DuetResult> results, TextWriter o, string verb, bool crossed,
+        IReadOnlyDictionary<string, double> injected, CancellationToken ct)
     {
         var flagged = results.Values.Where(r => r.Verdict is DuetVerdict.Slower or DuetVerdict.Faster).Select(r => r.Key).ToList();
         if (flagged.Count == 0)
@@ -71,7 +80,7 @@ public static class AbDuet
         o.WriteLine($"{verb}: {flagged.Count} change(s) flagged; measuring them again with a fresh pair of workers (two processes of one build differ too)"
             + (crossed ? ", each on the other's database (the two hold the same pages and schema, and two databases differ too)" : "") + $", warmed on {string.Join(", ", scenarios)}");
         await using var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, Narrowed(@base.Arguments, scenarios), crossed ? head.Environment : @base.Environment, o, ct);
-        await using var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, Narrowed(head.Arguments, scenarios), crossed ? @base.Environment : head.Environment, o, ct);
+        await using var b = await WorkerClient.StartAsync(verb == "ab" ? "head" : head.Label, head.Dll, Narrowed(head.Arguments, scenarios, injected), crossed ? @base.Environment : head.Environment, o, ct);
         var by = crossed ? "fresh workers on each other's databases" : "fresh workers";
         foreach (var key in flagged.Where(k => a.Estimates.ContainsKey(k) && b.Estimates.ContainsKey(k)))
         {
@@ -87,8 +96,11 @@ public static class AbDuet
         return results;
     }
 
-    /// <summary>A worker's arguments for the given scenarios only: --scenario replaced, delays and references of other scenarios dropped.</summary>
-    public static IReadOnlyList<string> Narrowed(IReadOnlyList<string> arguments, IReadOnlyList<string> scenarios)
+    /// <summary>
+    /// A worker's arguments for the given scenarios only: --scenario replaced, delays and references of other scenarios
+    /// dropped, and a delay that <paramref name="injected"/> holds for its variant given as those nanoseconds.
+    /// </summary>
+    public static IReadOnlyList<string> Narrowed(IReadOnlyList<string> arguments, IReadOnlyList<string> scenarios, IReadOnlyDictionary<string, double>? injected = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(scenarios);
@@ -106,7 +118,10 @@ public static class AbDuet
                     var scenario = value.Split('/')[0];
                     if (scenarios.Contains(scenario, StringComparer.Ordinal))
                     {
-                        kept.AddRange([name, value]);
+                        var key = value.Split('=')[0];
+                        kept.AddRange([name, name == "--inject-delay" && injected?.TryGetValue(key, out var ns) == true
+                            ? $"{key}={Math.Round(ns).ToString(System.Globalization.CultureInfo.InvariantCulture)}ns"
+                            : value]);
                     }
 
                     break;

@@ -9,7 +9,8 @@ namespace QueryLab.Bench.Timing;
 /// so <c>querylab ab</c> can interleave two builds variant by variant, slice by slice (duet benchmarking). One line in,
 /// one JSON line out, on standard input and output:
 /// <list type="bullet">
-/// <item>at start, once warm: <c>{"ready":true,"protocol":1,"cases":[{"key":"scenario/variant","estimateNs":123.4},…]}</c>;</item>
+/// <item>at start, once warm: <c>{"ready":true,"protocol":1,"cases":[{"key":"scenario/variant","estimateNs":123.4},…],"injected":[{"key":…,"ns":…}]}</c>
+/// (<c>injected</c>: the delay per operation each <c>--inject-delay</c> came to; older workers leave it out);</item>
 /// <item><c>slice KEY START COUNT</c> → <c>{"ns":123.4}</c> (nanoseconds per operation of operations START…START+COUNT−1);</item>
 /// <item><c>quit</c> → the process ends; so does the end of its input.</item>
 /// </list>
@@ -35,13 +36,20 @@ public static class SliceWorker
             .ToList();
         var estimates = await WarmUp.RunAsync(cases, log, ct);
         var plans = cases.ToDictionary(c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name), c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0), StringComparer.Ordinal);
+        IReadOnlyDictionary<string, double> injected = new Dictionary<string, double>();
         if (injection is var (injector, note) && delays.Count > 0)
         {
-            await SlowdownInjection.ApplyAsync(plans, delays, estimates, injector, note, log, "worker", ct);
+            injected = await SlowdownInjection.ApplyAsync(plans, delays, estimates, injector, note, log, "worker", ct);
         }
 
         var runner = new LocalSliceRunner(plans);
-        await WriteAsync(output, new { ready = true, protocol = Protocol, cases = plans.Keys.Select(k => new { key = k, estimateNs = estimates.GetValueOrDefault(k) }) });
+        await WriteAsync(output, new
+        {
+            ready = true,
+            protocol = Protocol,
+            cases = plans.Keys.Select(k => new { key = k, estimateNs = estimates.GetValueOrDefault(k) }),
+            injected = injected.Select(d => new { key = d.Key, ns = d.Value }),
+        });
         while (await input.ReadLineAsync(ct) is { } line)
         {
             var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -14,15 +14,19 @@ public sealed class WorkerClient : ISliceRunner, IAsyncDisposable
     private readonly string _label;
     private readonly SemaphoreSlim _one = new(1, 1);
 
-    private WorkerClient(Process process, string label, IReadOnlyDictionary<string, double> estimates)
+    private WorkerClient(Process process, string label, IReadOnlyDictionary<string, double> estimates, IReadOnlyDictionary<string, double> injected)
     {
         _process = process;
         _label = label;
         Estimates = estimates;
+        Injected = injected;
     }
 
     /// <summary>Every case the worker can run, with its warm-up's estimate of one operation (ns).</summary>
     public IReadOnlyDictionary<string, double> Estimates { get; }
+
+    /// <summary>The delay per operation (ns) the worker injected into each case its <c>--inject-delay</c> named (empty for a worker that does not say).</summary>
+    public IReadOnlyDictionary<string, double> Injected { get; }
 
     /// <summary>Starts <c>dotnet DLL worker ARGS</c> and waits until it is warm and has said which cases it runs.</summary>
     public static async Task<WorkerClient> StartAsync(string label, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TextWriter log, CancellationToken ct)
@@ -75,7 +79,10 @@ public sealed class WorkerClient : ISliceRunner, IAsyncDisposable
 
             var estimates = root.GetProperty("cases").EnumerateArray()
                 .ToDictionary(c => c.GetProperty("key").GetString()!, c => c.GetProperty("estimateNs").GetDouble(), StringComparer.Ordinal);
-            return new WorkerClient(process, label, estimates);
+            var injected = root.TryGetProperty("injected", out var inj) && inj.ValueKind == JsonValueKind.Array
+                ? inj.EnumerateArray().ToDictionary(d => d.GetProperty("key").GetString()!, d => d.GetProperty("ns").GetDouble(), StringComparer.Ordinal)
+                : new Dictionary<string, double>(StringComparer.Ordinal);
+            return new WorkerClient(process, label, estimates, injected);
         }
         catch
         {
