@@ -36,7 +36,8 @@ public static class AbDuet
         {
             injected = b.Injected;
             var keys = b.Estimates.Keys.Where(a.Estimates.ContainsKey).Where(k => skip is null || !skip.Contains(k)).ToList();
-            o.WriteLine($"{verb}: interleaving {keys.Count} variant(s), {a2} and {b2} alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each, {settings.Pairs} more at a time up to {settings.MostPairs} while undecided, a flagged change measured twice, then once more by fresh workers)");
+            var growth = settings.MostPairs > settings.Pairs ? $", {settings.Pairs} more at a time up to {settings.MostPairs} while undecided" : "";
+            o.WriteLine($"{verb}: interleaving {keys.Count} variant(s), {a2} and {b2} alternating in slices of ~{settings.SliceTime.TotalMilliseconds:0} ms ({settings.Pairs} pairs each{growth}, a flagged change measured twice, then once more by fresh workers)");
             var watch = System.Diagnostics.Stopwatch.StartNew();
             foreach (var key in keys)
             {

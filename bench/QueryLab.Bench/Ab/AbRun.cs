@@ -96,7 +96,7 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
                     duets = await AbDuet.RunAsync(
                         Worker(sides[AbSide.Base], databases, [], scenarios),
                         Worker(sides[AbSide.Head], databases, options.InjectDelays, scenarios),
-                        DuetSettings(options.Compare),
+                        DuetSettings(options.Compare, options.Profile),
                         host.Out,
                         ct,
                         crossed: _interchangeable,
@@ -134,7 +134,14 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
     /// once it is at least half of --threshold-time and significant at α, and confirmed by a second duet, so that a slowdown of the whole threshold is caught every time (calibrate's default,
     /// 5%, is the same rule at ab's default of 10%).
     /// </summary>
-    public static DuetSettings DuetSettings(CompareSettings compare) => new(Pairs: 16, TimeSpan.FromMilliseconds(30), compare.TimeThreshold / 2, 1 - compare.Alpha, MaxPairs: 48);
+    /// <remarks>
+    /// With <c>--profile smoke</c> (proves that ab runs; decides nothing) 8 pairs of ~10 ms that do not grow, and workers
+    /// warmed by one pass: a two-scenario ab on tiny spent 28 of its 72 s in duets and 20 in the workers' warm-ups.
+    /// </remarks>
+    public static DuetSettings DuetSettings(CompareSettings compare, BenchProfile? profile = null) =>
+        profile?.Name == BenchProfile.Smoke.Name
+            ? new(Pairs: 8, TimeSpan.FromMilliseconds(10), compare.TimeThreshold / 2, 1 - compare.Alpha, MaxPairs: 8)
+            : new(Pairs: 16, TimeSpan.FromMilliseconds(30), compare.TimeThreshold / 2, 1 - compare.Alpha, MaxPairs: 48);
 
     /// <summary>
     /// The variants (scenario/variant) whose time will not be compared, as the smoke rounds captured their statements, and
@@ -186,6 +193,11 @@ public sealed class AbRun(AbOptions options, LabContext host, SideBench? bench =
             {
                 host.Out.WriteLine("ab: warning: the base's worker has no --inject-reference, so the head's delayed variants are compared with the base's own connections, which alone differ by up to ±14%");
             }
+        }
+
+        if (options.Profile.Name == BenchProfile.Smoke.Name && side.Abilities.RunsQuickWorker)
+        {
+            args.Add("--quick");
         }
 
         // The connection (password included) goes through the environment, never the command line ps shows.

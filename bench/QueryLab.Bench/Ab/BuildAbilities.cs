@@ -16,6 +16,9 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
     /// <summary>Whether its worker takes <c>--inject-reference</c>: then, when the head has delays injected, the base runs those variants through the same path undelayed.</summary>
     public bool RunsInjectionReference { get; init; }
 
+    /// <summary>Whether its worker takes <c>--quick</c> (one warm-up pass): ab gives it with <c>--profile smoke</c>.</summary>
+    public bool RunsQuickWorker { get; init; }
+
     /// <summary>What every side must take: its own database seeded at a scale and seed, and a bench that writes a run where it is told.</summary>
     private static readonly (string Verb, string[] Options)[] Required =
     [
@@ -24,7 +27,7 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
     ];
 
     /// <summary>This build: it takes everything.</summary>
-    public static BuildAbilities OfThisBuild { get; } = new(TakesRoundOptions: true) { RunsWorker = true, RunsInjectionReference = true };
+    public static BuildAbilities OfThisBuild { get; } = new(TakesRoundOptions: true) { RunsWorker = true, RunsInjectionReference = true, RunsQuickWorker = true };
 
     /// <summary>
     /// Asks the build (<c>dotnet DLL seed --help</c>, <c>dotnet DLL bench --help</c>); exit 2 when it lacks a verb or an
@@ -61,6 +64,7 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
         {
             RunsWorker = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } w && w.Contains("--scenario"),
             RunsInjectionReference = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } listedByWorker && listedByWorker.Contains("--inject-reference"),
+            RunsQuickWorker = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } quick && quick.Contains("--quick"),
         };
     }
 

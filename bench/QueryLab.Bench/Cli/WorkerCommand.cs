@@ -18,6 +18,11 @@ public static class WorkerCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static readonly Option<bool> Quick = new("--quick")
+    {
+        Description = "Warm up with one pass of each variant instead of until the JIT is done (what ab gives its workers with --profile smoke, which decides nothing).",
+    };
+
     public static Command Create(LabContext ctx)
     {
         var cmd = new Command("worker", "Used by `querylab ab`: a warmed-up process that runs slices of variants when told (a line protocol on standard input and output).");
@@ -25,11 +30,12 @@ public static class WorkerCommand
         cmd.Options.Add(BenchCommand.InjectDelay);
         cmd.Options.Add(BenchCommand.InjectAt);
         cmd.Options.Add(InjectReference);
+        cmd.Options.Add(Quick);
         cmd.SetAction((pr, ct) =>
         {
             var scenarios = ScenarioOptions.Selected(pr).Scenarios;
             var delays = TimingOptions.ParseDelays([.. pr.GetValue(BenchCommand.InjectDelay) ?? [], .. (pr.GetValue(InjectReference) ?? []).Select(k => k + "=0us")], scenarios);
-            return WorkerHost.RunAsync(scenarios, delays, pr.GetValue(BenchCommand.InjectAt)!, CommonOptions.Server(pr, ctx), ctx, ct);
+            return WorkerHost.RunAsync(scenarios, delays, pr.GetValue(BenchCommand.InjectAt)!, CommonOptions.Server(pr, ctx), ctx, ct, pr.GetValue(Quick));
         });
         return cmd;
     }

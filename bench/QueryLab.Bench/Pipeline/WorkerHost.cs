@@ -10,7 +10,7 @@ namespace QueryLab.Bench.Pipeline;
 /// </summary>
 public static class WorkerHost
 {
-    public static async Task<int> RunAsync(IReadOnlyList<IScenario> scenarios, IReadOnlyDictionary<string, InjectedDelay> delays, string injectAt, ServerChoice server, LabContext ctx, CancellationToken ct)
+    public static async Task<int> RunAsync(IReadOnlyList<IScenario> scenarios, IReadOnlyDictionary<string, InjectedDelay> delays, string injectAt, ServerChoice server, LabContext ctx, CancellationToken ct, bool quick = false)
     {
         ArgumentNullException.ThrowIfNull(scenarios);
         ArgumentNullException.ThrowIfNull(ctx);
@@ -30,7 +30,7 @@ public static class WorkerHost
                 injection = await SlowdownInjection.CreateAsync(injectAt, lab.Server, lab.Catalog, ctx.Home, ct);
             }
 
-            await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, injection, ct);
+            await SliceWorker.RunAsync(prepared, Console.In, ctx.Out, ctx.Err, delays, injection, ct, quick);
         }
         finally
         {

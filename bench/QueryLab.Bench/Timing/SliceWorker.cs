@@ -23,9 +23,10 @@ public static class SliceWorker
 
     /// <param name="delays">--inject-delay, applied once the warm-up has measured each variant's median.</param>
     /// <param name="injection">Where the delays are spent, and a note when it is not where --inject-at asked; null without delays.</param>
+    /// <param name="quick">--quick: warm up with one pass, not until the JIT is done (ab's smoke profile).</param>
     public static async Task RunAsync(
         IReadOnlyList<IPreparedScenario> prepared, TextReader input, TextWriter output, TextWriter log,
-        IReadOnlyDictionary<string, InjectedDelay> delays, (ISlowdownInjector Injector, string? Note)? injection, CancellationToken ct)
+        IReadOnlyDictionary<string, InjectedDelay> delays, (ISlowdownInjector Injector, string? Note)? injection, CancellationToken ct, bool quick = false)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(input);
@@ -34,7 +35,7 @@ public static class SliceWorker
         var cases = prepared
             .SelectMany(p => p.Scenario.Variants.Where(v => p.NotRunReason(v) is null).Select(v => (Prepared: p, Variant: v)))
             .ToList();
-        var estimates = await WarmUp.RunAsync(cases, log, ct);
+        var estimates = await WarmUp.RunAsync(cases, log, ct, quick: quick);
         var plans = cases.ToDictionary(c => BenchmarkCases.Key(c.Prepared.Scenario.Name, c.Variant.Name), c => new CasePlan(c.Prepared, c.Variant, 1, 1, 0), StringComparer.Ordinal);
         IReadOnlyDictionary<string, double> injected = new Dictionary<string, double>();
         if (injection is var (injector, note) && delays.Count > 0)

@@ -18,7 +18,8 @@ public static class WarmUp
     /// the warm-up with the parameters it stopped at in <paramref name="stopped"/>, and gets no estimate. A case whose
     /// operation takes longer than a pass's budget runs once in every pass after the first (its first pass runs it twice).
     /// </remarks>
-    public static async Task<Dictionary<string, double>> RunAsync(IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases, TextWriter o, CancellationToken ct, IDictionary<string, string>? stopped = null)
+    /// <param name="quick">One pass and no more (ab's smoke profile, which decides nothing): the estimates are of tier-0 code.</param>
+    public static async Task<Dictionary<string, double>> RunAsync(IReadOnlyList<(IPreparedScenario Prepared, IVariant Variant)> cases, TextWriter o, CancellationToken ct, IDictionary<string, string>? stopped = null, bool quick = false)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var operations = 0;
@@ -70,9 +71,11 @@ public static class WarmUp
             // (A backlog of tier-up work also compiles steadily, pass after pass, but by the thousand, not by the few.)
             steadyRate = passes >= 4 && compiled >= previous * 0.8 && compiled <= 10 * cases.Count;
         }
-        while ((passes < 2 || compiled > SteadyCompilations) && !steadyRate && watch.Elapsed < WarmUpCap);
+        while (!quick && (passes < 2 || compiled > SteadyCompilations) && !steadyRate && watch.Elapsed < WarmUpCap);
 
-        var steady = compiled <= SteadyCompilations
+        var steady = quick
+            ? "one pass only (--quick): the JIT was not waited for"
+            : compiled <= SteadyCompilations
             ? "the JIT had finished"
             : steadyRate
                 ? $"the JIT went on compiling about {compiled} method(s) a pass, the code some variants build as they run"
