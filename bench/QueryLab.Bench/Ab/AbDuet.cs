@@ -28,7 +28,8 @@ public static class AbDuet
         ArgumentNullException.ThrowIfNull(o);
         var (a1, b1) = verb == "ab" ? ("the base's", "the head's") : ($"the {@base.Label}", $"the {head.Label}");
         var (a2, b2) = verb == "ab" ? ("base", "head") : (@base.Label, head.Label);
-        o.WriteLine($"{verb}: starting {a1} and {b1} workers (each warms up until its JIT is done)");
+        var warm = head.Arguments.Contains("--quick") ? "each warms up with one pass (--quick)" : "each warms up until its JIT is done";
+        o.WriteLine($"{verb}: starting {a1} and {b1} workers ({warm})");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
         IReadOnlyDictionary<string, double> injected;
         await using (var a = await WorkerClient.StartAsync(verb == "ab" ? "base" : @base.Label, @base.Dll, @base.Arguments, @base.Environment, o, ct))

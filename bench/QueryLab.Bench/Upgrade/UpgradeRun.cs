@@ -178,6 +178,11 @@ public sealed class UpgradeRun(UpgradeOptions options, LabContext ctx)
     {
         var server = _clusters.Of(major);
         var args = options.ScenarioPattern is { } p ? new List<string> { "--scenario", p } : [];
+        if (options.Profile.Name == BenchProfile.Smoke.Name)
+        {
+            args.Add("--quick"); // smoke decides nothing: one warm-up pass, not until the JIT is done
+        }
+
         var env = new Dictionary<string, string> { ["QUERYLAB_CONNECTION"] = server.ConnectionString() };
         return new DuetBuild($"PostgreSQL {Key(major)}", typeof(UpgradeRun).Assembly.Location, env, args);
     }
