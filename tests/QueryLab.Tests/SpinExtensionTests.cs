@@ -252,7 +252,7 @@ public sealed class SpinExtensionTests(LabFixture lab, ITestOutputHelper output)
         Assert.NotSame(reference.Prepared, slowed.Prepared);
         var during = await BackendsAsync();
         Assert.True(during >= before + 2, $"{before} backends before, {during} with the reference's and the slowed data sources open");
-        // A data source of its own is warmed until its statements run prepared (the fifth use), and longer while that is quick.
+        // A data source of its own is warmed past the fifth use (where auto-prepare, when a connection string turns it on, prepares), and longer while that is quick.
         Assert.InRange(await QueryLab.Bench.Timing.ServerSpinInjector.WarmAsync(reference.Prepared, variant, default), QueryLab.Bench.Timing.ServerSpinInjector.WarmOperations, QueryLab.Bench.Timing.ServerSpinInjector.MostWarmOperations);
 
         await injector.ReleaseAsync();

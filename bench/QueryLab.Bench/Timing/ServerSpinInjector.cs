@@ -37,7 +37,7 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
         return delayed;
     }
 
-    /// <summary>The fewest operations that warm a new data source: Npgsql prepares a statement on its fifth use.</summary>
+    /// <summary>The fewest operations that warm a new data source: with auto-prepare on (a --connection with Max Auto Prepare), Npgsql prepares a statement on its fifth use.</summary>
     public const int WarmOperations = 6;
 
     /// <summary>Warming goes on past <see cref="WarmOperations"/> for this long, at most <see cref="MostWarmOperations"/>.</summary>
@@ -77,7 +77,7 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
 
     /// <summary>
     /// How many times an operation spins, on a one-connection pool with a 1 µs spin, once the variant runs as it does in its
-    /// slices (past <see cref="WarmOperations"/>, its statements prepared): the counter's growth over two operations less
+    /// slices (after a first operation, which loads types and prepares what it prepares): the counter's growth over two operations less
     /// its growth over one. The difference takes out what reading the counter costs, and keeps what each operation brings
     /// with it: the reset Npgsql sends when a pooled connection with prepared statements is opened again (its
     /// <c>SELECT pg_advisory_unlock_all()</c> is a query, so it spins too). The same parameters each time, so an N+1
@@ -95,10 +95,7 @@ public sealed class ServerSpinInjector(CatalogContext catalog, string libraryPat
         }
 
         var context = (CatalogContext)_owned[^2];
-        for (var i = 0; i < WarmOperations; i++)
-        {
-            await prepared.RunAsync(plan.Variant, 1, collect: false, ct);
-        }
+        await prepared.RunAsync(plan.Variant, 1, collect: false, ct); // the first use: types loaded, statements prepared
 
         var s0 = await SpinsAsync(context, ct);
         await prepared.RunAsync(plan.Variant, 1, collect: false, ct);
