@@ -28,7 +28,12 @@ public static class AbDuet
         ArgumentNullException.ThrowIfNull(o);
         var (a1, b1) = verb == "ab" ? ("the base's", "the head's") : ($"the {@base.Label}", $"the {head.Label}");
         var (a2, b2) = verb == "ab" ? ("base", "head") : (@base.Label, head.Label);
-        var warm = head.Arguments.Contains("--quick") ? "each warms up with one pass (--quick)" : "each warms up until its JIT is done";
+        var warm = (@base.Arguments.Contains("--quick"), head.Arguments.Contains("--quick")) switch
+        {
+            (true, true) => "each warms up with one pass (--quick)",
+            (false, false) => "each warms up until its JIT is done",
+            (var quickBase, _) => $"the {(quickBase ? a2 : b2)}'s warms up with one pass (--quick), the {(quickBase ? b2 : a2)}'s until its JIT is done",
+        };
         o.WriteLine($"{verb}: starting {a1} and {b1} workers ({warm})");
         var results = new Dictionary<string, DuetResult>(StringComparer.Ordinal);
         IReadOnlyDictionary<string, double> injected;

@@ -59,12 +59,13 @@ public sealed record BuildAbilities(bool TakesRoundOptions)
         }
 
         var bench = listed["bench"];
-        var worker = await ProcessRunner.RunAsync("dotnet", [dll, "worker", "--help"], ct: ct);
+        var help = await ProcessRunner.RunAsync("dotnet", [dll, "worker", "--help"], ct: ct);
+        var worker = (help.Succeeded ? OptionsListed(help.StdOut, "worker") : null) ?? new HashSet<string>();
         return new BuildAbilities(bench.Contains("--iterations") && bench.Contains("--no-profile"))
         {
-            RunsWorker = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } w && w.Contains("--scenario"),
-            RunsInjectionReference = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } listedByWorker && listedByWorker.Contains("--inject-reference"),
-            RunsQuickWorker = worker.Succeeded && OptionsListed(worker.StdOut, "worker") is { } quick && quick.Contains("--quick"),
+            RunsWorker = worker.Contains("--scenario"),
+            RunsInjectionReference = worker.Contains("--inject-reference"),
+            RunsQuickWorker = worker.Contains("--quick"),
         };
     }
 
